@@ -1,0 +1,610 @@
+/*
+ * Signup and login, run on a worker thread with that worker's own database
+ * connection.  The auth table is the user's (e.g. public.users); password
+ * hashes and sessions live in auth.*, which only postern_authd can read.
+ * Every value is a bound parameter; the table and column names are checked
+ * against the catalog and quoted with PQescapeIdentifier.
+ *
+ * Returns -1 only when the database connection itself failed, so the worker
+ * can answer 503 and reconnect; every other outcome is an HTTP answer in rs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "common/b64url.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "authd/authd.h"
+#include "authd/email.h"
+#include "authd/password.h"
+#include "authd/token.h"
+
+#define ACCOUNT_MAX_FIELDS 64
+#define REFRESH_BYTES 32
+
+struct signup_col {
+	char *sc_qname; /* quoted identifier, PQfreemem */
+	const char *sc_value; /* borrowed from the JSON object, or NULL */
+};
+
+int
+account_error(struct acct_res *rs, uint16_t status, const char *code,
+    const char *msg)
+{
+	rs->as_status = status;
+	buf_reset(&rs->as_body);
+	return json_error_body(&rs->as_body, code, msg, NULL);
+}
+
+/* A failed connection, as opposed to a failed statement. */
+static int
+db_broken(PGconn *db, PGresult *res)
+{
+	ExecStatusType st;
+
+	if (res == NULL)
+		return 1;
+	st = PQresultStatus(res);
+	if (st == PGRES_FATAL_ERROR && PQstatus(db) != CONNECTION_OK)
+		return 1;
+	return 0;
+}
+
+static PGresult *
+db_exec(PGconn *db, const char *sql, int n, const char *const *vals)
+{
+	return PQexecParams(db, sql, n, NULL, vals, NULL, NULL, 0);
+}
+
+static void
+db_rollback(PGconn *db)
+{
+	PQclear(PQexec(db, "ROLLBACK"));
+}
+
+static const char *
+sqlstate(PGresult *res)
+{
+	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return s != NULL ? s : "";
+}
+
+/* Is there an auth group on this table that serves this operation? */
+static int
+group_allows(PGconn *db, const char *table, const char *op, int *allowed)
+{
+	const char *vals[2] = {table, op};
+	PGresult *res;
+
+	res = db_exec(db,
+	    "SELECT 1 FROM postern.endpoints WHERE kind = 'auth' AND "
+	    "table_name = $1 AND $2 = ANY (ops)",
+	    2, vals);
+	if (db_broken(db, res)) {
+		PQclear(res);
+		return -1;
+	}
+	*allowed = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_warnx("%s: %s", __func__, PQresultErrorMessage(res));
+	PQclear(res);
+	return 0;
+}
+
+static void
+audit(PGconn *db, const char *event, const char *table, const char *user_id,
+    const char *client, const char *sid)
+{
+	const char *vals[5] = {event, table, user_id, client, sid};
+	PGresult *res;
+
+	res = db_exec(db,
+	    "INSERT INTO auth.audit_log (event, tbl, user_id, client_addr, "
+	    "session_id) VALUES ($1, $2, $3, NULLIF($4, ''), $5::uuid)",
+	    5, vals);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_warnx("%s: %s", __func__, PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+/*
+ * Creates a session and writes the token response.  The refresh token is
+ * random; only its SHA-256 is stored.
+ */
+static int
+session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
+    const char *user_id, const char *userjson, uint16_t status,
+    struct acct_res *rs, char *sid, size_t sidcap)
+{
+	unsigned char raw[REFRESH_BYTES], digest[SHA256_DIGEST_LENGTH];
+	char hexhash[2 + 2 * SHA256_DIGEST_LENGTH + 1], life[32];
+	struct token_claims tc;
+	struct buf refresh, access;
+	const char *vals[6];
+	PGresult *res = NULL;
+	int64_t now;
+	int rv = -1;
+
+	buf_init(&refresh);
+	buf_init(&access);
+	if (random_bytes(raw, sizeof(raw)) == -1 ||
+	    b64url_encode(raw, sizeof(raw), &refresh) == -1)
+		goto internal;
+	SHA256((const unsigned char *)refresh.b_data, refresh.b_len, digest);
+	hexhash[0] = '\\';
+	hexhash[1] = 'x';
+	hex_encode(digest, sizeof(digest), hexhash + 2, sizeof(hexhash) - 2);
+	snprintf(life, sizeof(life), "%ld", ad->ad_cf.cf_refresh_lifetime);
+	vals[0] = rq->ar_table;
+	vals[1] = user_id;
+	vals[2] = hexhash;
+	vals[3] = life;
+	vals[4] = rq->ar_ua;
+	vals[5] = rq->ar_client;
+	res = db_exec(db,
+	    "WITH s AS (SELECT gen_random_uuid() AS id) "
+	    "INSERT INTO auth.sessions (id, tbl, user_id, family, refresh_hash,"
+	    " expires_at, user_agent, client_addr) "
+	    "SELECT s.id, $1, $2, s.id, $3::bytea, now() + make_interval(secs "
+	    "=> $4::bigint), NULLIF($5, ''), NULLIF($6, '') FROM s "
+	    "RETURNING id::text",
+	    6, vals);
+	if (db_broken(db, res))
+		goto fail;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		log_warnx("%s: %s", __func__, PQresultErrorMessage(res));
+		goto internal;
+	}
+	x_strlcpy(sid, PQgetvalue(res, 0, 0), sidcap);
+
+	memset(&tc, 0, sizeof(tc));
+	now = time_epoch_s();
+	x_strlcpy(tc.tc_sub, user_id, sizeof(tc.tc_sub));
+	x_strlcpy(tc.tc_sid, sid, sizeof(tc.tc_sid));
+	x_strlcpy(tc.tc_tbl, rq->ar_table, sizeof(tc.tc_tbl));
+	tc.tc_iat = now;
+	tc.tc_exp = now + ad->ad_cf.cf_token_lifetime;
+	if (token_sign(ad->ad_key, ad->ad_keylen, &tc, &access) == -1)
+		goto internal;
+
+	rs->as_status = status;
+	buf_reset(&rs->as_body);
+	if (buf_addstr(&rs->as_body, "{\"access_token\":") == -1 ||
+	    buf_add_json_str(&rs->as_body, access.b_data, access.b_len) ==
+		-1 ||
+	    buf_printf(&rs->as_body,
+		",\"token_type\":\"bearer\",\"expires_in\":%ld,"
+		"\"refresh_token\":",
+		ad->ad_cf.cf_token_lifetime) == -1 ||
+	    buf_add_json_str(&rs->as_body, refresh.b_data, refresh.b_len) ==
+		-1 ||
+	    buf_addstr(&rs->as_body, ",\"user\":") == -1 ||
+	    buf_addstr(&rs->as_body, userjson) == -1 ||
+	    buf_addc(&rs->as_body, '}') == -1)
+		goto internal;
+	rv = 0;
+	goto fail;
+internal:
+	rv = 1;
+fail:
+	PQclear(res);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	buf_wipe_free(&refresh);
+	buf_wipe_free(&access);
+	return rv;
+}
+
+/* Maps a failed INSERT into the auth table to a 4xx answer. */
+static void
+insert_error(PGresult *res, struct acct_res *rs)
+{
+	const char *st = sqlstate(res), *col, *msg;
+	char text[512];
+
+	if (strcmp(st, "23505") == 0) {
+		account_error(rs, 409, "PN500",
+		    "an account with this email already exists");
+	} else if (strcmp(st, "23502") == 0) {
+		col = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+		snprintf(text, sizeof(text), "missing value for column %s",
+		    col ? col : "?");
+		account_error(rs, 400, "PN101", text);
+	} else if (strcmp(st, "23503") == 0) {
+		account_error(rs, 409, "PN501",
+		    "a referenced row does not exist");
+	} else if (strncmp(st, "22", 2) == 0 || strcmp(st, "23514") == 0) {
+		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		snprintf(text, sizeof(text), "invalid value: %s",
+		    msg ? msg : "?");
+		account_error(rs, 400, "PN101", text);
+	} else {
+		log_warnx("signup insert failed: %s",
+		    PQresultErrorMessage(res));
+		account_error(rs, 500, "PN900", "internal error");
+	}
+}
+
+/* Text form of a JSON value for a bound parameter; NULL for JSON null. */
+static const char *
+json_param(struct json_object *v)
+{
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return NULL;
+	if (json_object_is_type(v, json_type_object) ||
+	    json_object_is_type(v, json_type_array))
+		return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	return json_object_get_string(v);
+}
+
+/*
+ * Reads and checks the credentials of a body: email (normalised) and
+ * password.  Returns 0, or -1 with the 400 answer written.
+ */
+static int
+parse_credentials(struct json_object *o, char *email, size_t emailcap,
+    const char **pw, size_t *pwlen, int check_policy, struct acct_res *rs)
+{
+	const char *e, *why;
+	size_t elen;
+	int bad;
+
+	e = json_get_str(o, "email", &elen, &bad);
+	if (e == NULL) {
+		account_error(rs, 400, "PN101",
+		    "\"email\" is required and must be a string");
+		return -1;
+	}
+	if (email_normalize(e, elen, email, emailcap, &why) == -1) {
+		account_error(rs, 400, "PN103", why);
+		return -1;
+	}
+	*pw = json_get_str(o, "password", pwlen, &bad);
+	if (*pw == NULL) {
+		account_error(rs, 400, "PN101",
+		    "\"password\" is required and must be a string");
+		return -1;
+	}
+	if (check_policy) {
+		if (password_policy(*pw, *pwlen, &why) == -1) {
+			account_error(rs, 400, "PN104", why);
+			return -1;
+		}
+	} else if (*pwlen > PASSWORD_MAX_BYTES) {
+		account_error(rs, 400, "PN104",
+		    "password must be at most 1024 bytes");
+		return -1;
+	}
+	return 0;
+}
+
+/* Is col a column of public.table?  -1 on a broken connection. */
+static int
+table_columns(PGconn *db, const char *table, PGresult **out)
+{
+	const char *vals[1] = {table};
+	PGresult *res;
+
+	res = db_exec(db,
+	    "SELECT a.attname FROM pg_attribute a "
+	    "JOIN pg_class c ON c.oid = a.attrelid "
+	    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+	    "WHERE n.nspname = 'public' AND c.relname = $1 "
+	    "AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
+	    "AND NOT a.attisdropped",
+	    1, vals);
+	if (db_broken(db, res)) {
+		PQclear(res);
+		return -1;
+	}
+	*out = res;
+	return 0;
+}
+
+static int
+has_column(PGresult *cols, const char *name)
+{
+	int i;
+
+	for (i = 0; i < PQntuples(cols); i++)
+		if (strcmp(PQgetvalue(cols, i, 0), name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+account_signup(struct authd *ad, PGconn *db, struct json_object *o,
+    const struct acct_req *rq, struct acct_res *rs)
+{
+	struct signup_col cols[ACCOUNT_MAX_FIELDS];
+	const char *vals[ACCOUNT_MAX_FIELDS + 1], *pw, *e;
+	char email[EMAIL_MAX + 1], phc[PASSWORD_PHC_MAX], msg[256];
+	char sid[TOKEN_FIELD_MAX], *qtable = NULL, *userjson = NULL;
+	char user_id[TOKEN_FIELD_MAX];
+	PGresult *catalog = NULL, *res = NULL;
+	struct json_object_iterator it, end;
+	struct buf sql;
+	size_t pwlen, ncols = 0, i;
+	int rv = -1, r;
+
+	buf_init(&sql);
+	phc[0] = '\0';
+	if (parse_credentials(o, email, sizeof(email), &pw, &pwlen, 1, rs) ==
+	    -1)
+		goto done;
+	if (table_columns(db, rq->ar_table, &catalog) == -1)
+		goto fail;
+	if (PQresultStatus(catalog) != PGRES_TUPLES_OK ||
+	    PQntuples(catalog) == 0 || !has_column(catalog, "email") ||
+	    !has_column(catalog, "id")) {
+		log_warnx("auth table %s is missing or lacks id/email",
+		    rq->ar_table);
+		account_error(rs, 500, "PN900",
+		    "the auth table is misconfigured");
+		goto done;
+	}
+	/* Other columns the body sets; id never, unknown ones never. */
+	it = json_object_iter_begin(o);
+	end = json_object_iter_end(o);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		e = json_object_iter_peek_name(&it);
+		if (strcmp(e, "email") == 0 || strcmp(e, "password") == 0)
+			continue;
+		if (strcmp(e, "id") == 0) {
+			account_error(rs, 400, "PN102", "\"id\" cannot be set");
+			goto done;
+		}
+		if (!has_column(catalog, e)) {
+			snprintf(msg, sizeof(msg),
+			    "unknown column \"%.64s\" in %.64s", e,
+			    rq->ar_table);
+			account_error(rs, 400, "PN102", msg);
+			goto done;
+		}
+		if (ncols == ACCOUNT_MAX_FIELDS - 1) {
+			account_error(rs, 400, "PN102", "too many fields");
+			goto done;
+		}
+		if ((cols[ncols].sc_qname = PQescapeIdentifier(db, e,
+			 strlen(e))) == NULL)
+			goto fail;
+		cols[ncols].sc_value =
+		    json_param(json_object_iter_peek_value(&it));
+		ncols++;
+	}
+
+	/* A cheap early answer for a taken email; the unique index decides
+	 * races. */
+	if ((qtable = PQescapeIdentifier(db, rq->ar_table,
+		 strlen(rq->ar_table))) == NULL)
+		goto fail;
+	if (buf_printf(&sql, "SELECT 1 FROM public.%s WHERE lower(email) = $1",
+		qtable) == -1)
+		goto internal;
+	vals[0] = email;
+	res = db_exec(db, sql.b_data, 1, vals);
+	if (db_broken(db, res))
+		goto fail;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
+		account_error(rs, 409, "PN500",
+		    "an account with this email already exists");
+		goto done;
+	}
+	PQclear(res);
+	res = NULL;
+
+	if (password_hash(&ad->ad_pp, pw, pwlen, phc, sizeof(phc)) == -1)
+		goto internal;
+
+	buf_reset(&sql);
+	if (buf_printf(&sql,
+		"WITH ins AS (INSERT INTO public.%s (email", qtable) == -1)
+		goto internal;
+	for (i = 0; i < ncols; i++)
+		if (buf_printf(&sql, ", %s", cols[i].sc_qname) == -1)
+			goto internal;
+	if (buf_addstr(&sql, ") VALUES ($1") == -1)
+		goto internal;
+	for (i = 0; i < ncols; i++)
+		if (buf_printf(&sql, ", $%zu", i + 2) == -1)
+			goto internal;
+	if (buf_addstr(&sql, ") RETURNING *) SELECT id::text, "
+			     "row_to_json(ins)::text FROM ins") == -1)
+		goto internal;
+	vals[0] = email;
+	for (i = 0; i < ncols; i++)
+		vals[i + 1] = cols[i].sc_value;
+
+	res = PQexec(db, "BEGIN");
+	if (db_broken(db, res))
+		goto fail;
+	PQclear(res);
+	res = db_exec(db, sql.b_data, (int)ncols + 1, vals);
+	if (db_broken(db, res))
+		goto fail;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		insert_error(res, rs);
+		db_rollback(db);
+		goto done;
+	}
+	x_strlcpy(user_id, PQgetvalue(res, 0, 0), sizeof(user_id));
+	if ((userjson = strdup(PQgetvalue(res, 0, 1))) == NULL) {
+		db_rollback(db);
+		goto internal;
+	}
+	PQclear(res);
+	vals[0] = rq->ar_table;
+	vals[1] = user_id;
+	vals[2] = phc;
+	res = db_exec(db,
+	    "INSERT INTO auth.credentials (tbl, user_id, phc) "
+	    "VALUES ($1, $2, $3)",
+	    3, vals);
+	if (db_broken(db, res))
+		goto fail;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_warnx("credentials insert: %s", PQresultErrorMessage(res));
+		db_rollback(db);
+		goto internal;
+	}
+	PQclear(res);
+	res = NULL;
+	r = session_issue(ad, db, rq, user_id, userjson, 201, rs, sid,
+	    sizeof(sid));
+	if (r == -1)
+		goto fail;
+	if (r == 1) {
+		db_rollback(db);
+		goto internal;
+	}
+	audit(db, "signup", rq->ar_table, user_id, rq->ar_client, sid);
+	res = PQexec(db, "COMMIT");
+	if (db_broken(db, res))
+		goto fail;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		/* A unique violation can surface at commit with deferred
+		 * constraints. */
+		insert_error(res, rs);
+		goto done;
+	}
+	log_info("signup: %s user %s session %s", rq->ar_table, user_id, sid);
+	goto done;
+internal:
+	account_error(rs, 500, "PN900", "internal error");
+done:
+	rv = 0;
+fail:
+	for (i = 0; i < ncols; i++)
+		PQfreemem(cols[i].sc_qname);
+	PQfreemem(qtable);
+	PQclear(catalog);
+	PQclear(res);
+	free(userjson);
+	buf_free(&sql);
+	OPENSSL_cleanse(phc, sizeof(phc));
+	return rv;
+}
+
+static int
+account_login(struct authd *ad, PGconn *db, struct json_object *o,
+    const struct acct_req *rq, struct acct_res *rs)
+{
+	const char *vals[2], *pw, *phc;
+	char email[EMAIL_MAX + 1], sid[TOKEN_FIELD_MAX];
+	char user_id[TOKEN_FIELD_MAX], *qtable = NULL, *userjson = NULL;
+	PGresult *res = NULL;
+	struct buf sql;
+	size_t pwlen;
+	int rv = -1, r, match;
+
+	buf_init(&sql);
+	user_id[0] = '\0';
+	if (parse_credentials(o, email, sizeof(email), &pw, &pwlen, 0, rs) ==
+	    -1)
+		goto done;
+	if ((qtable = PQescapeIdentifier(db, rq->ar_table,
+		 strlen(rq->ar_table))) == NULL)
+		goto fail;
+	if (buf_printf(&sql,
+		"SELECT u.id::text, row_to_json(u)::text, c.phc "
+		"FROM public.%s u LEFT JOIN auth.credentials c "
+		"ON c.tbl = $2 AND c.user_id = u.id::text "
+		"WHERE lower(u.email) = $1 ORDER BY u.id LIMIT 1",
+		qtable) == -1)
+		goto internal;
+	vals[0] = email;
+	vals[1] = rq->ar_table;
+	res = db_exec(db, sql.b_data, 2, vals);
+	if (db_broken(db, res))
+		goto fail;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("login lookup: %s", PQresultErrorMessage(res));
+		goto internal;
+	}
+	/*
+	 * An unknown email still costs one Argon2id verification, against a
+	 * dummy hash made at start-up with the same parameters, so that the
+	 * answer time does not tell which emails exist.
+	 */
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 2)) {
+		phc = PQgetvalue(res, 0, 2);
+		x_strlcpy(user_id, PQgetvalue(res, 0, 0), sizeof(user_id));
+		match = password_verify(phc, pw, pwlen) == 0;
+	} else {
+		(void)password_verify(ad->ad_dummy_phc, pw, pwlen);
+		match = 0;
+	}
+	if (!match) {
+		audit(db, "login_failure", rq->ar_table,
+		    user_id[0] ? user_id : NULL, rq->ar_client, NULL);
+		account_error(rs, 401, "PN202", "invalid email or password");
+		goto done;
+	}
+	if ((userjson = strdup(PQgetvalue(res, 0, 1))) == NULL)
+		goto internal;
+	PQclear(res);
+	res = NULL;
+	r = session_issue(ad, db, rq, user_id, userjson, 200, rs, sid,
+	    sizeof(sid));
+	if (r == -1)
+		goto fail;
+	if (r == 1)
+		goto internal;
+	audit(db, "login", rq->ar_table, user_id, rq->ar_client, sid);
+	log_info("login: %s user %s session %s", rq->ar_table, user_id, sid);
+	goto done;
+internal:
+	account_error(rs, 500, "PN900", "internal error");
+done:
+	rv = 0;
+fail:
+	PQfreemem(qtable);
+	PQclear(res);
+	free(userjson);
+	buf_free(&sql);
+	return rv;
+}
+
+int
+account_handle(struct authd *ad, struct pg_conn *pgc,
+    const struct acct_req *rq, struct acct_res *rs)
+{
+	PGconn *db = (PGconn *)pgc;
+	struct json_object *o = NULL;
+	const char *why;
+	char msg[256];
+	int allowed, rv = 0;
+
+	if (group_allows(db, rq->ar_table, rq->ar_op, &allowed) == -1)
+		return -1;
+	if (!allowed) {
+		account_error(rs, 404, "PN400", "no such auth operation");
+		return 0;
+	}
+	if ((o = json_parse_strict(rq->ar_body, rq->ar_bodylen, &why)) ==
+	    NULL) {
+		snprintf(msg, sizeof(msg), "malformed JSON body: %s", why);
+		account_error(rs, 400, "PN100", msg);
+		return 0;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		account_error(rs, 400, "PN100", "body must be a JSON object");
+		goto done;
+	}
+	if (strcmp(rq->ar_op, "signup") == 0)
+		rv = account_signup(ad, db, o, rq, rs);
+	else if (strcmp(rq->ar_op, "login") == 0)
+		rv = account_login(ad, db, o, rq, rs);
+	else
+		account_error(rs, 404, "PN400", "no such auth operation");
+done:
+	json_object_put(o);
+	return rv;
+}

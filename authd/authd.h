@@ -1,0 +1,123 @@
+/*
+ * postern-authd: the only process that touches credentials.  Shared state of
+ * the daemon; each file owns one part of it (server.c the socket and
+ * connections, dispatch.c the table of accepted requests, workers.c the
+ * hashing/database threads, account.c signup and login).
+ */
+#ifndef POSTERN_AUTHD_H
+#define POSTERN_AUTHD_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/bufferevent.h>
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/ipc.h"
+#include "authd/password.h"
+
+#define AUTHD_KEY_LEN 64
+#define AUTHD_MAX_CONNS 64
+
+struct aconn;
+struct job;
+
+struct authd {
+	struct event_base *ad_base;
+	struct config ad_cf;
+	unsigned char ad_key[AUTHD_KEY_LEN];
+	size_t ad_keylen;
+	uid_t ad_peer_uid;
+	struct evconnlistener *ad_listener;
+	TAILQ_HEAD(, aconn) ad_conns;
+	size_t ad_nconns;
+	uint64_t ad_conn_serial;
+	struct workers *ad_workers;
+	char ad_dbpass[256];
+	atomic_int ad_db_ok;
+	struct password_params ad_pp;
+	char ad_dummy_phc[PASSWORD_PHC_MAX];
+	struct event *ad_sigterm;
+	struct event *ad_sigint;
+	struct event *ad_sighup;
+	struct event *ad_dbcheck;
+};
+
+struct aconn {
+	TAILQ_ENTRY(aconn) ac_entry;
+	struct authd *ac_authd;
+	struct bufferevent *ac_bev;
+	uint64_t ac_serial;
+	uid_t ac_uid;
+	pid_t ac_pid;
+};
+
+/* Request handed to a worker and its answer; see account.c. */
+struct acct_req {
+	char *ar_op;
+	char *ar_table;
+	char *ar_client;
+	char *ar_ua;
+	char *ar_bearer;
+	char *ar_body;
+	size_t ar_bodylen;
+};
+
+struct acct_res {
+	uint16_t as_status;
+	uint32_t as_retry;
+	struct buf as_body;
+};
+
+enum job_kind { JOB_AUTH, JOB_DBCHECK };
+
+struct job {
+	TAILQ_ENTRY(job) j_entry;
+	enum job_kind j_kind;
+	uint64_t j_conn;
+	uint32_t j_id;
+	struct acct_req j_req;
+	struct acct_res j_res;
+};
+
+/* server.c */
+int server_listen(struct authd *ad);
+void server_close(struct authd *ad);
+int aconn_send(struct aconn *ac, struct buf *frame);
+struct aconn *aconn_find(struct authd *ad, uint64_t serial);
+void aconn_free(struct aconn *ac);
+
+/* dispatch.c */
+int dispatch_frame(struct aconn *ac, const struct ipc_hdr *h,
+    const unsigned char *payload);
+void dispatch_job_done(struct authd *ad, struct job *j);
+
+/* workers.c */
+struct workers *workers_start(struct authd *ad, int n);
+int workers_submit(struct workers *w, struct job *j);
+void workers_stop(struct workers *w);
+struct job *job_new(enum job_kind kind);
+void job_free(struct job *j);
+
+/* account.c: runs on a worker thread with that thread's connection. */
+struct pg_conn;
+int account_handle(struct authd *ad, struct pg_conn *db,
+    const struct acct_req *rq, struct acct_res *rs);
+int account_error(struct acct_res *rs, uint16_t status, const char *code,
+    const char *msg);
+
+/* keyfile.c */
+int keyfile_load(const char *path, unsigned char *key, size_t keycap,
+    size_t *keylen);
+
+/* privdrop.c */
+int privdrop(const char *user);
+
+#endif

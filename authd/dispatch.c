@@ -1,0 +1,189 @@
+/*
+ * What authd accepts, in one table (OpenSSH monitor.c's mon_table): a frame
+ * type maps to one handler; anything else is refused and the connection
+ * dropped.  authd_answer_*() here mirror authc_*() in the gateway.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "authd/authd.h"
+#include "authd/token.h"
+
+typedef int (*dispatch_fn)(struct aconn *, const struct ipc_hdr *,
+    struct ipc_cur *);
+
+static int authd_answer_ping(struct aconn *, const struct ipc_hdr *,
+    struct ipc_cur *);
+static int authd_answer_verify(struct aconn *, const struct ipc_hdr *,
+    struct ipc_cur *);
+static int authd_answer_auth(struct aconn *, const struct ipc_hdr *,
+    struct ipc_cur *);
+
+static const struct dispatch_row {
+	uint16_t dr_type;
+	dispatch_fn dr_fn;
+} dispatch_table[] = {
+    {IPC_REQ_PING, authd_answer_ping},
+    {IPC_REQ_VERIFY, authd_answer_verify},
+    {IPC_REQ_AUTH, authd_answer_auth},
+};
+
+/* The auth operations a gateway may forward. */
+static const char *const dispatch_ops[] = {"signup", "login"};
+
+int
+dispatch_frame(struct aconn *ac, const struct ipc_hdr *h,
+    const unsigned char *payload)
+{
+	struct ipc_cur cur;
+	size_t i;
+
+	ipc_cur_init(&cur, payload, h->ih_len);
+	for (i = 0; i < sizeof(dispatch_table) / sizeof(dispatch_table[0]);
+	     i++)
+		if (dispatch_table[i].dr_type == h->ih_type)
+			return dispatch_table[i].dr_fn(ac, h, &cur);
+	return -1;
+}
+
+static int
+send_error(struct aconn *ac, uint32_t id, uint16_t status, const char *msg)
+{
+	struct buf b;
+	int rv = -1;
+
+	buf_init(&b);
+	if (ipc_msg_begin(&b, IPC_ANS_ERROR, id) == -1 ||
+	    ipc_put_u16(&b, status) == -1 || ipc_put_cstr(&b, msg) == -1 ||
+	    ipc_msg_end(&b) == -1)
+		goto fail;
+	rv = aconn_send(ac, &b);
+fail:
+	buf_free(&b);
+	return rv;
+}
+
+static int
+authd_answer_ping(struct aconn *ac, const struct ipc_hdr *h,
+    struct ipc_cur *cur)
+{
+	struct buf b;
+	int rv = -1;
+
+	if (ipc_end(cur) == -1)
+		return -1;
+	buf_init(&b);
+	if (ipc_msg_begin(&b, IPC_ANS_PING, h->ih_id) == -1 ||
+	    ipc_put_u8(&b, atomic_load(&ac->ac_authd->ad_db_ok) ? 1 : 0) ==
+		-1 ||
+	    ipc_msg_end(&b) == -1)
+		goto fail;
+	rv = aconn_send(ac, &b);
+fail:
+	buf_free(&b);
+	return rv;
+}
+
+static int
+authd_answer_verify(struct aconn *ac, const struct ipc_hdr *h,
+    struct ipc_cur *cur)
+{
+	struct authd *ad = ac->ac_authd;
+	struct token_claims tc;
+	enum token_err te;
+	const char *tok;
+	size_t toklen;
+	struct buf b;
+	uint8_t result;
+	int rv = -1;
+
+	if (ipc_get_str(cur, &tok, &toklen) == -1 || ipc_end(cur) == -1)
+		return -1;
+	memset(&tc, 0, sizeof(tc));
+	te = token_verify(ad->ad_key, ad->ad_keylen, tok, toklen,
+	    time_epoch_s(), ad->ad_cf.cf_token_leeway, &tc);
+	result = te == TOKEN_OK ? 0 : te == TOKEN_EXPIRED ? 2 : 1;
+	if (te != TOKEN_OK)
+		memset(&tc, 0, sizeof(tc));
+	buf_init(&b);
+	if (ipc_msg_begin(&b, IPC_ANS_VERIFY, h->ih_id) == -1 ||
+	    ipc_put_u8(&b, result) == -1 || ipc_put_cstr(&b, tc.tc_sub) == -1 ||
+	    ipc_put_cstr(&b, tc.tc_sid) == -1 ||
+	    ipc_put_cstr(&b, tc.tc_tbl) == -1 ||
+	    ipc_put_cstr(&b, te == TOKEN_OK ? "" : token_err_str(te)) == -1 ||
+	    ipc_msg_end(&b) == -1)
+		goto fail;
+	rv = aconn_send(ac, &b);
+fail:
+	buf_free(&b);
+	return rv;
+}
+
+static int
+authd_answer_auth(struct aconn *ac, const struct ipc_hdr *h,
+    struct ipc_cur *cur)
+{
+	struct authd *ad = ac->ac_authd;
+	struct job *j;
+	const char *body;
+	size_t i, bodylen;
+	int known = 0;
+
+	if ((j = job_new(JOB_AUTH)) == NULL)
+		return send_error(ac, h->ih_id, 503, "out of memory");
+	if (ipc_get_cstr(cur, &j->j_req.ar_op) == -1 ||
+	    ipc_get_cstr(cur, &j->j_req.ar_table) == -1 ||
+	    ipc_get_cstr(cur, &j->j_req.ar_client) == -1 ||
+	    ipc_get_cstr(cur, &j->j_req.ar_ua) == -1 ||
+	    ipc_get_cstr(cur, &j->j_req.ar_bearer) == -1 ||
+	    ipc_get_str(cur, &body, &bodylen) == -1 || ipc_end(cur) == -1) {
+		job_free(j);
+		return -1;
+	}
+	for (i = 0; i < sizeof(dispatch_ops) / sizeof(dispatch_ops[0]); i++)
+		if (strcmp(j->j_req.ar_op, dispatch_ops[i]) == 0)
+			known = 1;
+	if (!known) {
+		job_free(j);
+		return send_error(ac, h->ih_id, 404, "unknown auth operation");
+	}
+	if ((j->j_req.ar_body = malloc(bodylen + 1)) == NULL) {
+		job_free(j);
+		return send_error(ac, h->ih_id, 503, "out of memory");
+	}
+	memcpy(j->j_req.ar_body, body, bodylen);
+	j->j_req.ar_body[bodylen] = '\0';
+	j->j_req.ar_bodylen = bodylen;
+	j->j_conn = ac->ac_serial;
+	j->j_id = h->ih_id;
+	if (workers_submit(ad->ad_workers, j) == -1) {
+		job_free(j);
+		return send_error(ac, h->ih_id, 503, "authd is overloaded");
+	}
+	return 0;
+}
+
+/* Called on the event loop when a worker finished a job. */
+void
+dispatch_job_done(struct authd *ad, struct job *j)
+{
+	struct aconn *ac;
+	struct buf b;
+
+	if (j->j_kind != JOB_AUTH)
+		return;
+	/* The gateway may have gone away meanwhile; then nobody waits. */
+	if ((ac = aconn_find(ad, j->j_conn)) == NULL)
+		return;
+	buf_init(&b);
+	if (ipc_msg_begin(&b, IPC_ANS_AUTH, j->j_id) == -1 ||
+	    ipc_put_u16(&b, j->j_res.as_status) == -1 ||
+	    ipc_put_u32(&b, j->j_res.as_retry) == -1 ||
+	    ipc_put_str(&b, j->j_res.as_body.b_data, j->j_res.as_body.b_len) ==
+		-1 ||
+	    ipc_msg_end(&b) == -1 || aconn_send(ac, &b) == -1)
+		log_warnx("%s: cannot answer request %u", __func__, j->j_id);
+	buf_free(&b);
+}

@@ -1,0 +1,161 @@
+/*
+ * The wire between postern-gateway and postern-authd.  This header is the
+ * single source of truth for it: change a layout here and in both peers'
+ * handlers at once.
+ *
+ * Transport: a SOCK_STREAM Unix socket carrying a sequence of frames.
+ *
+ * Frame:
+ *
+ *	offset size  field
+ *	0      4     length   payload bytes that follow the header
+ *	4      2     type     enum ipc_type
+ *	6      2     flags    must be 0 (reserved)
+ *	8      4     id       request id, chosen by the gateway; authd copies
+ *	                      it into the answer so that one connection can
+ *	                      carry many requests at once
+ *	12     len   payload
+ *
+ * All integers are unsigned and in network byte order.  The header is
+ * checked as soon as its 12 bytes are there, before any of the body is
+ * buffered: a length above IPC_MAX_PAYLOAD, a type of 0 or >= IPC_TYPE_MAX,
+ * or non-zero flags are protocol errors, and the receiver drops the
+ * connection (never the process).
+ *
+ * Payload field types:
+ *
+ *	u8, u16, u32, u64   fixed width, network byte order
+ *	str                 u32 length, then that many bytes; no NUL
+ *	                    terminator on the wire.  A field read with
+ *	                    ipc_get_cstr must not contain a NUL byte.
+ *
+ * A payload must be consumed exactly: trailing bytes after the last field
+ * are an error (ipc_end).
+ *
+ * Messages (gateway sends REQ_*, authd answers with the matching ANS_* or
+ * with ANS_ERROR, echoing the request id):
+ *
+ *	REQ_PING     (empty)
+ *	ANS_PING     u8  db_ok          1 if authd's database answers, else 0
+ *
+ *	REQ_VERIFY   str token          the bearer token, without "Bearer "
+ *	ANS_VERIFY   u8  result         0 ok, 1 invalid, 2 expired, 3 revoked
+ *	             str sub            user id; empty unless result is 0
+ *	             str sid            session id; empty unless result is 0
+ *	             str tbl            auth table; empty unless result is 0
+ *	             str reason         why it failed; empty when result is 0
+ *
+ *	REQ_AUTH     str op             "signup" | "login" | ... (auth route)
+ *	             str table          the auth table of the endpoint group
+ *	             str client_addr    client IP address, for rate limits
+ *	             str user_agent     may be empty
+ *	             str bearer_token   may be empty
+ *	             str body           raw JSON request body
+ *	ANS_AUTH     u16 http_status    status the gateway relays
+ *	             u32 retry_after    seconds for Retry-After; 0 = none
+ *	             str json_body      response body, relayed verbatim
+ *
+ *	ANS_ERROR    u16 http_status    e.g. 400 for a malformed request
+ *	             str message        short, safe to show to the client
+ */
+#ifndef POSTERN_COMMON_IPC_H
+#define POSTERN_COMMON_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#define IPC_HDR_LEN 12
+#define IPC_MAX_PAYLOAD (2u * 1024 * 1024)
+
+enum ipc_type {
+	IPC_REQ_PING = 1,
+	IPC_ANS_PING,
+	IPC_REQ_VERIFY,
+	IPC_ANS_VERIFY,
+	IPC_REQ_AUTH,
+	IPC_ANS_AUTH,
+	IPC_ANS_ERROR,
+	IPC_TYPE_MAX
+};
+
+/* Values of ANS_VERIFY's result field. */
+enum ipc_verify_result {
+	IPC_VERIFY_OK = 0,
+	IPC_VERIFY_INVALID = 1,
+	IPC_VERIFY_EXPIRED = 2,
+	IPC_VERIFY_REVOKED = 3
+};
+
+struct ipc_hdr {
+	uint32_t ih_len;
+	uint16_t ih_type;
+	uint16_t ih_flags;
+	uint32_t ih_id;
+};
+
+/* "REQ_PING", ..., or "?" for a value outside the enum. */
+const char *ipc_type_name(uint16_t type);
+
+void ipc_hdr_write(unsigned char out[IPC_HDR_LEN], const struct ipc_hdr *h);
+
+/*
+ * Parses and checks a header.  -1 with errno EAGAIN if n < IPC_HDR_LEN,
+ * ERANGE if the length is above IPC_MAX_PAYLOAD, EINVAL for a bad type or
+ * non-zero flags.
+ */
+int ipc_hdr_parse(const unsigned char *p, size_t n, struct ipc_hdr *h);
+
+/*
+ * Stream framing over a receive buffer: returns 0 if more bytes are needed,
+ * 1 if a whole frame (IPC_HDR_LEN + h->ih_len bytes) starts at data, -1 if
+ * the header is bad (as soon as its 12 bytes are available).
+ */
+int ipc_frame_take(const unsigned char *data, size_t avail, struct ipc_hdr *h);
+
+/*
+ * Building a message: ipc_msg_begin resets b and writes a header with the
+ * given type and id, the ipc_put_* functions append payload fields, and
+ * ipc_msg_end fills in the length (-1, ERANGE, if the payload is too big).
+ * b then holds the whole frame, ready to write.
+ */
+int ipc_msg_begin(struct buf *b, uint16_t type, uint32_t id);
+int ipc_put_u8(struct buf *b, uint8_t v);
+int ipc_put_u16(struct buf *b, uint16_t v);
+int ipc_put_u32(struct buf *b, uint32_t v);
+int ipc_put_u64(struct buf *b, uint64_t v);
+int ipc_put_str(struct buf *b, const char *s, size_t n);
+int ipc_put_cstr(struct buf *b, const char *s); /* NULL = empty string */
+int ipc_msg_end(struct buf *b);
+
+/*
+ * Reading a payload.  Each getter returns 0 or -1; any failure sets ic_err
+ * so every later getter and ipc_end fail too, which lets a handler do all
+ * its gets and check once.  The cursor does not own the payload.
+ */
+struct ipc_cur {
+	const unsigned char *ic_p;
+	size_t ic_left;
+	int ic_err;
+};
+
+void ipc_cur_init(struct ipc_cur *c, const void *payload, size_t len);
+int ipc_get_u8(struct ipc_cur *c, uint8_t *v);
+int ipc_get_u16(struct ipc_cur *c, uint16_t *v);
+int ipc_get_u32(struct ipc_cur *c, uint32_t *v);
+int ipc_get_u64(struct ipc_cur *c, uint64_t *v);
+
+/* *s points into the payload and is not NUL-terminated. */
+int ipc_get_str(struct ipc_cur *c, const char **s, size_t *n);
+
+/*
+ * *out is a malloc'd NUL-terminated copy the caller frees; fails (and sets
+ * *out to NULL) if the string contains a NUL byte.
+ */
+int ipc_get_cstr(struct ipc_cur *c, char **out);
+
+/* 0 only if no getter failed and the whole payload was consumed. */
+int ipc_end(struct ipc_cur *c);
+
+#endif

@@ -1,0 +1,153 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+
+static const char *log_proc = "postern";
+static int log_level = LOG_LVL_INFO;
+static const char *const log_names[] = {"error", "warn", "info", "debug"};
+
+void
+log_init(const char *proc, int level)
+{
+	log_proc = proc;
+	log_level = level;
+}
+
+void
+log_set_level(int level)
+{
+	log_level = level;
+}
+
+int
+log_get_level(void)
+{
+	return log_level;
+}
+
+int
+log_level_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_names) / sizeof(log_names[0]); i++)
+		if (strcasecmp(s, log_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+log_json_line(const char *json, size_t len)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (buf_add(&b, json, len) == 0 && buf_addc(&b, '\n') == 0)
+		(void)!write(STDERR_FILENO, b.b_data, b.b_len);
+	buf_free(&b);
+}
+
+static void
+log_emit(int level, const char *fmt, va_list ap, int with_errno)
+{
+	char msg[2048], ts[40];
+	struct timespec now;
+	struct tm tm;
+	struct buf b;
+	int saved = errno;
+	size_t n;
+
+	if (level > log_level)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (with_errno) {
+		n = strlen(msg);
+		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, sizeof(ts) - n, ".%03ldZ", now.tv_nsec / 1000000);
+
+	buf_init(&b);
+	if (buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"proc\":", ts,
+		log_names[level]) == 0 &&
+	    buf_add_json_str(&b, log_proc, strlen(log_proc)) == 0 &&
+	    buf_addstr(&b, ",\"msg\":") == 0 &&
+	    buf_add_json_str(&b, msg, strlen(msg)) == 0 &&
+	    buf_addstr(&b, "}\n") == 0)
+		(void)!write(STDERR_FILENO, b.b_data, b.b_len);
+	else
+		(void)!write(STDERR_FILENO, "log: out of memory\n", 19);
+	buf_free(&b);
+	errno = saved;
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LVL_WARN, fmt, ap, 1);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LVL_WARN, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LVL_INFO, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LVL_DEBUG, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LVL_ERROR, fmt, ap, 1);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LVL_ERROR, fmt, ap, 0);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,368 @@
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "gateway/authc.h"
+
+#define AUTHC_BACKOFF_MIN_MS 50
+#define AUTHC_BACKOFF_MAX_MS 1000
+
+struct pending {
+	TAILQ_ENTRY(pending) p_entry;
+	struct authc *p_ac;
+	uint32_t p_id;
+	authc_cb p_cb;
+	void *p_arg;
+	struct event *p_timer;
+};
+
+struct authc {
+	struct event_base *ac_base;
+	char ac_path[108];
+	long ac_timeout_ms;
+	long ac_max_pending;
+	struct bufferevent *ac_bev;
+	int ac_connected;
+	long ac_backoff_ms;
+	struct event *ac_retry;
+	uint32_t ac_next_id;
+	size_t ac_npending;
+	TAILQ_HEAD(, pending) ac_pending;
+};
+
+static void authc_connect(struct authc *ac);
+
+int
+authc_connected(const struct authc *ac)
+{
+	return ac->ac_connected;
+}
+
+static void
+pending_free(struct pending *p)
+{
+	TAILQ_REMOVE(&p->p_ac->ac_pending, p, p_entry);
+	p->p_ac->ac_npending--;
+	event_free(p->p_timer);
+	free(p);
+}
+
+static struct pending *
+pending_find(struct authc *ac, uint32_t id)
+{
+	struct pending *p;
+
+	TAILQ_FOREACH(p, &ac->ac_pending, p_entry)
+		if (p->p_id == id)
+			return p;
+	return NULL;
+}
+
+/* Calls back after unlinking, so the callback may issue new requests. */
+static void
+pending_finish(struct pending *p, enum authc_status st,
+    const struct ipc_hdr *h, struct ipc_cur *cur)
+{
+	authc_cb cb = p->p_cb;
+	void *arg = p->p_arg;
+
+	pending_free(p);
+	cb(st, h, cur, arg);
+}
+
+static void
+authc_fail_all(struct authc *ac)
+{
+	struct pending *p;
+
+	while ((p = TAILQ_FIRST(&ac->ac_pending)) != NULL)
+		pending_finish(p, AUTHC_UNAVAILABLE, NULL, NULL);
+}
+
+static void
+authc_schedule_retry(struct authc *ac)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ac->ac_backoff_ms / 1000;
+	tv.tv_usec = (ac->ac_backoff_ms % 1000) * 1000;
+	event_add(ac->ac_retry, &tv);
+	ac->ac_backoff_ms *= 2;
+	if (ac->ac_backoff_ms > AUTHC_BACKOFF_MAX_MS)
+		ac->ac_backoff_ms = AUTHC_BACKOFF_MAX_MS;
+}
+
+static void
+authc_drop(struct authc *ac, const char *why)
+{
+	if (ac->ac_bev != NULL) {
+		if (ac->ac_connected)
+			log_warnx("authd connection lost: %s", why);
+		bufferevent_free(ac->ac_bev);
+		ac->ac_bev = NULL;
+	}
+	ac->ac_connected = 0;
+	authc_fail_all(ac);
+	if (!event_pending(ac->ac_retry, EV_TIMEOUT, NULL))
+		authc_schedule_retry(ac);
+}
+
+static void
+authc_read(struct bufferevent *bev, void *arg)
+{
+	struct authc *ac = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	unsigned char hdrbuf[IPC_HDR_LEN], *frame;
+	struct ipc_hdr h;
+	struct ipc_cur cur;
+	struct pending *p;
+	size_t avail;
+
+	for (;;) {
+		avail = evbuffer_get_length(in);
+		if (avail < IPC_HDR_LEN)
+			return;
+		evbuffer_copyout(in, hdrbuf, IPC_HDR_LEN);
+		if (ipc_hdr_parse(hdrbuf, IPC_HDR_LEN, &h) == -1) {
+			authc_drop(ac, "malformed frame from authd");
+			return;
+		}
+		if (avail < IPC_HDR_LEN + (size_t)h.ih_len)
+			return;
+		if ((frame = evbuffer_pullup(in, IPC_HDR_LEN + h.ih_len)) ==
+		    NULL) {
+			authc_drop(ac, "out of memory");
+			return;
+		}
+		if ((p = pending_find(ac, h.ih_id)) != NULL) {
+			ipc_cur_init(&cur, frame + IPC_HDR_LEN, h.ih_len);
+			pending_finish(p, AUTHC_OK, &h, &cur);
+			/* The callback may have dropped the connection. */
+			if (ac->ac_bev != bev)
+				return;
+		}
+		evbuffer_drain(in, IPC_HDR_LEN + h.ih_len);
+	}
+}
+
+static void
+authc_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct authc *ac = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		ac->ac_connected = 1;
+		ac->ac_backoff_ms = AUTHC_BACKOFF_MIN_MS;
+		log_info("connected to authd at %s", ac->ac_path);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		authc_drop(ac, what & BEV_EVENT_EOF ? "closed by authd"
+						    : strerror(errno));
+}
+
+static void
+authc_connect(struct authc *ac)
+{
+	struct sockaddr_un sun;
+
+	if (ac->ac_bev != NULL)
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, ac->ac_path, strlen(ac->ac_path));
+	if ((ac->ac_bev = bufferevent_socket_new(ac->ac_base, -1,
+		 BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		authc_schedule_retry(ac);
+		return;
+	}
+	bufferevent_setcb(ac->ac_bev, authc_read, NULL, authc_event, ac);
+	bufferevent_enable(ac->ac_bev, EV_READ | EV_WRITE);
+	/* A Unix socket connects (or fails) at once; failure arrives as an
+	 * error event or a -1 here. */
+	if (bufferevent_socket_connect(ac->ac_bev, (struct sockaddr *)&sun,
+		sizeof(sun)) == -1) {
+		bufferevent_free(ac->ac_bev);
+		ac->ac_bev = NULL;
+		ac->ac_connected = 0;
+		authc_schedule_retry(ac);
+	}
+}
+
+static void
+authc_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	authc_connect(arg);
+}
+
+static void
+pending_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct pending *p = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("authd did not answer request %u in time", p->p_id);
+	pending_finish(p, AUTHC_TIMEOUT, NULL, NULL);
+}
+
+struct authc *
+authc_new(struct event_base *base, const char *path, long timeout_ms,
+    long max_pending)
+{
+	struct authc *ac;
+
+	if (strlen(path) >= sizeof(ac->ac_path)) {
+		log_warnx("socket path too long: %s", path);
+		return NULL;
+	}
+	if ((ac = calloc(1, sizeof(*ac))) == NULL)
+		return NULL;
+	ac->ac_base = base;
+	memcpy(ac->ac_path, path, strlen(path) + 1);
+	ac->ac_timeout_ms = timeout_ms;
+	ac->ac_max_pending = max_pending;
+	ac->ac_backoff_ms = AUTHC_BACKOFF_MIN_MS;
+	TAILQ_INIT(&ac->ac_pending);
+	if ((ac->ac_retry = evtimer_new(base, authc_retry_cb, ac)) == NULL) {
+		free(ac);
+		return NULL;
+	}
+	authc_connect(ac);
+	return ac;
+}
+
+void
+authc_free(struct authc *ac)
+{
+	struct pending *p;
+
+	if (ac == NULL)
+		return;
+	while ((p = TAILQ_FIRST(&ac->ac_pending)) != NULL)
+		pending_free(p);
+	if (ac->ac_bev != NULL)
+		bufferevent_free(ac->ac_bev);
+	event_free(ac->ac_retry);
+	free(ac);
+}
+
+void
+authc_cancel(struct authc *ac, uint32_t id)
+{
+	struct pending *p;
+
+	if ((p = pending_find(ac, id)) != NULL)
+		pending_free(p);
+}
+
+/* Sends a frame built in b (its id is set here) and registers the wait. */
+static uint32_t
+authc_send(struct authc *ac, struct buf *b, authc_cb cb, void *arg)
+{
+	struct pending *p;
+	struct timeval tv;
+	uint32_t id;
+
+	if (ac->ac_bev == NULL) {
+		/* Try now; the request itself fails (deny) meanwhile. */
+		event_del(ac->ac_retry);
+		authc_connect(ac);
+		if (ac->ac_bev == NULL)
+			return 0;
+	}
+	if ((long)ac->ac_npending >= ac->ac_max_pending) {
+		log_warnx("too many requests waiting for authd");
+		return 0;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return 0;
+	if ((p->p_timer = evtimer_new(ac->ac_base, pending_timeout, p)) ==
+	    NULL) {
+		free(p);
+		return 0;
+	}
+	if (++ac->ac_next_id == 0)
+		ac->ac_next_id = 1;
+	id = ac->ac_next_id;
+	/* The id sits at offset 8 of the header, in network byte order. */
+	b->b_data[8] = (char)(id >> 24);
+	b->b_data[9] = (char)(id >> 16);
+	b->b_data[10] = (char)(id >> 8);
+	b->b_data[11] = (char)id;
+	if (bufferevent_write(ac->ac_bev, b->b_data, b->b_len) == -1) {
+		event_free(p->p_timer);
+		free(p);
+		return 0;
+	}
+	p->p_ac = ac;
+	p->p_id = id;
+	p->p_cb = cb;
+	p->p_arg = arg;
+	TAILQ_INSERT_TAIL(&ac->ac_pending, p, p_entry);
+	ac->ac_npending++;
+	tv.tv_sec = ac->ac_timeout_ms / 1000;
+	tv.tv_usec = (ac->ac_timeout_ms % 1000) * 1000;
+	event_add(p->p_timer, &tv);
+	return id;
+}
+
+uint32_t
+authc_ping(struct authc *ac, authc_cb cb, void *arg)
+{
+	struct buf b;
+	uint32_t id = 0;
+
+	buf_init(&b);
+	if (ipc_msg_begin(&b, IPC_REQ_PING, 0) == 0 && ipc_msg_end(&b) == 0)
+		id = authc_send(ac, &b, cb, arg);
+	buf_free(&b);
+	return id;
+}
+
+uint32_t
+authc_verify(struct authc *ac, const char *tok, size_t len, authc_cb cb,
+    void *arg)
+{
+	struct buf b;
+	uint32_t id = 0;
+
+	buf_init(&b);
+	if (ipc_msg_begin(&b, IPC_REQ_VERIFY, 0) == 0 &&
+	    ipc_put_str(&b, tok, len) == 0 && ipc_msg_end(&b) == 0)
+		id = authc_send(ac, &b, cb, arg);
+	buf_wipe_free(&b);
+	return id;
+}
+
+uint32_t
+authc_auth(struct authc *ac, const char *op, const char *table,
+    const char *client, const char *ua, const char *bearer, const char *body,
+    size_t bodylen, authc_cb cb, void *arg)
+{
+	struct buf b;
+	uint32_t id = 0;
+
+	buf_init(&b);
+	if (ipc_msg_begin(&b, IPC_REQ_AUTH, 0) == 0 &&
+	    ipc_put_cstr(&b, op) == 0 && ipc_put_cstr(&b, table) == 0 &&
+	    ipc_put_cstr(&b, client) == 0 && ipc_put_cstr(&b, ua) == 0 &&
+	    ipc_put_cstr(&b, bearer) == 0 &&
+	    ipc_put_str(&b, body, bodylen) == 0 && ipc_msg_end(&b) == 0)
+		id = authc_send(ac, &b, cb, arg);
+	/* The body holds a password. */
+	buf_wipe_free(&b);
+	return id;
+}

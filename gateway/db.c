@@ -1,0 +1,489 @@
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "gateway/db.h"
+
+#define DB_BACKOFF_MIN_MS 100
+#define DB_BACKOFF_MAX_MS 2000
+#define DB_MAX_PARAMS 1024
+
+enum slot_state { SLOT_DOWN, SLOT_CONNECTING, SLOT_IDLE, SLOT_BUSY };
+
+struct dbq {
+	TAILQ_ENTRY(dbq) q_entry;
+	struct dbpool *q_pool;
+	struct slot *q_slot;
+	char *q_sql;
+	int q_nparams;
+	char **q_vals;
+	db_cb q_cb;
+	void *q_arg;
+	int q_canceled;
+	struct event *q_timer;
+};
+
+struct slot {
+	struct dbpool *s_pool;
+	PGconn *s_conn;
+	enum slot_state s_state;
+	int s_fd;
+	struct event *s_ev;
+	struct event *s_retry;
+	long s_backoff_ms;
+	struct dbq *s_q;
+	PGresult *s_res;
+	int s_flushing;
+};
+
+struct dbpool {
+	struct event_base *p_base;
+	char **p_keys;
+	char **p_vals;
+	int p_size;
+	long p_acquire_ms;
+	struct slot *p_slots;
+	TAILQ_HEAD(, dbq) p_wait;
+	int p_nwait;
+};
+
+static void slot_start(struct slot *s);
+static void slot_io(evutil_socket_t fd, short what, void *arg);
+static void pool_kick(struct dbpool *p);
+
+static void
+dbq_free(struct dbq *q)
+{
+	int i;
+
+	if (q->q_timer != NULL)
+		event_free(q->q_timer);
+	for (i = 0; i < q->q_nparams; i++)
+		free(q->q_vals[i]);
+	free(q->q_vals);
+	free(q->q_sql);
+	free(q);
+}
+
+static void
+dbq_finish(struct dbq *q, enum db_status st, PGresult *res)
+{
+	if (!q->q_canceled)
+		q->q_cb(st, res, q->q_arg);
+	dbq_free(q);
+}
+
+static void
+slot_watch(struct slot *s, short what)
+{
+	int fd = PQsocket(s->s_conn);
+
+	/* libpq may change the socket while connecting. */
+	if (s->s_ev != NULL && (s->s_fd != fd || what == 0)) {
+		event_free(s->s_ev);
+		s->s_ev = NULL;
+	}
+	if (what == 0 || fd < 0)
+		return;
+	if (s->s_ev == NULL) {
+		s->s_ev = event_new(s->s_pool->p_base, fd, what | EV_PERSIST,
+		    slot_io, s);
+		s->s_fd = fd;
+	} else {
+		event_del(s->s_ev);
+		event_assign(s->s_ev, s->s_pool->p_base, fd,
+		    what | EV_PERSIST, slot_io, s);
+	}
+	if (s->s_ev != NULL)
+		event_add(s->s_ev, NULL);
+}
+
+static void
+slot_down(struct slot *s, const char *why)
+{
+	struct dbq *q = s->s_q;
+	struct timeval tv;
+
+	if (s->s_state == SLOT_IDLE || s->s_state == SLOT_BUSY)
+		log_warnx("database connection lost: %s", why);
+	else
+		log_debug("database connect failed: %s", why);
+	if (s->s_ev != NULL) {
+		event_free(s->s_ev);
+		s->s_ev = NULL;
+	}
+	PQfinish(s->s_conn);
+	s->s_conn = NULL;
+	s->s_state = SLOT_DOWN;
+	PQclear(s->s_res);
+	s->s_res = NULL;
+	s->s_q = NULL;
+	tv.tv_sec = s->s_backoff_ms / 1000;
+	tv.tv_usec = (s->s_backoff_ms % 1000) * 1000;
+	event_add(s->s_retry, &tv);
+	s->s_backoff_ms *= 2;
+	if (s->s_backoff_ms > DB_BACKOFF_MAX_MS)
+		s->s_backoff_ms = DB_BACKOFF_MAX_MS;
+	if (q != NULL)
+		dbq_finish(q, DB_UNAVAILABLE, NULL);
+	/* With no healthy connection left, waiting queries fail now rather
+	 * than at their deadline. */
+	if (!db_pool_healthy(s->s_pool)) {
+		struct dbpool *p = s->s_pool;
+		while ((q = TAILQ_FIRST(&p->p_wait)) != NULL) {
+			TAILQ_REMOVE(&p->p_wait, q, q_entry);
+			p->p_nwait--;
+			dbq_finish(q, DB_UNAVAILABLE, NULL);
+		}
+	}
+}
+
+static void
+slot_connect_poll(struct slot *s)
+{
+	switch (PQconnectPoll(s->s_conn)) {
+	case PGRES_POLLING_READING:
+		slot_watch(s, EV_READ);
+		return;
+	case PGRES_POLLING_WRITING:
+		slot_watch(s, EV_WRITE);
+		return;
+	case PGRES_POLLING_OK:
+		if (PQsetnonblocking(s->s_conn, 1) == -1) {
+			slot_down(s, PQerrorMessage(s->s_conn));
+			return;
+		}
+		s->s_state = SLOT_IDLE;
+		s->s_backoff_ms = DB_BACKOFF_MIN_MS;
+		slot_watch(s, EV_READ);
+		log_debug("database connection ready");
+		pool_kick(s->s_pool);
+		return;
+	default:
+		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+}
+
+static void
+slot_start(struct slot *s)
+{
+	struct dbpool *p = s->s_pool;
+
+	s->s_conn = PQconnectStartParams((const char *const *)p->p_keys,
+	    (const char *const *)p->p_vals, 1);
+	if (s->s_conn == NULL || PQstatus(s->s_conn) == CONNECTION_BAD) {
+		slot_down(s, s->s_conn ? PQerrorMessage(s->s_conn)
+				       : "out of memory");
+		return;
+	}
+	s->s_state = SLOT_CONNECTING;
+	s->s_fd = -1;
+	slot_watch(s, EV_WRITE);
+}
+
+static void
+slot_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	slot_start(arg);
+}
+
+static void
+slot_flush(struct slot *s)
+{
+	int r = PQflush(s->s_conn);
+
+	if (r == -1) {
+		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+	s->s_flushing = r == 1;
+	slot_watch(s, r == 1 ? EV_READ | EV_WRITE : EV_READ);
+}
+
+static void
+slot_send(struct slot *s, struct dbq *q)
+{
+	s->s_q = q;
+	q->q_slot = s;
+	s->s_state = SLOT_BUSY;
+	if (q->q_timer != NULL)
+		event_del(q->q_timer);
+	if (PQsendQueryParams(s->s_conn, q->q_sql, q->q_nparams, NULL,
+		(const char *const *)q->q_vals, NULL, NULL, 0) == 0) {
+		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+	slot_flush(s);
+}
+
+static void
+slot_read(struct slot *s)
+{
+	PGresult *res;
+	struct dbq *q;
+
+	if (PQconsumeInput(s->s_conn) == 0) {
+		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+	/* Idle connections only see notices or EOF; drop stray results. */
+	while (!PQisBusy(s->s_conn)) {
+		res = PQgetResult(s->s_conn);
+		if (res == NULL)
+			break;
+		if (s->s_res == NULL && s->s_state == SLOT_BUSY)
+			s->s_res = res;
+		else
+			PQclear(res);
+	}
+	if (PQstatus(s->s_conn) == CONNECTION_BAD) {
+		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+	if (s->s_state != SLOT_BUSY || PQisBusy(s->s_conn))
+		return;
+	/* PQgetResult returned NULL: the query is complete. */
+	q = s->s_q;
+	res = s->s_res;
+	s->s_q = NULL;
+	s->s_res = NULL;
+	s->s_state = SLOT_IDLE;
+	if (q != NULL) {
+		if (res == NULL)
+			dbq_finish(q, DB_UNAVAILABLE, NULL);
+		else
+			dbq_finish(q, DB_OK, res);
+	}
+	PQclear(res);
+	pool_kick(s->s_pool);
+}
+
+static void
+slot_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct slot *s = arg;
+
+	(void)fd;
+	if (s->s_state == SLOT_CONNECTING) {
+		slot_connect_poll(s);
+		return;
+	}
+	if ((what & EV_WRITE) && s->s_flushing) {
+		slot_flush(s);
+		if (s->s_state == SLOT_DOWN)
+			return;
+	}
+	if (what & EV_READ)
+		slot_read(s);
+}
+
+static void
+pool_kick(struct dbpool *p)
+{
+	struct dbq *q;
+	int i;
+
+	for (i = 0; i < p->p_size && !TAILQ_EMPTY(&p->p_wait); i++) {
+		if (p->p_slots[i].s_state != SLOT_IDLE)
+			continue;
+		q = TAILQ_FIRST(&p->p_wait);
+		TAILQ_REMOVE(&p->p_wait, q, q_entry);
+		p->p_nwait--;
+		if (q->q_canceled) {
+			dbq_free(q);
+			i--;
+			continue;
+		}
+		slot_send(&p->p_slots[i], q);
+	}
+}
+
+int
+db_pool_healthy(const struct dbpool *p)
+{
+	int i;
+
+	for (i = 0; i < p->p_size; i++)
+		if (p->p_slots[i].s_state == SLOT_IDLE ||
+		    p->p_slots[i].s_state == SLOT_BUSY)
+			return 1;
+	return 0;
+}
+
+void
+db_pool_stats(const struct dbpool *p, int *in_use, int *idle, int *waiting)
+{
+	int i;
+
+	*in_use = *idle = 0;
+	for (i = 0; i < p->p_size; i++) {
+		if (p->p_slots[i].s_state == SLOT_BUSY)
+			(*in_use)++;
+		else if (p->p_slots[i].s_state == SLOT_IDLE)
+			(*idle)++;
+	}
+	*waiting = p->p_nwait;
+}
+
+static void
+dbq_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct dbq *q = arg;
+	struct dbpool *p = q->q_pool;
+
+	(void)fd;
+	(void)what;
+	TAILQ_REMOVE(&p->p_wait, q, q_entry);
+	p->p_nwait--;
+	dbq_finish(q, DB_TIMEOUT, NULL);
+}
+
+struct dbq *
+db_query(struct dbpool *p, const char *sql, int nparams,
+    const char *const *vals, db_cb cb, void *arg)
+{
+	struct dbq *q;
+	struct timeval tv;
+	int i;
+
+	if (!db_pool_healthy(p) || nparams < 0 || nparams > DB_MAX_PARAMS)
+		return NULL;
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->q_pool = p;
+	q->q_cb = cb;
+	q->q_arg = arg;
+	if ((q->q_sql = strdup(sql)) == NULL ||
+	    (nparams > 0 &&
+		(q->q_vals = calloc((size_t)nparams, sizeof(char *))) == NULL))
+		goto fail;
+	for (i = 0; i < nparams; i++) {
+		q->q_nparams++;
+		if (vals[i] != NULL && (q->q_vals[i] = strdup(vals[i])) == NULL)
+			goto fail;
+	}
+	if ((q->q_timer = evtimer_new(p->p_base, dbq_timeout, q)) == NULL)
+		goto fail;
+	TAILQ_INSERT_TAIL(&p->p_wait, q, q_entry);
+	p->p_nwait++;
+	tv.tv_sec = p->p_acquire_ms / 1000;
+	tv.tv_usec = (p->p_acquire_ms % 1000) * 1000;
+	event_add(q->q_timer, &tv);
+	pool_kick(p);
+	return q;
+fail:
+	dbq_free(q);
+	return NULL;
+}
+
+void
+db_cancel(struct dbq *q)
+{
+	/* Still waiting: forget it now.  Running: let it finish unseen. */
+	if (q->q_slot == NULL) {
+		TAILQ_REMOVE(&q->q_pool->p_wait, q, q_entry);
+		q->q_pool->p_nwait--;
+		dbq_free(q);
+		return;
+	}
+	q->q_canceled = 1;
+}
+
+static char **
+strv_dup(const char *const *v, int n)
+{
+	char **out;
+	int i;
+
+	if ((out = calloc((size_t)n + 1, sizeof(char *))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((out[i] = strdup(v[i])) == NULL)
+			return out;
+	return out;
+}
+
+static void
+strv_free(char **v, int wipe)
+{
+	int i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++) {
+		if (wipe)
+			memset(v[i], 0, strlen(v[i]));
+		free(v[i]);
+	}
+	free(v);
+}
+
+struct dbpool *
+db_pool_new(struct event_base *base, const char *const *keys,
+    const char *const *vals, int size, long acquire_timeout_ms)
+{
+	struct dbpool *p;
+	int i, n;
+
+	for (n = 0; keys[n] != NULL; n++)
+		;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->p_base = base;
+	p->p_size = size;
+	p->p_acquire_ms = acquire_timeout_ms;
+	TAILQ_INIT(&p->p_wait);
+	if ((p->p_keys = strv_dup(keys, n)) == NULL ||
+	    (p->p_vals = strv_dup(vals, n)) == NULL ||
+	    (p->p_slots = calloc((size_t)size, sizeof(*p->p_slots))) == NULL) {
+		db_pool_free(p);
+		return NULL;
+	}
+	for (i = 0; i < size; i++) {
+		p->p_slots[i].s_pool = p;
+		p->p_slots[i].s_backoff_ms = DB_BACKOFF_MIN_MS;
+		p->p_slots[i].s_fd = -1;
+		if ((p->p_slots[i].s_retry = evtimer_new(base, slot_retry,
+			 &p->p_slots[i])) == NULL) {
+			db_pool_free(p);
+			return NULL;
+		}
+	}
+	for (i = 0; i < size; i++)
+		slot_start(&p->p_slots[i]);
+	return p;
+}
+
+void
+db_pool_free(struct dbpool *p)
+{
+	struct dbq *q;
+	int i;
+
+	if (p == NULL)
+		return;
+	while ((q = TAILQ_FIRST(&p->p_wait)) != NULL) {
+		TAILQ_REMOVE(&p->p_wait, q, q_entry);
+		dbq_free(q);
+	}
+	for (i = 0; p->p_slots != NULL && i < p->p_size; i++) {
+		struct slot *s = &p->p_slots[i];
+		if (s->s_ev != NULL)
+			event_free(s->s_ev);
+		if (s->s_retry != NULL)
+			event_free(s->s_retry);
+		if (s->s_q != NULL)
+			dbq_free(s->s_q);
+		PQclear(s->s_res);
+		PQfinish(s->s_conn);
+	}
+	free(p->p_slots);
+	strv_free(p->p_keys, 0);
+	strv_free(p->p_vals, 1);
+	free(p);
+}

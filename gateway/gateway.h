@@ -1,0 +1,104 @@
+/*
+ * postern-gateway: shared state.  http.c owns connections and the request
+ * life cycle, handlers.c decides what a request means, authc.c talks to
+ * authd, db.c is the asynchronous PostgreSQL pool, routes.c the route table.
+ */
+#ifndef POSTERN_GATEWAY_H
+#define POSTERN_GATEWAY_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/bufferevent.h>
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "gateway/httpparse.h"
+#include "gateway/routes.h"
+
+struct authc;
+struct dbpool;
+struct dbq;
+struct hconn;
+
+/* A request's life, printable in logs (memcached's conn_states). */
+enum req_state {
+	RS_HEAD,    /* reading the request head */
+	RS_BODY,    /* reading the body */
+	RS_AUTH,    /* waiting for authd */
+	RS_DB,      /* waiting for PostgreSQL */
+	RS_WRITE,   /* response queued, being written */
+	RS_STATES
+};
+const char *req_state_name(enum req_state s);
+
+struct gw {
+	struct event_base *gw_base;
+	struct config gw_cf;
+	struct evconnlistener *gw_listener;
+	TAILQ_HEAD(, hconn) gw_conns;
+	size_t gw_nconns;
+	int gw_listener_paused;
+	int gw_draining;
+	struct authc *gw_authc;
+	struct dbpool *gw_db;
+	struct routes *gw_routes; /* NULL until loaded */
+	struct event *gw_routes_retry;
+	char gw_dbpass[256];
+	struct event *gw_sigterm;
+	struct event *gw_sigint;
+	struct event *gw_sighup;
+};
+
+struct req {
+	struct hconn *rq_conn;
+	enum req_state rq_state;
+	struct http_head rq_head;
+	struct http_chunked rq_chunked;
+	struct buf rq_body;
+	char rq_id[72];
+	int64_t rq_start_ms;
+	struct routes *rq_routes; /* reference held while in flight */
+	const struct route *rq_route;
+	char rq_idseg[128];
+	char rq_sub[128];
+	uint32_t rq_authc_id; /* pending authd request, 0 if none */
+	struct dbq *rq_dbq;   /* pending query, NULL if none */
+	int rq_pending_ping;  /* /readyz: answers still awaited */
+	int rq_ready_db;
+	int rq_ready_authd;
+	/* The response. */
+	int rq_status;
+	struct buf rq_rhdrs; /* extra header lines, CRLF-terminated */
+	struct buf rq_rbody;
+};
+
+struct hconn {
+	TAILQ_ENTRY(hconn) hc_entry;
+	struct gw *hc_gw;
+	struct bufferevent *hc_bev;
+	struct event *hc_timer;
+	char hc_addr[64];
+	int hc_close;    /* close after the current response */
+	struct req *hc_req;
+};
+
+/* http.c */
+int http_listen(struct gw *gw);
+void http_close_listener(struct gw *gw);
+void http_close_all(struct gw *gw);
+/* Queues the response held in req (rq_status, rq_rhdrs, rq_rbody). */
+void req_respond(struct req *rq);
+/* Builds a JSON error response and sends it. */
+void req_error(struct req *rq, int status, const char *code, const char *msg);
+int req_add_header(struct req *rq, const char *name, const char *value);
+
+/* handlers.c */
+void handle_request(struct req *rq);
+void handle_abort(struct req *rq);
+void routes_load_start(struct gw *gw);
+
+#endif

@@ -1,0 +1,520 @@
+/*
+ * The gateway's HTTP/1.1 server on libevent bufferevents.  We parse requests
+ * ourselves (httpparse.c) instead of using evhttp: libevent 2.1.12's evhttp
+ * answers errors such as 413 in HTML, has no connection cap and accepts
+ * request-smuggling patterns (two Content-Length headers, Content-Length
+ * with Transfer-Encoding) that a credential gateway must refuse.
+ *
+ * One request per connection is in flight at a time; reading stops while it
+ * is processed and resumes once its response is written.  Every wait has a
+ * deadline: idle_timeout_ms between requests, request_timeout_ms for the
+ * whole of one request's head and body.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "gateway/authc.h"
+#include "gateway/db.h"
+#include "gateway/gateway.h"
+
+static const char *const req_state_names[RS_STATES] = {
+    "head", "body", "auth", "db", "write"};
+
+static void hconn_read(struct bufferevent *bev, void *arg);
+static void hconn_write(struct bufferevent *bev, void *arg);
+static void hconn_event(struct bufferevent *bev, short what, void *arg);
+static void hconn_process(struct hconn *hc);
+
+const char *
+req_state_name(enum req_state s)
+{
+	return (unsigned)s < RS_STATES ? req_state_names[s] : "?";
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+static void
+timer_arm(struct hconn *hc, long ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_add(hc->hc_timer, &tv);
+}
+
+static void
+req_free(struct req *rq)
+{
+	struct gw *gw;
+
+	if (rq == NULL)
+		return;
+	gw = rq->rq_conn->hc_gw;
+	if (rq->rq_authc_id != 0)
+		authc_cancel(gw->gw_authc, rq->rq_authc_id);
+	if (rq->rq_dbq != NULL)
+		db_cancel(rq->rq_dbq);
+	handle_abort(rq);
+	http_head_free(&rq->rq_head);
+	buf_free(&rq->rq_body);
+	buf_free(&rq->rq_rhdrs);
+	buf_free(&rq->rq_rbody);
+	routes_unref(rq->rq_routes);
+	free(rq);
+}
+
+static void
+hconn_free(struct hconn *hc)
+{
+	struct gw *gw = hc->hc_gw;
+
+	TAILQ_REMOVE(&gw->gw_conns, hc, hc_entry);
+	gw->gw_nconns--;
+	req_free(hc->hc_req);
+	event_free(hc->hc_timer);
+	bufferevent_free(hc->hc_bev);
+	free(hc);
+	if (gw->gw_listener_paused && !gw->gw_draining &&
+	    gw->gw_listener != NULL &&
+	    gw->gw_nconns < (size_t)gw->gw_cf.cf_max_connections) {
+		evconnlistener_enable(gw->gw_listener);
+		gw->gw_listener_paused = 0;
+	}
+	if (gw->gw_draining && gw->gw_nconns == 0)
+		event_base_loopexit(gw->gw_base, NULL);
+}
+
+static int
+request_id_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= '0' && s[i] <= '9') ||
+			strchr("-_.:", s[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+static struct req *
+req_new(struct hconn *hc)
+{
+	struct req *rq;
+	unsigned char rnd[16];
+
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		return NULL;
+	rq->rq_conn = hc;
+	rq->rq_state = RS_HEAD;
+	rq->rq_start_ms = time_mono_ms();
+	buf_init(&rq->rq_body);
+	buf_init(&rq->rq_rhdrs);
+	buf_init(&rq->rq_rbody);
+	http_chunked_init(&rq->rq_chunked);
+	if (random_bytes(rnd, sizeof(rnd)) == -1 ||
+	    hex_encode(rnd, sizeof(rnd), rq->rq_id, sizeof(rq->rq_id)) == -1)
+		snprintf(rq->rq_id, sizeof(rq->rq_id), "%lld",
+		    (long long)rq->rq_start_ms);
+	return rq;
+}
+
+int
+req_add_header(struct req *rq, const char *name, const char *value)
+{
+	return buf_printf(&rq->rq_rhdrs, "%s: %s\r\n", name, value);
+}
+
+static void
+req_log(struct req *rq)
+{
+	struct buf b;
+	const char *m = rq->rq_head.hh_path ? rq->rq_head.hh_method_str : "-";
+	const char *p = rq->rq_head.hh_path ? rq->rq_head.hh_path : "-";
+
+	if (log_get_level() < LOG_LVL_INFO)
+		return;
+	buf_init(&b);
+	if (buf_addstr(&b, "{\"level\":\"info\",\"proc\":\"gateway\","
+			   "\"msg\":\"request\",\"request_id\":") == 0 &&
+	    buf_add_json_str(&b, rq->rq_id, strlen(rq->rq_id)) == 0 &&
+	    buf_addstr(&b, ",\"method\":") == 0 &&
+	    buf_add_json_str(&b, m, strlen(m)) == 0 &&
+	    buf_addstr(&b, ",\"path\":") == 0 &&
+	    buf_add_json_str(&b, p, strlen(p)) == 0 &&
+	    buf_printf(&b, ",\"status\":%d,\"ms\":%lld", rq->rq_status,
+		(long long)(time_mono_ms() - rq->rq_start_ms)) == 0 &&
+	    (rq->rq_sub[0] == '\0' ||
+		(buf_addstr(&b, ",\"user\":") == 0 &&
+		    buf_add_json_str(&b, rq->rq_sub, strlen(rq->rq_sub)) ==
+			0)) &&
+	    buf_addc(&b, '}') == 0)
+		log_json_line(b.b_data, b.b_len);
+	buf_free(&b);
+}
+
+void
+req_respond(struct req *rq)
+{
+	struct hconn *hc = rq->rq_conn;
+	struct evbuffer *out = bufferevent_get_output(hc->hc_bev);
+	int head = rq->rq_head.hh_method == HM_HEAD;
+
+	if (hc->hc_gw->gw_draining)
+		hc->hc_close = 1;
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nX-Request-Id: %s\r\n",
+	    rq->rq_status, reason(rq->rq_status), rq->rq_id);
+	if (rq->rq_status != 204) {
+		if (rq->rq_rbody.b_len > 0 || rq->rq_status >= 400)
+			evbuffer_add_printf(out, "Content-Type: "
+						 "application/json; "
+						 "charset=utf-8\r\n");
+		evbuffer_add_printf(out, "Content-Length: %zu\r\n",
+		    rq->rq_rbody.b_len);
+	}
+	if (rq->rq_rhdrs.b_len > 0)
+		evbuffer_add(out, rq->rq_rhdrs.b_data, rq->rq_rhdrs.b_len);
+	evbuffer_add_printf(out, "Cache-Control: no-store\r\n%s\r\n",
+	    hc->hc_close ? "Connection: close\r\n" : "");
+	if (!head && rq->rq_status != 204 && rq->rq_rbody.b_len > 0)
+		evbuffer_add(out, rq->rq_rbody.b_data, rq->rq_rbody.b_len);
+	rq->rq_state = RS_WRITE;
+	timer_arm(hc, hc->hc_gw->gw_cf.cf_request_timeout_ms);
+	req_log(rq);
+	/* hconn_write runs once the output buffer has drained. */
+	bufferevent_enable(hc->hc_bev, EV_WRITE);
+}
+
+void
+req_error(struct req *rq, int status, const char *code, const char *msg)
+{
+	rq->rq_status = status;
+	buf_reset(&rq->rq_rbody);
+	if (json_error_body(&rq->rq_rbody, code, msg, NULL) == -1)
+		buf_reset(&rq->rq_rbody);
+	req_respond(rq);
+}
+
+/* Errors found while reading a request always close the connection: the
+ * stream position is no longer trustworthy. */
+static void
+req_fail_read(struct req *rq, int status, const char *code, const char *msg)
+{
+	rq->rq_conn->hc_close = 1;
+	event_del(rq->rq_conn->hc_timer);
+	bufferevent_disable(rq->rq_conn->hc_bev, EV_READ);
+	req_error(rq, status, code, msg);
+}
+
+static void
+req_dispatch(struct req *rq)
+{
+	struct hconn *hc = rq->rq_conn;
+
+	event_del(hc->hc_timer);
+	bufferevent_disable(hc->hc_bev, EV_READ);
+	if (!rq->rq_head.hh_keepalive)
+		hc->hc_close = 1;
+	handle_request(rq);
+}
+
+static int
+read_head(struct hconn *hc, struct req *rq)
+{
+	struct evbuffer *in = bufferevent_get_input(hc->hc_bev);
+	struct gw *gw = hc->hc_gw;
+	size_t avail = evbuffer_get_length(in), n;
+	const char *why = NULL, *rid;
+	char *data;
+	int consumed, status = 400;
+
+	n = avail;
+	if (n > (size_t)gw->gw_cf.cf_header_limit + 1)
+		n = (size_t)gw->gw_cf.cf_header_limit + 1;
+	if ((data = (char *)evbuffer_pullup(in, (ev_ssize_t)n)) == NULL)
+		return -1;
+	consumed = http_head_parse(data, n, (size_t)gw->gw_cf.cf_header_limit,
+	    &rq->rq_head, &status, &why);
+	if (consumed == 0)
+		return 0;
+	if (consumed < 0) {
+		req_fail_read(rq, status, status == 431 ? "PN602" : "PN106",
+		    why ? why : "malformed request");
+		return -1;
+	}
+	evbuffer_drain(in, (size_t)consumed);
+	if ((rid = http_head_get(&rq->rq_head, "X-Request-Id")) != NULL &&
+	    request_id_ok(rid))
+		x_strlcpy(rq->rq_id, rid, sizeof(rq->rq_id));
+	if (rq->rq_head.hh_method == HM_OTHER) {
+		req_fail_read(rq, 501, "PN401", "method not supported");
+		return -1;
+	}
+	if (rq->rq_head.hh_content_length > gw->gw_cf.cf_body_limit) {
+		req_fail_read(rq, 413, "PN600", "request body too large");
+		return -1;
+	}
+	if (rq->rq_head.hh_chunked || rq->rq_head.hh_content_length > 0) {
+		rq->rq_state = RS_BODY;
+		return 1;
+	}
+	req_dispatch(rq);
+	return 1;
+}
+
+static int
+read_body(struct hconn *hc, struct req *rq)
+{
+	struct evbuffer *in = bufferevent_get_input(hc->hc_bev);
+	size_t avail = evbuffer_get_length(in), want, consumed = 0;
+	char *data;
+	int r;
+
+	if (avail == 0)
+		return 0;
+	if (!rq->rq_head.hh_chunked) {
+		want = (size_t)rq->rq_head.hh_content_length -
+		    rq->rq_body.b_len;
+		if (want > avail)
+			want = avail;
+		if (buf_reserve(&rq->rq_body, want) == -1 ||
+		    evbuffer_remove(in, rq->rq_body.b_data + rq->rq_body.b_len,
+			want) != (int)want) {
+			req_fail_read(rq, 503, "PN900", "out of memory");
+			return -1;
+		}
+		rq->rq_body.b_len += want;
+		rq->rq_body.b_data[rq->rq_body.b_len] = '\0';
+		if (rq->rq_body.b_len == (size_t)rq->rq_head.hh_content_length)
+			req_dispatch(rq);
+		return 0;
+	}
+	if ((data = (char *)evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
+		return -1;
+	r = http_chunked_feed(&rq->rq_chunked, data, avail, &consumed,
+	    &rq->rq_body, (size_t)hc->hc_gw->gw_cf.cf_body_limit);
+	evbuffer_drain(in, consumed);
+	if (r == -2) {
+		req_fail_read(rq, 413, "PN600", "request body too large");
+		return -1;
+	}
+	if (r == -1) {
+		req_fail_read(rq, 400, "PN106", "malformed chunked body");
+		return -1;
+	}
+	if (r == 1)
+		req_dispatch(rq);
+	return 0;
+}
+
+static void
+hconn_process(struct hconn *hc)
+{
+	struct evbuffer *in = bufferevent_get_input(hc->hc_bev);
+	struct req *rq;
+
+	for (;;) {
+		if (hc->hc_req == NULL) {
+			if (evbuffer_get_length(in) == 0 || hc->hc_close)
+				return;
+			if ((hc->hc_req = req_new(hc)) == NULL) {
+				hconn_free(hc);
+				return;
+			}
+			timer_arm(hc, hc->hc_gw->gw_cf.cf_request_timeout_ms);
+		}
+		rq = hc->hc_req;
+		if (rq->rq_state == RS_HEAD) {
+			if (read_head(hc, rq) <= 0)
+				return;
+		} else if (rq->rq_state == RS_BODY) {
+			read_body(hc, rq);
+			return;
+		} else
+			return;
+	}
+}
+
+static void
+hconn_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	hconn_process(arg);
+}
+
+static void
+hconn_write(struct bufferevent *bev, void *arg)
+{
+	struct hconn *hc = arg;
+
+	(void)bev;
+	if (hc->hc_req == NULL || hc->hc_req->rq_state != RS_WRITE)
+		return;
+	req_free(hc->hc_req);
+	hc->hc_req = NULL;
+	if (hc->hc_close) {
+		hconn_free(hc);
+		return;
+	}
+	timer_arm(hc, hc->hc_gw->gw_cf.cf_idle_timeout_ms);
+	bufferevent_enable(hc->hc_bev, EV_READ);
+	hconn_process(hc);
+}
+
+static void
+hconn_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		hconn_free(arg);
+}
+
+static void
+hconn_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *hc = arg;
+	struct req *rq = hc->hc_req;
+
+	(void)fd;
+	(void)what;
+	if (rq != NULL && (rq->rq_state == RS_HEAD || rq->rq_state == RS_BODY)) {
+		req_fail_read(rq, 408, "PN106",
+		    "request not received within the deadline");
+		return;
+	}
+	/* Idle between requests, or a client that does not read its
+	 * response. */
+	if (rq == NULL || rq->rq_state == RS_WRITE)
+		hconn_free(hc);
+}
+
+static void
+http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct gw *gw = arg;
+	struct hconn *hc;
+
+	(void)l;
+	(void)salen;
+	if ((hc = calloc(1, sizeof(*hc))) == NULL) {
+		close(fd);
+		return;
+	}
+	hc->hc_gw = gw;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr,
+		    hc->hc_addr, sizeof(hc->hc_addr));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, hc->hc_addr,
+		    sizeof(hc->hc_addr));
+	if ((hc->hc_bev = bufferevent_socket_new(gw->gw_base, fd,
+		 BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    (hc->hc_timer = evtimer_new(gw->gw_base, hconn_timeout, hc)) ==
+		NULL) {
+		if (hc->hc_bev != NULL)
+			bufferevent_free(hc->hc_bev);
+		else
+			close(fd);
+		free(hc);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&gw->gw_conns, hc, hc_entry);
+	gw->gw_nconns++;
+	bufferevent_setcb(hc->hc_bev, hconn_read, hconn_write, hconn_event, hc);
+	bufferevent_enable(hc->hc_bev, EV_READ);
+	timer_arm(hc, gw->gw_cf.cf_idle_timeout_ms);
+	/* libevent has no connection cap: we count and pause accepting. */
+	if (gw->gw_nconns >= (size_t)gw->gw_cf.cf_max_connections) {
+		evconnlistener_disable(gw->gw_listener);
+		gw->gw_listener_paused = 1;
+	}
+}
+
+int
+http_listen(struct gw *gw)
+{
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	if (evutil_parse_sockaddr_port(gw->gw_cf.cf_listen,
+		(struct sockaddr *)&ss, &sslen) == -1) {
+		log_warnx("listen: cannot parse \"%s\" (want host:port)",
+		    gw->gw_cf.cf_listen);
+		return -1;
+	}
+	gw->gw_listener = evconnlistener_new_bind(gw->gw_base, http_accept, gw,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    511, (struct sockaddr *)&ss, sslen);
+	if (gw->gw_listener == NULL) {
+		log_warn("cannot listen on %s", gw->gw_cf.cf_listen);
+		return -1;
+	}
+	log_info("listening on http://%s", gw->gw_cf.cf_listen);
+	return 0;
+}
+
+void
+http_close_listener(struct gw *gw)
+{
+	if (gw->gw_listener != NULL) {
+		evconnlistener_free(gw->gw_listener);
+		gw->gw_listener = NULL;
+	}
+}
+
+void
+http_close_all(struct gw *gw)
+{
+	struct hconn *hc;
+
+	while ((hc = TAILQ_FIRST(&gw->gw_conns)) != NULL) {
+		gw->gw_draining = 0;
+		hconn_free(hc);
+	}
+}

@@ -1,0 +1,242 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "gateway/routes.h"
+
+static const char *const auth_ops[] = {"signup", "login"};
+
+struct routes *
+routes_new(void)
+{
+	struct routes *rs;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		return NULL;
+	rs->rs_refs = 1;
+	return rs;
+}
+
+struct routes *
+routes_ref(struct routes *rs)
+{
+	if (rs != NULL)
+		rs->rs_refs++;
+	return rs;
+}
+
+void
+routes_unref(struct routes *rs)
+{
+	if (rs == NULL || --rs->rs_refs > 0)
+		return;
+	free(rs->rs_list);
+	free(rs);
+}
+
+int
+routes_ident_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= ROUTE_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			c == '_' || (i > 0 && c >= '0' && c <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+path_ok(const char *p)
+{
+	size_t i, n = strlen(p);
+
+	if (n == 0 || n >= ROUTE_PATH_MAX - 32 || p[0] != '/')
+		return 0;
+	if (n > 1 && p[n - 1] == '/')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || strchr("/_-.{}", c) != NULL))
+			return 0;
+		if (c == '/' && p[i + 1] == '/')
+			return 0;
+	}
+	return 1;
+}
+
+static int
+routes_push(struct routes *rs, const struct route *r)
+{
+	struct route *nl;
+	size_t ncap;
+
+	if (rs->rs_n == rs->rs_cap) {
+		ncap = rs->rs_cap ? rs->rs_cap * 2 : 16;
+		if ((nl = reallocarray(rs->rs_list, ncap, sizeof(*nl))) ==
+		    NULL)
+			return -1;
+		rs->rs_list = nl;
+		rs->rs_cap = ncap;
+	}
+	rs->rs_list[rs->rs_n++] = *r;
+	return 0;
+}
+
+static int
+auth_ok(const char *a)
+{
+	if (strcmp(a, "none") == 0 || strcmp(a, "bearer") == 0)
+		return 1;
+	return strncmp(a, "bearer:", 7) == 0 && routes_ident_ok(a + 7);
+}
+
+int
+routes_add_row(struct routes *rs, long id, const char *kind,
+    const char *method, const char *path, const char *table, const char *op,
+    const char *auth, const char *owner, const char *ops, const char **why)
+{
+	struct route r;
+	const char *p, *e;
+	char opname[16];
+	size_t i, n;
+	int known;
+
+	memset(&r, 0, sizeof(r));
+	r.rt_id = id;
+	if (!routes_ident_ok(table)) {
+		*why = "invalid table name";
+		return -1;
+	}
+	if (!path_ok(path)) {
+		*why = "invalid path";
+		return -1;
+	}
+	x_strlcpy(r.rt_table, table, sizeof(r.rt_table));
+	if (strcmp(kind, "auth") == 0) {
+		r.rt_kind = RT_AUTH;
+		x_strlcpy(r.rt_auth, "none", sizeof(r.rt_auth));
+		for (p = ops; p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
+			e = p + strcspn(p, ",");
+			n = (size_t)(e - p);
+			if (n == 0 || n >= sizeof(opname)) {
+				*why = "invalid auth op";
+				return -1;
+			}
+			memcpy(opname, p, n);
+			opname[n] = '\0';
+			known = 0;
+			for (i = 0; i < sizeof(auth_ops) / sizeof(auth_ops[0]);
+			     i++)
+				if (strcmp(opname, auth_ops[i]) == 0)
+					known = 1;
+			/* Ops of later versions are skipped, not fatal. */
+			if (!known)
+				continue;
+			x_strlcpy(r.rt_op, opname, sizeof(r.rt_op));
+			x_strlcpy(r.rt_method, "POST", sizeof(r.rt_method));
+			snprintf(r.rt_path, sizeof(r.rt_path), "%s/%s",
+			    strcmp(path, "/") == 0 ? "" : path, opname);
+			if (routes_push(rs, &r) == -1) {
+				*why = "out of memory";
+				return -1;
+			}
+		}
+		return 0;
+	}
+	if (strcmp(kind, "data") != 0) {
+		*why = "unknown endpoint kind";
+		return -1;
+	}
+	r.rt_kind = RT_DATA;
+	if (method == NULL || op == NULL || auth == NULL || !auth_ok(auth)) {
+		*why = "invalid data endpoint";
+		return -1;
+	}
+	if (owner != NULL && owner[0] != '\0' && !routes_ident_ok(owner)) {
+		*why = "invalid owner column";
+		return -1;
+	}
+	x_strlcpy(r.rt_method, method, sizeof(r.rt_method));
+	x_strlcpy(r.rt_path, path, sizeof(r.rt_path));
+	x_strlcpy(r.rt_op, op, sizeof(r.rt_op));
+	x_strlcpy(r.rt_auth, auth, sizeof(r.rt_auth));
+	if (owner != NULL)
+		x_strlcpy(r.rt_owner, owner, sizeof(r.rt_owner));
+	if (routes_push(rs, &r) == -1) {
+		*why = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+/* Segment-wise match; "{...}" matches one non-empty segment. */
+static int
+path_match(const char *pat, const char *path, char *idseg, size_t idcap)
+{
+	const char *pe, *xe;
+
+	for (;;) {
+		if (*pat == '\0' || *path == '\0')
+			return *pat == '\0' && *path == '\0';
+		if (*pat != '/' || *path != '/')
+			return 0;
+		pat++;
+		path++;
+		pe = pat + strcspn(pat, "/");
+		xe = path + strcspn(path, "/");
+		if (*pat == '{' && pe > pat && pe[-1] == '}') {
+			if (xe == path)
+				return 0;
+			if (idseg != NULL && idcap > 0) {
+				size_t n = (size_t)(xe - path);
+				if (n >= idcap)
+					return 0;
+				memcpy(idseg, path, n);
+				idseg[n] = '\0';
+			}
+		} else if (pe - pat != xe - path ||
+		    memcmp(pat, path, (size_t)(pe - pat)) != 0)
+			return 0;
+		pat = pe;
+		path = xe;
+	}
+}
+
+int
+routes_match(const struct routes *rs, const char *method, const char *path,
+    const struct route **out, char *allow, size_t allowcap, char *idseg,
+    size_t idcap)
+{
+	size_t i, alen = 0;
+	int found = 0;
+
+	if (allowcap > 0)
+		allow[0] = '\0';
+	if (rs == NULL)
+		return 404;
+	for (i = 0; i < rs->rs_n; i++) {
+		const struct route *r = &rs->rs_list[i];
+		if (!path_match(r->rt_path, path, idseg, idcap))
+			continue;
+		if (strcmp(r->rt_method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 &&
+			strcmp(r->rt_method, "GET") == 0)) {
+			*out = r;
+			return 200;
+		}
+		found = 1;
+		if (strstr(allow, r->rt_method) == NULL && allowcap > 0) {
+			alen = strlen(allow);
+			snprintf(allow + alen, allowcap - alen, "%s%s",
+			    alen ? ", " : "", r->rt_method);
+		}
+	}
+	return found ? 405 : 404;
+}
