@@ -30,13 +30,13 @@
 #define REFRESH_BYTES 32
 
 struct signup_col {
-	char *sc_qname; /* quoted identifier, PQfreemem */
+	char *sc_qname;       /* quoted identifier, PQfreemem */
 	const char *sc_value; /* borrowed from the JSON object, or NULL */
 };
 
 int
-account_error(struct acct_res *rs, uint16_t status, const char *code,
-    const char *msg)
+account_error(
+    struct acct_res *rs, uint16_t status, const char *code, const char *msg)
 {
 	rs->as_status = status;
 	buf_reset(&rs->as_body);
@@ -178,14 +178,13 @@ session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
 	rs->as_status = status;
 	buf_reset(&rs->as_body);
 	if (buf_addstr(&rs->as_body, "{\"access_token\":") == -1 ||
-	    buf_add_json_str(&rs->as_body, access.b_data, access.b_len) ==
-		-1 ||
+	    buf_add_json_str(&rs->as_body, access.b_data, access.b_len) == -1 ||
 	    buf_printf(&rs->as_body,
-		",\"token_type\":\"bearer\",\"expires_in\":%ld,"
-		"\"refresh_token\":",
-		ad->ad_cf.cf_token_lifetime) == -1 ||
+	        ",\"token_type\":\"bearer\",\"expires_in\":%ld,"
+	        "\"refresh_token\":",
+	        ad->ad_cf.cf_token_lifetime) == -1 ||
 	    buf_add_json_str(&rs->as_body, refresh.b_data, refresh.b_len) ==
-		-1 ||
+	        -1 ||
 	    buf_addstr(&rs->as_body, ",\"user\":") == -1 ||
 	    buf_addstr(&rs->as_body, userjson) == -1 ||
 	    buf_addc(&rs->as_body, '}') == -1)
@@ -218,16 +217,16 @@ insert_error(PGresult *res, struct acct_res *rs)
 		    col ? col : "?");
 		account_error(rs, 400, "PN101", text);
 	} else if (strcmp(st, "23503") == 0) {
-		account_error(rs, 409, "PN501",
-		    "a referenced row does not exist");
+		account_error(
+		    rs, 409, "PN501", "a referenced row does not exist");
 	} else if (strncmp(st, "22", 2) == 0 || strcmp(st, "23514") == 0) {
 		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-		snprintf(text, sizeof(text), "invalid value: %s",
-		    msg ? msg : "?");
+		snprintf(
+		    text, sizeof(text), "invalid value: %s", msg ? msg : "?");
 		account_error(rs, 400, "PN101", text);
 	} else {
-		log_warnx("signup insert failed: %s",
-		    PQresultErrorMessage(res));
+		log_warnx(
+		    "signup insert failed: %s", PQresultErrorMessage(res));
 		account_error(rs, 500, "PN900", "internal error");
 	}
 }
@@ -240,7 +239,8 @@ json_param(struct json_object *v)
 		return NULL;
 	if (json_object_is_type(v, json_type_object) ||
 	    json_object_is_type(v, json_type_array))
-		return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		return json_object_to_json_string_ext(
+		    v, JSON_C_TO_STRING_PLAIN);
 	return json_object_get_string(v);
 }
 
@@ -278,8 +278,8 @@ parse_credentials(struct json_object *o, char *email, size_t emailcap,
 			return -1;
 		}
 	} else if (*pwlen > PASSWORD_MAX_BYTES) {
-		account_error(rs, 400, "PN104",
-		    "password must be at most 1024 bytes");
+		account_error(
+		    rs, 400, "PN104", "password must be at most 1024 bytes");
 		return -1;
 	}
 	return 0;
@@ -344,10 +344,10 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	if (PQresultStatus(catalog) != PGRES_TUPLES_OK ||
 	    PQntuples(catalog) == 0 || !has_column(catalog, "email") ||
 	    !has_column(catalog, "id")) {
-		log_warnx("auth table %s is missing or lacks id/email",
-		    rq->ar_table);
-		account_error(rs, 500, "PN900",
-		    "the auth table is misconfigured");
+		log_warnx(
+		    "auth table %s is missing or lacks id/email", rq->ar_table);
+		account_error(
+		    rs, 500, "PN900", "the auth table is misconfigured");
 		goto done;
 	}
 	/* Other columns the body sets; id never, unknown ones never. */
@@ -372,8 +372,8 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 			account_error(rs, 400, "PN102", "too many fields");
 			goto done;
 		}
-		if ((cols[ncols].sc_qname = PQescapeIdentifier(db, e,
-			 strlen(e))) == NULL)
+		if ((cols[ncols].sc_qname =
+		            PQescapeIdentifier(db, e, strlen(e))) == NULL)
 			goto fail;
 		cols[ncols].sc_value =
 		    json_param(json_object_iter_peek_value(&it));
@@ -382,11 +382,11 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 
 	/* A cheap early answer for a taken email; the unique index decides
 	 * races. */
-	if ((qtable = PQescapeIdentifier(db, rq->ar_table,
-		 strlen(rq->ar_table))) == NULL)
+	if ((qtable = PQescapeIdentifier(
+	         db, rq->ar_table, strlen(rq->ar_table))) == NULL)
 		goto fail;
 	if (buf_printf(&sql, "SELECT 1 FROM public.%s WHERE lower(email) = $1",
-		qtable) == -1)
+	        qtable) == -1)
 		goto internal;
 	vals[0] = email;
 	res = db_exec(db, sql.b_data, 1, vals);
@@ -404,8 +404,8 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 		goto internal;
 
 	buf_reset(&sql);
-	if (buf_printf(&sql,
-		"WITH ins AS (INSERT INTO public.%s (email", qtable) == -1)
+	if (buf_printf(&sql, "WITH ins AS (INSERT INTO public.%s (email",
+	        qtable) == -1)
 		goto internal;
 	for (i = 0; i < ncols; i++)
 		if (buf_printf(&sql, ", %s", cols[i].sc_qname) == -1)
@@ -416,7 +416,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 		if (buf_printf(&sql, ", $%zu", i + 2) == -1)
 			goto internal;
 	if (buf_addstr(&sql, ") RETURNING *) SELECT id::text, "
-			     "row_to_json(ins)::text FROM ins") == -1)
+	                     "row_to_json(ins)::text FROM ins") == -1)
 		goto internal;
 	vals[0] = email;
 	for (i = 0; i < ncols; i++)
@@ -456,8 +456,8 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	}
 	PQclear(res);
 	res = NULL;
-	r = session_issue(ad, db, rq, user_id, userjson, 201, rs, sid,
-	    sizeof(sid));
+	r = session_issue(
+	    ad, db, rq, user_id, userjson, 201, rs, sid, sizeof(sid));
 	if (r == -1)
 		goto fail;
 	if (r == 1) {
@@ -509,15 +509,15 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	if (parse_credentials(o, email, sizeof(email), &pw, &pwlen, 0, rs) ==
 	    -1)
 		goto done;
-	if ((qtable = PQescapeIdentifier(db, rq->ar_table,
-		 strlen(rq->ar_table))) == NULL)
+	if ((qtable = PQescapeIdentifier(
+	         db, rq->ar_table, strlen(rq->ar_table))) == NULL)
 		goto fail;
 	if (buf_printf(&sql,
-		"SELECT u.id::text, row_to_json(u)::text, c.phc "
-		"FROM public.%s u LEFT JOIN auth.credentials c "
-		"ON c.tbl = $2 AND c.user_id = u.id::text "
-		"WHERE lower(u.email) = $1 ORDER BY u.id LIMIT 1",
-		qtable) == -1)
+	        "SELECT u.id::text, row_to_json(u)::text, c.phc "
+	        "FROM public.%s u LEFT JOIN auth.credentials c "
+	        "ON c.tbl = $2 AND c.user_id = u.id::text "
+	        "WHERE lower(u.email) = $1 ORDER BY u.id LIMIT 1",
+	        qtable) == -1)
 		goto internal;
 	vals[0] = email;
 	vals[1] = rq->ar_table;
@@ -551,8 +551,8 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 		goto internal;
 	PQclear(res);
 	res = NULL;
-	r = session_issue(ad, db, rq, user_id, userjson, 200, rs, sid,
-	    sizeof(sid));
+	r = session_issue(
+	    ad, db, rq, user_id, userjson, 200, rs, sid, sizeof(sid));
 	if (r == -1)
 		goto fail;
 	if (r == 1)
@@ -572,9 +572,22 @@ fail:
 	return rv;
 }
 
+/* json-c keeps its own copy of the password; wipe it before freeing. */
+static void
+wipe_password(struct json_object *o)
+{
+	struct json_object *v;
+
+	if (json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, "password", &v) &&
+	    json_object_is_type(v, json_type_string))
+		OPENSSL_cleanse((void *)(uintptr_t)json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v));
+}
+
 int
-account_handle(struct authd *ad, struct pg_conn *pgc,
-    const struct acct_req *rq, struct acct_res *rs)
+account_handle(struct authd *ad, struct pg_conn *pgc, const struct acct_req *rq,
+    struct acct_res *rs)
 {
 	PGconn *db = (PGconn *)pgc;
 	struct json_object *o = NULL;
@@ -605,6 +618,7 @@ account_handle(struct authd *ad, struct pg_conn *pgc,
 	else
 		account_error(rs, 404, "PN400", "no such auth operation");
 done:
+	wipe_password(o);
 	json_object_put(o);
 	return rv;
 }

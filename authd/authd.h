@@ -95,8 +95,8 @@ struct aconn *aconn_find(struct authd *ad, uint64_t serial);
 void aconn_free(struct aconn *ac);
 
 /* dispatch.c */
-int dispatch_frame(struct aconn *ac, const struct ipc_hdr *h,
-    const unsigned char *payload);
+int dispatch_frame(
+    struct aconn *ac, const struct ipc_hdr *h, const unsigned char *payload);
 void dispatch_job_done(struct authd *ad, struct job *j);
 
 /* workers.c */
@@ -110,12 +110,12 @@ void job_free(struct job *j);
 struct pg_conn;
 int account_handle(struct authd *ad, struct pg_conn *db,
     const struct acct_req *rq, struct acct_res *rs);
-int account_error(struct acct_res *rs, uint16_t status, const char *code,
-    const char *msg);
+int account_error(
+    struct acct_res *rs, uint16_t status, const char *code, const char *msg);
 
 /* keyfile.c */
-int keyfile_load(const char *path, unsigned char *key, size_t keycap,
-    size_t *keylen);
+int keyfile_load(
+    const char *path, unsigned char *key, size_t keycap, size_t *keylen);
 
 /* privdrop.c */
 int privdrop(const char *user);

@@ -11,15 +11,15 @@
 #include "authd/authd.h"
 #include "authd/token.h"
 
-typedef int (*dispatch_fn)(struct aconn *, const struct ipc_hdr *,
-    struct ipc_cur *);
+typedef int (*dispatch_fn)(
+    struct aconn *, const struct ipc_hdr *, struct ipc_cur *);
 
-static int authd_answer_ping(struct aconn *, const struct ipc_hdr *,
-    struct ipc_cur *);
-static int authd_answer_verify(struct aconn *, const struct ipc_hdr *,
-    struct ipc_cur *);
-static int authd_answer_auth(struct aconn *, const struct ipc_hdr *,
-    struct ipc_cur *);
+static int authd_answer_ping(
+    struct aconn *, const struct ipc_hdr *, struct ipc_cur *);
+static int authd_answer_verify(
+    struct aconn *, const struct ipc_hdr *, struct ipc_cur *);
+static int authd_answer_auth(
+    struct aconn *, const struct ipc_hdr *, struct ipc_cur *);
 
 static const struct dispatch_row {
 	uint16_t dr_type;
@@ -34,15 +34,14 @@ static const struct dispatch_row {
 static const char *const dispatch_ops[] = {"signup", "login"};
 
 int
-dispatch_frame(struct aconn *ac, const struct ipc_hdr *h,
-    const unsigned char *payload)
+dispatch_frame(
+    struct aconn *ac, const struct ipc_hdr *h, const unsigned char *payload)
 {
 	struct ipc_cur cur;
 	size_t i;
 
 	ipc_cur_init(&cur, payload, h->ih_len);
-	for (i = 0; i < sizeof(dispatch_table) / sizeof(dispatch_table[0]);
-	     i++)
+	for (i = 0; i < sizeof(dispatch_table) / sizeof(dispatch_table[0]); i++)
 		if (dispatch_table[i].dr_type == h->ih_type)
 			return dispatch_table[i].dr_fn(ac, h, &cur);
 	return -1;
@@ -66,8 +65,8 @@ fail:
 }
 
 static int
-authd_answer_ping(struct aconn *ac, const struct ipc_hdr *h,
-    struct ipc_cur *cur)
+authd_answer_ping(
+    struct aconn *ac, const struct ipc_hdr *h, struct ipc_cur *cur)
 {
 	struct buf b;
 	int rv = -1;
@@ -77,7 +76,7 @@ authd_answer_ping(struct aconn *ac, const struct ipc_hdr *h,
 	buf_init(&b);
 	if (ipc_msg_begin(&b, IPC_ANS_PING, h->ih_id) == -1 ||
 	    ipc_put_u8(&b, atomic_load(&ac->ac_authd->ad_db_ok) ? 1 : 0) ==
-		-1 ||
+	        -1 ||
 	    ipc_msg_end(&b) == -1)
 		goto fail;
 	rv = aconn_send(ac, &b);
@@ -87,8 +86,8 @@ fail:
 }
 
 static int
-authd_answer_verify(struct aconn *ac, const struct ipc_hdr *h,
-    struct ipc_cur *cur)
+authd_answer_verify(
+    struct aconn *ac, const struct ipc_hdr *h, struct ipc_cur *cur)
 {
 	struct authd *ad = ac->ac_authd;
 	struct token_claims tc;
@@ -122,8 +121,8 @@ fail:
 }
 
 static int
-authd_answer_auth(struct aconn *ac, const struct ipc_hdr *h,
-    struct ipc_cur *cur)
+authd_answer_auth(
+    struct aconn *ac, const struct ipc_hdr *h, struct ipc_cur *cur)
 {
 	struct authd *ad = ac->ac_authd;
 	struct job *j;
@@ -182,7 +181,7 @@ dispatch_job_done(struct authd *ad, struct job *j)
 	    ipc_put_u16(&b, j->j_res.as_status) == -1 ||
 	    ipc_put_u32(&b, j->j_res.as_retry) == -1 ||
 	    ipc_put_str(&b, j->j_res.as_body.b_data, j->j_res.as_body.b_len) ==
-		-1 ||
+	        -1 ||
 	    ipc_msg_end(&b) == -1 || aconn_send(ac, &b) == -1)
 		log_warnx("%s: cannot answer request %u", __func__, j->j_id);
 	buf_free(&b);

@@ -27,8 +27,9 @@ keyfile_create(const char *path, unsigned char *key, size_t keylen)
 		log_warnx("%s: no randomness", __func__);
 		return -1;
 	}
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		 0600)) == -1) {
+	if ((fd = open(path,
+	         O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) ==
+	    -1) {
 		log_warn("%s: %s", __func__, path);
 		return -1;
 	}
@@ -46,8 +47,8 @@ fail:
 }
 
 int
-keyfile_load(const char *path, unsigned char *key, size_t keycap,
-    size_t *keylen)
+keyfile_load(
+    const char *path, unsigned char *key, size_t keycap, size_t *keylen)
 {
 	struct stat st;
 	ssize_t n;

@@ -70,8 +70,8 @@ resolve_peer(struct authd *ad)
 		ad->ad_peer_uid = (uid_t)v;
 		return 0;
 	}
-	log_warnx("gateway_user: no such user \"%s\"",
-	    ad->ad_cf.cf_gateway_user);
+	log_warnx(
+	    "gateway_user: no such user \"%s\"", ad->ad_cf.cf_gateway_user);
 	return -1;
 }
 
@@ -95,12 +95,11 @@ main(int argc, char *argv[])
 	ad.ad_pp.pp_p = (uint32_t)ad.ad_cf.cf_argon2_parallelism;
 
 	pwfile = config_db_password_file(&ad.ad_cf, "authd");
-	if (pwfile[0] != '\0' &&
-	    config_read_secret(pwfile, ad.ad_dbpass, sizeof(ad.ad_dbpass)) ==
-		-1)
+	if (pwfile[0] != '\0' && config_read_secret(pwfile, ad.ad_dbpass,
+	                             sizeof(ad.ad_dbpass)) == -1)
 		fatal("authd_database_password_file %s", pwfile);
 	if (keyfile_load(ad.ad_cf.cf_key_file, ad.ad_key, sizeof(ad.ad_key),
-		&ad.ad_keylen) == -1)
+	        &ad.ad_keylen) == -1)
 		fatalx("cannot load or create the signing key %s",
 		    ad.ad_cf.cf_key_file);
 	if (resolve_peer(&ad) == -1)
@@ -118,12 +117,12 @@ main(int argc, char *argv[])
 	/* The dummy hash that unknown emails are verified against. */
 	if (random_bytes(dummy, sizeof(dummy)) == -1 ||
 	    password_hash(&ad.ad_pp, dummy, sizeof(dummy), ad.ad_dummy_phc,
-		sizeof(ad.ad_dummy_phc)) == -1)
+	        sizeof(ad.ad_dummy_phc)) == -1)
 		fatalx("cannot make the dummy hash");
 	OPENSSL_cleanse(dummy, sizeof(dummy));
 
-	if ((ad.ad_workers = workers_start(&ad,
-		 (int)ad.ad_cf.cf_hash_workers)) == NULL)
+	if ((ad.ad_workers =
+	            workers_start(&ad, (int)ad.ad_cf.cf_hash_workers)) == NULL)
 		fatalx("cannot start workers");
 	ad.ad_sigterm = evsignal_new(ad.ad_base, SIGTERM, on_signal, &ad);
 	ad.ad_sigint = evsignal_new(ad.ad_base, SIGINT, on_signal, &ad);

@@ -42,16 +42,16 @@ aconn_find(struct authd *ad, uint64_t serial)
 	struct aconn *ac;
 
 	TAILQ_FOREACH(ac, &ad->ad_conns, ac_entry)
-		if (ac->ac_serial == serial)
-			return ac;
+	if (ac->ac_serial == serial)
+		return ac;
 	return NULL;
 }
 
 int
 aconn_send(struct aconn *ac, struct buf *frame)
 {
-	return evbuffer_add(bufferevent_get_output(ac->ac_bev), frame->b_data,
-	    frame->b_len);
+	return evbuffer_add(
+	    bufferevent_get_output(ac->ac_bev), frame->b_data, frame->b_len);
 }
 
 static void
@@ -76,8 +76,8 @@ aconn_read(struct bufferevent *bev, void *arg)
 		}
 		if (avail < IPC_HDR_LEN + (size_t)h.ih_len) {
 			/* Wake us only when the whole frame is here. */
-			bufferevent_setwatermark(bev, EV_READ,
-			    IPC_HDR_LEN + (size_t)h.ih_len, 0);
+			bufferevent_setwatermark(
+			    bev, EV_READ, IPC_HDR_LEN + (size_t)h.ih_len, 0);
 			return;
 		}
 		bufferevent_setwatermark(bev, EV_READ, 0, 0);
@@ -106,8 +106,8 @@ aconn_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
-server_accept(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+server_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
 {
 	struct authd *ad = arg;
 	struct aconn *ac = NULL;
@@ -123,20 +123,20 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	if (cred.uid != ad->ad_peer_uid) {
 		log_warnx("refused connection from uid %u pid %d (only uid %u "
-			  "may connect)",
+		          "may connect)",
 		    (unsigned)cred.uid, (int)cred.pid,
 		    (unsigned)ad->ad_peer_uid);
 		goto drop;
 	}
 	if (ad->ad_nconns >= AUTHD_MAX_CONNS) {
-		log_warnx("too many connections; refusing pid %d",
-		    (int)cred.pid);
+		log_warnx(
+		    "too many connections; refusing pid %d", (int)cred.pid);
 		goto drop;
 	}
 	if ((ac = calloc(1, sizeof(*ac))) == NULL)
 		goto drop;
-	if ((ac->ac_bev = bufferevent_socket_new(ad->ad_base, fd,
-		 BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	if ((ac->ac_bev = bufferevent_socket_new(
+	         ad->ad_base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		free(ac);
 		goto drop;
 	}
@@ -196,8 +196,7 @@ server_listen(struct authd *ad)
 		log_warn("chown %s", path);
 		return -1;
 	}
-	log_info("listening on %s for uid %u", path,
-	    (unsigned)ad->ad_peer_uid);
+	log_info("listening on %s for uid %u", path, (unsigned)ad->ad_peer_uid);
 	return 0;
 }
 

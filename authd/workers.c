@@ -126,17 +126,17 @@ worker_run_job(struct authd *ad, PGconn **dbp, struct job *j)
 	}
 	if (*dbp == NULL) {
 		atomic_store(&ad->ad_db_ok, 0);
-		account_error(&j->j_res, 503, "PN801",
-		    "the database is unavailable");
+		account_error(
+		    &j->j_res, 503, "PN801", "the database is unavailable");
 		return;
 	}
-	if (account_handle(ad, (struct pg_conn *)*dbp, &j->j_req,
-		&j->j_res) == -1) {
+	if (account_handle(ad, (struct pg_conn *)*dbp, &j->j_req, &j->j_res) ==
+	    -1) {
 		/* A broken connection: answer 503, reconnect next time. */
 		atomic_store(&ad->ad_db_ok, 0);
 		buf_reset(&j->j_res.as_body);
-		account_error(&j->j_res, 503, "PN801",
-		    "the database is unavailable");
+		account_error(
+		    &j->j_res, 503, "PN801", "the database is unavailable");
 		PQfinish(*dbp);
 		*dbp = NULL;
 	}
@@ -207,15 +207,15 @@ workers_start(struct authd *ad, int n)
 	TAILQ_INIT(&w->w_done);
 	pthread_mutex_init(&w->w_mtx, NULL);
 	pthread_cond_init(&w->w_cond, NULL);
-	if ((w->w_done_ev = event_new(ad->ad_base, -1, 0, workers_done_cb,
-		 w)) == NULL ||
+	if ((w->w_done_ev = event_new(
+	         ad->ad_base, -1, 0, workers_done_cb, w)) == NULL ||
 	    (w->w_threads = calloc((size_t)n, sizeof(pthread_t))) == NULL) {
 		workers_stop(w);
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		if ((errno = pthread_create(&w->w_threads[i], NULL, worker_main,
-			 w)) != 0) {
+		if ((errno = pthread_create(
+		         &w->w_threads[i], NULL, worker_main, w)) != 0) {
 			log_warn("pthread_create");
 			workers_stop(w);
 			return NULL;

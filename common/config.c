@@ -15,8 +15,14 @@
 #include "common/util.h"
 
 #define S(f) offsetof(struct config, f)
-#define KSTR(n, f, d, w) {n, CONFIG_T_STR, S(f), d, 0, 0, w}
-#define KINT(n, f, d, lo, hi, w) {n, CONFIG_T_INT, S(f), d, lo, hi, w}
+#define KSTR(n, f, d, w)                                                       \
+	{                                                                      \
+		n, CONFIG_T_STR, S(f), d, 0, 0, w                              \
+	}
+#define KINT(n, f, d, lo, hi, w)                                               \
+	{                                                                      \
+		n, CONFIG_T_INT, S(f), d, lo, hi, w                            \
+	}
 
 static const struct config_key config_table[] = {
     KSTR("listen", cf_listen, "127.0.0.1:8080", "gateway"),
@@ -24,40 +30,39 @@ static const struct config_key config_table[] = {
     KSTR("database_url", cf_database_url, "", "both"),
     KSTR("gateway_database_url", cf_gateway_database_url, "", "gateway"),
     KSTR("gateway_database_user", cf_gateway_database_user, "", "gateway"),
-    KSTR("gateway_database_password_file",
-	cf_gateway_database_password_file, "", "gateway"),
+    KSTR("gateway_database_password_file", cf_gateway_database_password_file,
+        "", "gateway"),
     KSTR("authd_database_url", cf_authd_database_url, "", "authd"),
     KSTR("authd_database_user", cf_authd_database_user, "", "authd"),
     KSTR("authd_database_password_file", cf_authd_database_password_file, "",
-	"authd"),
+        "authd"),
     KSTR("key_file", cf_key_file, "/var/lib/postern/signing.key", "authd"),
     KSTR("authd_user", cf_authd_user, "postern", "authd"),
     KSTR("gateway_user", cf_gateway_user, "", "authd"),
     KSTR("log_level", cf_log_level, "info", "both"),
     KINT("token_lifetime", cf_token_lifetime, "3600", 60, 2592000, "authd"),
     KINT("refresh_lifetime", cf_refresh_lifetime, "2592000", 300, 31536000,
-	"authd"),
+        "authd"),
     KINT("token_leeway", cf_token_leeway, "30", 0, 300, "authd"),
     KINT("hash_workers", cf_hash_workers, "2", 1, 64, "authd"),
     KINT("argon2_memory_kib", cf_argon2_memory_kib, "19456", 19456, 4194304,
-	"authd"),
+        "authd"),
     KINT("argon2_iterations", cf_argon2_iterations, "2", 2, 100, "authd"),
     KINT("argon2_parallelism", cf_argon2_parallelism, "1", 1, 16, "authd"),
     KINT("body_limit", cf_body_limit, "1048576", 1024, 67108864, "gateway"),
     KINT("header_limit", cf_header_limit, "16384", 1024, 1048576, "gateway"),
     KINT("max_connections", cf_max_connections, "1024", 1, 100000, "gateway"),
     KINT("request_timeout_ms", cf_request_timeout_ms, "30000", 100, 3600000,
-	"gateway"),
+        "gateway"),
     KINT("idle_timeout_ms", cf_idle_timeout_ms, "60000", 100, 3600000,
-	"gateway"),
+        "gateway"),
     KINT("pool_size", cf_pool_size, "4", 1, 256, "gateway"),
     KINT("pool_acquire_timeout_ms", cf_pool_acquire_timeout_ms, "5000", 1,
-	600000, "gateway"),
+        600000, "gateway"),
     KINT("ipc_timeout_ms", cf_ipc_timeout_ms, "5000", 50, 600000, "gateway"),
-    KINT("ipc_max_pending", cf_ipc_max_pending, "1024", 1, 1000000,
-	"gateway"),
+    KINT("ipc_max_pending", cf_ipc_max_pending, "1024", 1, 1000000, "gateway"),
     KINT("list_default_limit", cf_list_default_limit, "100", 1, 1000000,
-	"gateway"),
+        "gateway"),
     KINT("list_max_limit", cf_list_max_limit, "1000", 1, 1000000, "gateway"),
 };
 
@@ -137,8 +142,8 @@ config_defaults(struct config *cf)
 
 	memset(cf, 0, sizeof(*cf));
 	for (i = 0; i < n; i++)
-		if (config_apply(cf, &t[i], t[i].ck_default, err,
-			sizeof(err)) == -1)
+		if (config_apply(
+		        cf, &t[i], t[i].ck_default, err, sizeof(err)) == -1)
 			fatalx("config default broken: %s", err);
 }
 
@@ -169,8 +174,8 @@ config_parse_buffer(struct config *cf, const char *name, const char *text,
 		nl = strchr(p, '\n');
 		len = nl ? (size_t)(nl - p) : strlen(p);
 		if (len >= sizeof(line)) {
-			snprintf(err, errlen, "%s:%d: line too long", name,
-			    lineno);
+			snprintf(
+			    err, errlen, "%s:%d: line too long", name, lineno);
 			return -1;
 		}
 		memcpy(line, p, len);
@@ -209,7 +214,8 @@ config_env(struct config *cf, char *err, size_t errlen)
 
 	for (i = 0; i < n; i++) {
 		snprintf(envname, sizeof(envname), "POSTERN_");
-		for (j = 0; t[i].ck_name[j] != '\0' && 8 + j + 1 < sizeof(envname);
+		for (j = 0;
+		     t[i].ck_name[j] != '\0' && 8 + j + 1 < sizeof(envname);
 		     j++)
 			envname[8 + j] =
 			    (char)toupper((unsigned char)t[i].ck_name[j]);
@@ -242,8 +248,8 @@ config_load(struct config *cf, const char *path, char *err, size_t errlen)
 			if (len + 4096 + 1 > cap) {
 				char *nt;
 				if (cap > 1024 * 1024) {
-					snprintf(err, errlen, "%s: too large",
-					    path);
+					snprintf(
+					    err, errlen, "%s: too large", path);
 					goto fail;
 				}
 				cap = cap ? cap * 2 : 8192;
@@ -289,8 +295,8 @@ const char *
 config_db_url(const struct config *cf, const char *who)
 {
 	const char *s = strcmp(who, "gateway") == 0
-	    ? cf->cf_gateway_database_url
-	    : cf->cf_authd_database_url;
+	                    ? cf->cf_gateway_database_url
+	                    : cf->cf_authd_database_url;
 
 	return s[0] != '\0' ? s : cf->cf_database_url;
 }
@@ -299,15 +305,15 @@ const char *
 config_db_user(const struct config *cf, const char *who)
 {
 	return strcmp(who, "gateway") == 0 ? cf->cf_gateway_database_user
-					   : cf->cf_authd_database_user;
+	                                   : cf->cf_authd_database_user;
 }
 
 const char *
 config_db_password_file(const struct config *cf, const char *who)
 {
 	return strcmp(who, "gateway") == 0
-	    ? cf->cf_gateway_database_password_file
-	    : cf->cf_authd_database_password_file;
+	           ? cf->cf_gateway_database_password_file
+	           : cf->cf_authd_database_password_file;
 }
 
 int
@@ -347,7 +353,7 @@ config_cmdline(int argc, char *argv[], const char *prog)
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			path = argv[i] + 9;
 		else if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
+		         strcmp(argv[i], "-h") == 0) {
 			printf("usage: %s [--config FILE]\n"
 			       "Settings come from FILE (key = value) and "
 			       "POSTERN_<KEY> environment variables.\n",

@@ -60,8 +60,8 @@ enum { CONFIG_T_STR, CONFIG_T_INT };
 
 void config_defaults(struct config *cf);
 /* Parses one "key = value" line's worth; used by the file loader and tests. */
-int config_set(struct config *cf, const char *key, const char *value,
-    char *err, size_t errlen);
+int config_set(struct config *cf, const char *key, const char *value, char *err,
+    size_t errlen);
 /* Defaults, then the file (if path is not NULL), then POSTERN_* variables. */
 int config_load(struct config *cf, const char *path, char *err, size_t errlen);
 int config_parse_buffer(struct config *cf, const char *name, const char *text,

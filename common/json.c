@@ -22,14 +22,14 @@ json_parse_strict(const char *text, size_t len, const char **why)
 		*why = "out of memory";
 		return NULL;
 	}
-	json_tokener_set_flags(tok,
-	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(
+	    tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (jerr != json_tokener_success) {
 		*why = jerr == json_tokener_continue
-		    ? "truncated JSON"
-		    : json_tokener_error_desc(jerr);
+		           ? "truncated JSON"
+		           : json_tokener_error_desc(jerr);
 		json_object_put(o);
 		o = NULL;
 	} else if (json_tokener_get_parse_end(tok) != len) {
@@ -52,8 +52,8 @@ json_parse_strict(const char *text, size_t len, const char **why)
 }
 
 int
-json_error_body(struct buf *b, const char *code, const char *message,
-    const char *details)
+json_error_body(
+    struct buf *b, const char *code, const char *message, const char *details)
 {
 	if (buf_addstr(b, "{\"code\":") == -1 ||
 	    buf_add_json_str(b, code, strlen(code)) == -1 ||

@@ -15,16 +15,16 @@
 #define JSON_MAX_DEPTH 32
 
 /* Returns a new object (caller owns, json_object_put) or NULL with *why. */
-struct json_object *json_parse_strict(const char *text, size_t len,
-    const char **why);
+struct json_object *json_parse_strict(
+    const char *text, size_t len, const char **why);
 
 /* Appends {"code":..,"message":..,"details":..,"hint":null} to b. */
-int json_error_body(struct buf *b, const char *code, const char *message,
-    const char *details);
+int json_error_body(
+    struct buf *b, const char *code, const char *message, const char *details);
 
 /* Gets a string member without embedded NUL; NULL if absent or not a string
  * (*bad is set to 1 when present but of the wrong type). */
-const char *json_get_str(struct json_object *o, const char *key, size_t *len,
-    int *bad);
+const char *json_get_str(
+    struct json_object *o, const char *key, size_t *len, int *bad);
 
 #endif

@@ -78,7 +78,7 @@ log_emit(int level, const char *fmt, va_list ap, int with_errno)
 
 	buf_init(&b);
 	if (buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"proc\":", ts,
-		log_names[level]) == 0 &&
+	        log_names[level]) == 0 &&
 	    buf_add_json_str(&b, log_proc, strlen(log_proc)) == 0 &&
 	    buf_addstr(&b, ",\"msg\":") == 0 &&
 	    buf_add_json_str(&b, msg, strlen(msg)) == 0 &&

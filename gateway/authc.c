@@ -62,15 +62,15 @@ pending_find(struct authc *ac, uint32_t id)
 	struct pending *p;
 
 	TAILQ_FOREACH(p, &ac->ac_pending, p_entry)
-		if (p->p_id == id)
-			return p;
+	if (p->p_id == id)
+		return p;
 	return NULL;
 }
 
 /* Calls back after unlinking, so the callback may issue new requests. */
 static void
-pending_finish(struct pending *p, enum authc_status st,
-    const struct ipc_hdr *h, struct ipc_cur *cur)
+pending_finish(struct pending *p, enum authc_status st, const struct ipc_hdr *h,
+    struct ipc_cur *cur)
 {
 	authc_cb cb = p->p_cb;
 	void *arg = p->p_arg;
@@ -167,8 +167,8 @@ authc_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		authc_drop(ac, what & BEV_EVENT_EOF ? "closed by authd"
-						    : strerror(errno));
+		authc_drop(ac,
+		    what & BEV_EVENT_EOF ? "closed by authd" : strerror(errno));
 }
 
 static void
@@ -181,8 +181,8 @@ authc_connect(struct authc *ac)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, ac->ac_path, strlen(ac->ac_path));
-	if ((ac->ac_bev = bufferevent_socket_new(ac->ac_base, -1,
-		 BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	if ((ac->ac_bev = bufferevent_socket_new(
+	         ac->ac_base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		authc_schedule_retry(ac);
 		return;
 	}
@@ -190,8 +190,8 @@ authc_connect(struct authc *ac)
 	bufferevent_enable(ac->ac_bev, EV_READ | EV_WRITE);
 	/* A Unix socket connects (or fails) at once; failure arrives as an
 	 * error event or a -1 here. */
-	if (bufferevent_socket_connect(ac->ac_bev, (struct sockaddr *)&sun,
-		sizeof(sun)) == -1) {
+	if (bufferevent_socket_connect(
+	        ac->ac_bev, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		bufferevent_free(ac->ac_bev);
 		ac->ac_bev = NULL;
 		ac->ac_connected = 0;
@@ -333,8 +333,8 @@ authc_ping(struct authc *ac, authc_cb cb, void *arg)
 }
 
 uint32_t
-authc_verify(struct authc *ac, const char *tok, size_t len, authc_cb cb,
-    void *arg)
+authc_verify(
+    struct authc *ac, const char *tok, size_t len, authc_cb cb, void *arg)
 {
 	struct buf b;
 	uint32_t id = 0;

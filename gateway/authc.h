@@ -33,8 +33,8 @@ int authc_connected(const struct authc *ac);
 /* Each returns the request id (never 0) or 0 if the request could not even
  * be queued; then the callback is not called. */
 uint32_t authc_ping(struct authc *ac, authc_cb cb, void *arg);
-uint32_t authc_verify(struct authc *ac, const char *tok, size_t len,
-    authc_cb cb, void *arg);
+uint32_t authc_verify(
+    struct authc *ac, const char *tok, size_t len, authc_cb cb, void *arg);
 uint32_t authc_auth(struct authc *ac, const char *op, const char *table,
     const char *client, const char *ua, const char *bearer, const char *body,
     size_t bodylen, authc_cb cb, void *arg);

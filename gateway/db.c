@@ -88,13 +88,13 @@ slot_watch(struct slot *s, short what)
 	if (what == 0 || fd < 0)
 		return;
 	if (s->s_ev == NULL) {
-		s->s_ev = event_new(s->s_pool->p_base, fd, what | EV_PERSIST,
-		    slot_io, s);
+		s->s_ev = event_new(
+		    s->s_pool->p_base, fd, what | EV_PERSIST, slot_io, s);
 		s->s_fd = fd;
 	} else {
 		event_del(s->s_ev);
-		event_assign(s->s_ev, s->s_pool->p_base, fd,
-		    what | EV_PERSIST, slot_io, s);
+		event_assign(s->s_ev, s->s_pool->p_base, fd, what | EV_PERSIST,
+		    slot_io, s);
 	}
 	if (s->s_ev != NULL)
 		event_add(s->s_ev, NULL);
@@ -172,11 +172,11 @@ slot_start(struct slot *s)
 {
 	struct dbpool *p = s->s_pool;
 
-	s->s_conn = PQconnectStartParams((const char *const *)p->p_keys,
-	    (const char *const *)p->p_vals, 1);
+	s->s_conn = PQconnectStartParams(
+	    (const char *const *)p->p_keys, (const char *const *)p->p_vals, 1);
 	if (s->s_conn == NULL || PQstatus(s->s_conn) == CONNECTION_BAD) {
-		slot_down(s, s->s_conn ? PQerrorMessage(s->s_conn)
-				       : "out of memory");
+		slot_down(
+		    s, s->s_conn ? PQerrorMessage(s->s_conn) : "out of memory");
 		return;
 	}
 	s->s_state = SLOT_CONNECTING;
@@ -214,7 +214,7 @@ slot_send(struct slot *s, struct dbq *q)
 	if (q->q_timer != NULL)
 		event_del(q->q_timer);
 	if (PQsendQueryParams(s->s_conn, q->q_sql, q->q_nparams, NULL,
-		(const char *const *)q->q_vals, NULL, NULL, 0) == 0) {
+	        (const char *const *)q->q_vals, NULL, NULL, 0) == 0) {
 		slot_down(s, PQerrorMessage(s->s_conn));
 		return;
 	}
@@ -360,7 +360,7 @@ db_query(struct dbpool *p, const char *sql, int nparams,
 	q->q_arg = arg;
 	if ((q->q_sql = strdup(sql)) == NULL ||
 	    (nparams > 0 &&
-		(q->q_vals = calloc((size_t)nparams, sizeof(char *))) == NULL))
+	        (q->q_vals = calloc((size_t)nparams, sizeof(char *))) == NULL))
 		goto fail;
 	for (i = 0; i < nparams; i++) {
 		q->q_nparams++;
@@ -448,8 +448,8 @@ db_pool_new(struct event_base *base, const char *const *keys,
 		p->p_slots[i].s_pool = p;
 		p->p_slots[i].s_backoff_ms = DB_BACKOFF_MIN_MS;
 		p->p_slots[i].s_fd = -1;
-		if ((p->p_slots[i].s_retry = evtimer_new(base, slot_retry,
-			 &p->p_slots[i])) == NULL) {
+		if ((p->p_slots[i].s_retry = evtimer_new(
+		         base, slot_retry, &p->p_slots[i])) == NULL) {
 			db_pool_free(p);
 			return NULL;
 		}

@@ -26,11 +26,11 @@ struct hconn;
 
 /* A request's life, printable in logs (memcached's conn_states). */
 enum req_state {
-	RS_HEAD,    /* reading the request head */
-	RS_BODY,    /* reading the body */
-	RS_AUTH,    /* waiting for authd */
-	RS_DB,      /* waiting for PostgreSQL */
-	RS_WRITE,   /* response queued, being written */
+	RS_HEAD,  /* reading the request head */
+	RS_BODY,  /* reading the body */
+	RS_AUTH,  /* waiting for authd */
+	RS_DB,    /* waiting for PostgreSQL */
+	RS_WRITE, /* response queued, being written */
 	RS_STATES
 };
 const char *req_state_name(enum req_state s);
@@ -82,7 +82,7 @@ struct hconn {
 	struct bufferevent *hc_bev;
 	struct event *hc_timer;
 	char hc_addr[64];
-	int hc_close;    /* close after the current response */
+	int hc_close; /* close after the current response */
 	struct req *hc_req;
 };
 

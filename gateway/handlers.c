@@ -101,7 +101,8 @@ ready_authd_cb(enum authc_status st, const struct ipc_hdr *h,
 	rq->rq_authc_id = 0;
 	/* authd answers only if its own database connection works too. */
 	rq->rq_ready_authd = st == AUTHC_OK && h->ih_type == IPC_ANS_PING &&
-	    ipc_get_u8(cur, &dbok) == 0 && ipc_end(cur) == 0 && dbok == 1;
+	                     ipc_get_u8(cur, &dbok) == 0 && ipc_end(cur) == 0 &&
+	                     dbok == 1;
 	rq->rq_pending_ping--;
 	ready_finish(rq);
 }
@@ -113,8 +114,8 @@ handle_readyz(struct req *rq)
 
 	rq->rq_pending_ping = 2;
 	rq->rq_state = RS_DB;
-	if ((rq->rq_dbq = db_query(gw->gw_db, "SELECT 1", 0, NULL,
-		 ready_db_cb, rq)) == NULL)
+	if ((rq->rq_dbq = db_query(
+	         gw->gw_db, "SELECT 1", 0, NULL, ready_db_cb, rq)) == NULL)
 		rq->rq_pending_ping--;
 	if ((rq->rq_authc_id = authc_ping(gw->gw_authc, ready_authd_cb, rq)) ==
 	    0)
@@ -125,8 +126,8 @@ handle_readyz(struct req *rq)
 /* ---- auth groups: forwarded to authd ---- */
 
 static void
-auth_answer(enum authc_status st, const struct ipc_hdr *h,
-    struct ipc_cur *cur, void *arg)
+auth_answer(enum authc_status st, const struct ipc_hdr *h, struct ipc_cur *cur,
+    void *arg)
 {
 	struct req *rq = arg;
 	const char *body, *msg;
@@ -185,8 +186,8 @@ handle_auth(struct req *rq)
 		return;
 	}
 	if (!is_json_type(http_head_get(&rq->rq_head, "Content-Type"))) {
-		req_error(rq, 415, "PN601",
-		    "Content-Type must be application/json");
+		req_error(
+		    rq, 415, "PN601", "Content-Type must be application/json");
 		return;
 	}
 	if ((ua = http_head_get(&rq->rq_head, "User-Agent")) == NULL)
@@ -195,8 +196,9 @@ handle_auth(struct req *rq)
 		tok = "";
 	rq->rq_state = RS_AUTH;
 	rq->rq_authc_id = authc_auth(gw->gw_authc, r->rt_op, r->rt_table,
-	    rq->rq_conn->hc_addr, ua, tok, rq->rq_body.b_data
-	    ? rq->rq_body.b_data : "", rq->rq_body.b_len, auth_answer, rq);
+	    rq->rq_conn->hc_addr, ua, tok,
+	    rq->rq_body.b_data ? rq->rq_body.b_data : "", rq->rq_body.b_len,
+	    auth_answer, rq);
 	if (rq->rq_authc_id == 0)
 		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
 }
@@ -220,15 +222,15 @@ verify_answer(enum authc_status st, const struct ipc_hdr *h,
 	}
 	if (h->ih_type != IPC_ANS_VERIFY || ipc_get_u8(cur, &result) == -1 ||
 	    ipc_get_cstr(cur, &sub) == -1 || ipc_get_cstr(cur, &sid) == -1 ||
-	    ipc_get_cstr(cur, &tbl) == -1 ||
-	    ipc_get_cstr(cur, &reason) == -1 || ipc_end(cur) == -1) {
+	    ipc_get_cstr(cur, &tbl) == -1 || ipc_get_cstr(cur, &reason) == -1 ||
+	    ipc_end(cur) == -1) {
 		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
 		goto done;
 	}
 	if (result != 0) {
 		unauthorized(rq, 1,
 		    result == 2 ? "the token has expired"
-				: "the token is invalid");
+		                : "the token is invalid");
 		goto done;
 	}
 	if (strncmp(r->rt_auth, "bearer:", 7) == 0 &&
@@ -253,8 +255,9 @@ list_answer(enum db_status st, PGresult *res, void *arg)
 
 	rq->rq_dbq = NULL;
 	if (st == DB_TIMEOUT) {
-		req_error(rq, 504, "PN802", "no database connection was free "
-					    "in time");
+		req_error(rq, 504, "PN802",
+		    "no database connection was free "
+		    "in time");
 		return;
 	}
 	if (st != DB_OK) {
@@ -310,22 +313,22 @@ handle_list(struct req *rq)
 	const char *vals[2], *why;
 
 	if (rq->rq_head.hh_query != NULL &&
-	    http_query_parse(rq->rq_head.hh_query, 64, &params, &nparams,
-		&why) == -1) {
+	    http_query_parse(
+	        rq->rq_head.hh_query, 64, &params, &nparams, &why) == -1) {
 		req_error(rq, 400, "PN105", why);
 		return;
 	}
 	for (i = 0; i < nparams; i++) {
 		if (strcmp(params[i].hp_name, "limit") == 0) {
 			if (parse_count(params[i].hp_value,
-				gw->gw_cf.cf_list_max_limit, &limit) == -1) {
+			        gw->gw_cf.cf_list_max_limit, &limit) == -1) {
 				req_error(rq, 400, "PN105",
 				    "limit must be a non-negative integer");
 				goto done;
 			}
 		} else if (strcmp(params[i].hp_name, "offset") == 0) {
 			if (parse_count(params[i].hp_value, 1000000000L,
-				&offset) == -1) {
+			        &offset) == -1) {
 				req_error(rq, 400, "PN105",
 				    "offset must be a non-negative integer");
 				goto done;
@@ -351,8 +354,8 @@ handle_list(struct req *rq)
 	vals[0] = lim;
 	vals[1] = off;
 	rq->rq_state = RS_DB;
-	if ((rq->rq_dbq = db_query(gw->gw_db, sql, 2, vals, list_answer,
-		 rq)) == NULL)
+	if ((rq->rq_dbq = db_query(gw->gw_db, sql, 2, vals, list_answer, rq)) ==
+	    NULL)
 		req_error(rq, 503, "PN801", "the database is unavailable");
 done:
 	http_params_free(params, nparams);
@@ -388,8 +391,8 @@ handle_data(struct req *rq)
 		return;
 	}
 	rq->rq_state = RS_AUTH;
-	if ((rq->rq_authc_id = authc_verify(gw->gw_authc, tok, len,
-		 verify_answer, rq)) == 0)
+	if ((rq->rq_authc_id = authc_verify(
+	         gw->gw_authc, tok, len, verify_answer, rq)) == 0)
 		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
 }
 
@@ -431,8 +434,8 @@ handle_request(struct req *rq)
 	}
 	if (r == 405) {
 		req_add_header(rq, "Allow", allow);
-		snprintf(msg, sizeof(msg), "method %s not allowed here",
-		    method);
+		snprintf(
+		    msg, sizeof(msg), "method %s not allowed here", method);
 		req_error(rq, 405, "PN401", msg);
 		return;
 	}
@@ -466,21 +469,21 @@ routes_load_start(struct gw *gw)
 	struct timeval tv = {0, 500000};
 
 	if (gw->gw_routes_retry == NULL &&
-	    (gw->gw_routes_retry = evtimer_new(gw->gw_base, routes_retry,
-		 gw)) == NULL)
+	    (gw->gw_routes_retry =
+	            evtimer_new(gw->gw_base, routes_retry, gw)) == NULL)
 		fatalx("evtimer_new failed");
 	/* Only rows whose table exists in public are served; others are
 	 * logged and skipped. */
 	if (db_query(gw->gw_db,
-		"SELECT e.id, e.kind, e.method, e.path, e.table_name, e.op, "
-		"e.auth, coalesce(e.owner_column, ''), "
-		"coalesce(array_to_string(e.ops, ','), ''), "
-		"(c.oid IS NOT NULL) "
-		"FROM postern.endpoints e LEFT JOIN pg_class c "
-		"ON c.relname = e.table_name "
-		"AND c.relnamespace = 'public'::regnamespace "
-		"AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY e.id",
-		0, NULL, routes_loaded, gw) == NULL)
+	        "SELECT e.id, e.kind, e.method, e.path, e.table_name, e.op, "
+	        "e.auth, coalesce(e.owner_column, ''), "
+	        "coalesce(array_to_string(e.ops, ','), ''), "
+	        "(c.oid IS NOT NULL) "
+	        "FROM postern.endpoints e LEFT JOIN pg_class c "
+	        "ON c.relname = e.table_name "
+	        "AND c.relnamespace = 'public'::regnamespace "
+	        "AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY e.id",
+	        0, NULL, routes_loaded, gw) == NULL)
 		evtimer_add(gw->gw_routes_retry, &tv);
 }
 
@@ -507,17 +510,17 @@ routes_loaded(enum db_status st, PGresult *res, void *arg)
 	for (i = 0; i < PQntuples(res); i++) {
 		if (strcmp(PQgetvalue(res, i, 9), "t") != 0) {
 			log_warnx("endpoint %s: table %s does not exist; "
-				  "skipped",
+			          "skipped",
 			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 4));
 			continue;
 		}
 		if (routes_add_row(rs, strtol(PQgetvalue(res, i, 0), NULL, 10),
-			PQgetvalue(res, i, 1),
-			PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2),
-			PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-			PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
-			PQgetvalue(res, i, 6), PQgetvalue(res, i, 7),
-			PQgetvalue(res, i, 8), &why) == -1)
+		        PQgetvalue(res, i, 1),
+		        PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2),
+		        PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
+		        PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
+		        PQgetvalue(res, i, 6), PQgetvalue(res, i, 7),
+		        PQgetvalue(res, i, 8), &why) == -1)
 			log_warnx("endpoint %s: %s; skipped",
 			    PQgetvalue(res, i, 0), why);
 	}

@@ -47,28 +47,50 @@ static const char *
 reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -96,7 +118,8 @@ req_free(struct req *rq)
 		db_cancel(rq->rq_dbq);
 	handle_abort(rq);
 	http_head_free(&rq->rq_head);
-	buf_free(&rq->rq_body);
+	/* Bodies of auth routes hold passwords. */
+	buf_wipe_free(&rq->rq_body);
 	buf_free(&rq->rq_rhdrs);
 	buf_free(&rq->rq_rbody);
 	routes_unref(rq->rq_routes);
@@ -133,9 +156,9 @@ request_id_ok(const char *s)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-			(s[i] >= 'A' && s[i] <= 'Z') ||
-			(s[i] >= '0' && s[i] <= '9') ||
-			strchr("-_.:", s[i]) != NULL))
+		        (s[i] >= 'A' && s[i] <= 'Z') ||
+		        (s[i] >= '0' && s[i] <= '9') ||
+		        strchr("-_.:", s[i]) != NULL))
 			return 0;
 	return 1;
 }
@@ -179,18 +202,17 @@ req_log(struct req *rq)
 		return;
 	buf_init(&b);
 	if (buf_addstr(&b, "{\"level\":\"info\",\"proc\":\"gateway\","
-			   "\"msg\":\"request\",\"request_id\":") == 0 &&
+	                   "\"msg\":\"request\",\"request_id\":") == 0 &&
 	    buf_add_json_str(&b, rq->rq_id, strlen(rq->rq_id)) == 0 &&
 	    buf_addstr(&b, ",\"method\":") == 0 &&
 	    buf_add_json_str(&b, m, strlen(m)) == 0 &&
 	    buf_addstr(&b, ",\"path\":") == 0 &&
 	    buf_add_json_str(&b, p, strlen(p)) == 0 &&
 	    buf_printf(&b, ",\"status\":%d,\"ms\":%lld", rq->rq_status,
-		(long long)(time_mono_ms() - rq->rq_start_ms)) == 0 &&
-	    (rq->rq_sub[0] == '\0' ||
-		(buf_addstr(&b, ",\"user\":") == 0 &&
-		    buf_add_json_str(&b, rq->rq_sub, strlen(rq->rq_sub)) ==
-			0)) &&
+	        (long long)(time_mono_ms() - rq->rq_start_ms)) == 0 &&
+	    (rq->rq_sub[0] == '\0' || (buf_addstr(&b, ",\"user\":") == 0 &&
+	                                  buf_add_json_str(&b, rq->rq_sub,
+	                                      strlen(rq->rq_sub)) == 0)) &&
 	    buf_addc(&b, '}') == 0)
 		log_json_line(b.b_data, b.b_len);
 	buf_free(&b);
@@ -210,10 +232,10 @@ req_respond(struct req *rq)
 	if (rq->rq_status != 204) {
 		if (rq->rq_rbody.b_len > 0 || rq->rq_status >= 400)
 			evbuffer_add_printf(out, "Content-Type: "
-						 "application/json; "
-						 "charset=utf-8\r\n");
-		evbuffer_add_printf(out, "Content-Length: %zu\r\n",
-		    rq->rq_rbody.b_len);
+			                         "application/json; "
+			                         "charset=utf-8\r\n");
+		evbuffer_add_printf(
+		    out, "Content-Length: %zu\r\n", rq->rq_rbody.b_len);
 	}
 	if (rq->rq_rhdrs.b_len > 0)
 		evbuffer_add(out, rq->rq_rhdrs.b_data, rq->rq_rhdrs.b_len);
@@ -316,13 +338,13 @@ read_body(struct hconn *hc, struct req *rq)
 	if (avail == 0)
 		return 0;
 	if (!rq->rq_head.hh_chunked) {
-		want = (size_t)rq->rq_head.hh_content_length -
-		    rq->rq_body.b_len;
+		want =
+		    (size_t)rq->rq_head.hh_content_length - rq->rq_body.b_len;
 		if (want > avail)
 			want = avail;
 		if (buf_reserve(&rq->rq_body, want) == -1 ||
 		    evbuffer_remove(in, rq->rq_body.b_data + rq->rq_body.b_len,
-			want) != (int)want) {
+		        want) != (int)want) {
 			req_fail_read(rq, 503, "PN900", "out of memory");
 			return -1;
 		}
@@ -420,7 +442,8 @@ hconn_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (rq != NULL && (rq->rq_state == RS_HEAD || rq->rq_state == RS_BODY)) {
+	if (rq != NULL &&
+	    (rq->rq_state == RS_HEAD || rq->rq_state == RS_BODY)) {
 		req_fail_read(rq, 408, "PN106",
 		    "request not received within the deadline");
 		return;
@@ -446,16 +469,17 @@ http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	hc->hc_gw = gw;
 	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr,
-		    hc->hc_addr, sizeof(hc->hc_addr));
+		inet_ntop(AF_INET,
+		    &((struct sockaddr_in *)(void *)sa)->sin_addr, hc->hc_addr,
+		    sizeof(hc->hc_addr));
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6,
-		    &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, hc->hc_addr,
-		    sizeof(hc->hc_addr));
-	if ((hc->hc_bev = bufferevent_socket_new(gw->gw_base, fd,
-		 BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+		    &((struct sockaddr_in6 *)(void *)sa)->sin6_addr,
+		    hc->hc_addr, sizeof(hc->hc_addr));
+	if ((hc->hc_bev = bufferevent_socket_new(
+	         gw->gw_base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL ||
 	    (hc->hc_timer = evtimer_new(gw->gw_base, hconn_timeout, hc)) ==
-		NULL) {
+	        NULL) {
 		if (hc->hc_bev != NULL)
 			bufferevent_free(hc->hc_bev);
 		else
@@ -482,8 +506,8 @@ http_listen(struct gw *gw)
 	int sslen = sizeof(ss);
 
 	memset(&ss, 0, sizeof(ss));
-	if (evutil_parse_sockaddr_port(gw->gw_cf.cf_listen,
-		(struct sockaddr *)&ss, &sslen) == -1) {
+	if (evutil_parse_sockaddr_port(
+	        gw->gw_cf.cf_listen, (struct sockaddr *)&ss, &sslen) == -1) {
 		log_warnx("listen: cannot parse \"%s\" (want host:port)",
 		    gw->gw_cf.cf_listen);
 		return -1;

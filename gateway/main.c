@@ -33,8 +33,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopexit(gw->gw_base, NULL);
 		return;
 	}
-	log_info("signal %d: draining %zu connections", (int)sig,
-	    gw->gw_nconns);
+	log_info(
+	    "signal %d: draining %zu connections", (int)sig, gw->gw_nconns);
 	gw->gw_draining = 1;
 	http_close_listener(gw);
 	if (gw->gw_nconns == 0)
@@ -89,9 +89,8 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&gw.gw_conns);
 
 	pwfile = config_db_password_file(&gw.gw_cf, "gateway");
-	if (pwfile[0] != '\0' &&
-	    config_read_secret(pwfile, gw.gw_dbpass, sizeof(gw.gw_dbpass)) ==
-		-1)
+	if (pwfile[0] != '\0' && config_read_secret(pwfile, gw.gw_dbpass,
+	                             sizeof(gw.gw_dbpass)) == -1)
 		fatal("gateway_database_password_file %s", pwfile);
 	if ((gw.gw_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -99,7 +98,7 @@ main(int argc, char *argv[])
 		fatalx("cannot create the database pool");
 	OPENSSL_cleanse(gw.gw_dbpass, sizeof(gw.gw_dbpass));
 	if ((gw.gw_authc = authc_new(gw.gw_base, gw.gw_cf.cf_socket,
-		 gw.gw_cf.cf_ipc_timeout_ms, gw.gw_cf.cf_ipc_max_pending)) ==
+	         gw.gw_cf.cf_ipc_timeout_ms, gw.gw_cf.cf_ipc_max_pending)) ==
 	    NULL)
 		fatalx("cannot create the authd client");
 	if (http_listen(&gw) == -1)

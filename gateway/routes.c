@@ -45,7 +45,7 @@ routes_ident_ok(const char *s)
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			c == '_' || (i > 0 && c >= '0' && c <= '9')))
+		        c == '_' || (i > 0 && c >= '0' && c <= '9')))
 			return 0;
 	}
 	return 1;
@@ -63,7 +63,7 @@ path_ok(const char *p)
 	for (i = 0; i < n; i++) {
 		char c = p[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			(c >= '0' && c <= '9') || strchr("/_-.{}", c) != NULL))
+		        (c >= '0' && c <= '9') || strchr("/_-.{}", c) != NULL))
 			return 0;
 		if (c == '/' && p[i + 1] == '/')
 			return 0;
@@ -79,8 +79,7 @@ routes_push(struct routes *rs, const struct route *r)
 
 	if (rs->rs_n == rs->rs_cap) {
 		ncap = rs->rs_cap ? rs->rs_cap * 2 : 16;
-		if ((nl = reallocarray(rs->rs_list, ncap, sizeof(*nl))) ==
-		    NULL)
+		if ((nl = reallocarray(rs->rs_list, ncap, sizeof(*nl))) == NULL)
 			return -1;
 		rs->rs_list = nl;
 		rs->rs_cap = ncap;
@@ -98,9 +97,9 @@ auth_ok(const char *a)
 }
 
 int
-routes_add_row(struct routes *rs, long id, const char *kind,
-    const char *method, const char *path, const char *table, const char *op,
-    const char *auth, const char *owner, const char *ops, const char **why)
+routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
+    const char *path, const char *table, const char *op, const char *auth,
+    const char *owner, const char *ops, const char **why)
 {
 	struct route r;
 	const char *p, *e;
@@ -202,7 +201,7 @@ path_match(const char *pat, const char *path, char *idseg, size_t idcap)
 				idseg[n] = '\0';
 			}
 		} else if (pe - pat != xe - path ||
-		    memcmp(pat, path, (size_t)(pe - pat)) != 0)
+		           memcmp(pat, path, (size_t)(pe - pat)) != 0)
 			return 0;
 		pat = pe;
 		path = xe;
@@ -227,7 +226,7 @@ routes_match(const struct routes *rs, const char *method, const char *path,
 			continue;
 		if (strcmp(r->rt_method, method) == 0 ||
 		    (strcmp(method, "HEAD") == 0 &&
-			strcmp(r->rt_method, "GET") == 0)) {
+		        strcmp(r->rt_method, "GET") == 0)) {
 			*out = r;
 			return 200;
 		}

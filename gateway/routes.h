@@ -50,9 +50,9 @@ int routes_add_row(struct routes *rs, long id, const char *kind,
  * allowed methods written to allow ("GET, POST").  A "{id}" segment in a
  * route path matches one non-empty segment, copied to idseg.
  */
-int routes_match(const struct routes *rs, const char *method,
-    const char *path, const struct route **out, char *allow, size_t allowcap,
-    char *idseg, size_t idcap);
+int routes_match(const struct routes *rs, const char *method, const char *path,
+    const struct route **out, char *allow, size_t allowcap, char *idseg,
+    size_t idcap);
 
 /* Checks an SQL identifier as stored in the registry. */
 int routes_ident_ok(const char *s);
