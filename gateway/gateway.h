@@ -82,7 +82,8 @@ struct hconn {
 	struct bufferevent *hc_bev;
 	struct event *hc_timer;
 	char hc_addr[64];
-	int hc_close; /* close after the current response */
+	int hc_close;     /* close after the current response */
+	int hc_lingering; /* response sent; discarding input until close */
 	struct req *hc_req;
 };
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -36,6 +37,9 @@ static void hconn_read(struct bufferevent *bev, void *arg);
 static void hconn_write(struct bufferevent *bev, void *arg);
 static void hconn_event(struct bufferevent *bev, short what, void *arg);
 static void hconn_process(struct hconn *hc);
+static void hconn_linger(struct hconn *hc);
+
+#define HCONN_LINGER_MS 2000
 
 const char *
 req_state_name(enum req_state s)
@@ -283,6 +287,28 @@ req_dispatch(struct req *rq)
 	handle_request(rq);
 }
 
+/*
+ * Did the head overflow header_limit inside an Authorization header?  True
+ * when the last, unterminated line of the buffered head is one.
+ */
+static int
+oversized_bearer(const char *data, size_t n)
+{
+	const char *line = NULL, *p;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++)
+		if (data[i] == '\r' && data[i + 1] == '\n')
+			line = data + i + 2;
+	if (line == NULL)
+		return 0;
+	p = line;
+	if ((size_t)(data + n - p) < 14 ||
+	    strncasecmp(p, "Authorization:", 14) != 0)
+		return 0;
+	return memchr(p, '\n', (size_t)(data + n - p)) == NULL;
+}
+
 static int
 read_head(struct hconn *hc, struct req *rq)
 {
@@ -302,6 +328,14 @@ read_head(struct hconn *hc, struct req *rq)
 	    &rq->rq_head, &status, &why);
 	if (consumed == 0)
 		return 0;
+	if (consumed < 0 && status == 431 && oversized_bearer(data, n)) {
+		/* A huge token is an invalid token (API.md: 401), refused
+		 * without buffering more than header_limit bytes of it. */
+		req_add_header(
+		    rq, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+		req_fail_read(rq, 401, "PN201", "the token is invalid");
+		return -1;
+	}
 	if (consumed < 0) {
 		req_fail_read(rq, status, status == 431 ? "PN602" : "PN106",
 		    why ? why : "malformed request");
@@ -403,8 +437,30 @@ hconn_process(struct hconn *hc)
 static void
 hconn_read(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
-	hconn_process(arg);
+	struct hconn *hc = arg;
+
+	if (hc->hc_lingering) {
+		evbuffer_drain(bufferevent_get_input(bev),
+		    evbuffer_get_length(bufferevent_get_input(bev)));
+		return;
+	}
+	hconn_process(hc);
+}
+
+/*
+ * Closing a socket with unread input makes the kernel send a reset, which
+ * can destroy the response before the client reads it (a 413 answered
+ * while the client is still sending).  So: stop writing, discard input
+ * until the client closes or a short deadline passes, then close.
+ */
+static void
+hconn_linger(struct hconn *hc)
+{
+	hc->hc_lingering = 1;
+	(void)shutdown(bufferevent_getfd(hc->hc_bev), SHUT_WR);
+	bufferevent_enable(hc->hc_bev, EV_READ);
+	timer_arm(hc, HCONN_LINGER_MS);
+	hconn_read(hc->hc_bev, hc);
 }
 
 static void
@@ -418,7 +474,7 @@ hconn_write(struct bufferevent *bev, void *arg)
 	req_free(hc->hc_req);
 	hc->hc_req = NULL;
 	if (hc->hc_close) {
-		hconn_free(hc);
+		hconn_linger(hc);
 		return;
 	}
 	timer_arm(hc, hc->hc_gw->gw_cf.cf_idle_timeout_ms);
@@ -450,7 +506,7 @@ hconn_timeout(evutil_socket_t fd, short what, void *arg)
 	}
 	/* Idle between requests, or a client that does not read its
 	 * response. */
-	if (rq == NULL || rq->rq_state == RS_WRITE)
+	if (rq == NULL || rq->rq_state == RS_WRITE || hc->hc_lingering)
 		hconn_free(hc);
 }
 
