@@ -54,12 +54,23 @@ log_json_line(const char *json, size_t len)
 	buf_free(&b);
 }
 
+void
+log_timestamp(char *ts, size_t cap)
+{
+	struct timespec now;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	n = strftime(ts, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, cap - n, ".%03ldZ", now.tv_nsec / 1000000);
+}
+
 static void
 log_emit(int level, const char *fmt, va_list ap, int with_errno)
 {
 	char msg[2048], ts[40];
-	struct timespec now;
-	struct tm tm;
 	struct buf b;
 	int saved = errno;
 	size_t n;
@@ -71,10 +82,7 @@ log_emit(int level, const char *fmt, va_list ap, int with_errno)
 		n = strlen(msg);
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof(ts) - n, ".%03ldZ", now.tv_nsec / 1000000);
+	log_timestamp(ts, sizeof(ts));
 
 	buf_init(&b);
 	if (buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"proc\":", ts,

@@ -7,6 +7,7 @@
 #define POSTERN_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -24,6 +25,9 @@ void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 __attribute__((noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 __attribute__((noreturn));
+
+/* ISO 8601 UTC with milliseconds, as in every log line. */
+void log_timestamp(char *ts, size_t cap);
 
 /* Writes an already formed JSON object (no newline) as one log line. */
 void log_json_line(const char *json, size_t len);

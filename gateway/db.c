@@ -47,6 +47,8 @@ struct dbpool {
 	struct slot *p_slots;
 	TAILQ_HEAD(, dbq) p_wait;
 	int p_nwait;
+	void (*p_ready_cb)(void *);
+	void *p_ready_arg;
 };
 
 static void slot_start(struct slot *s);
@@ -160,6 +162,8 @@ slot_connect_poll(struct slot *s)
 		slot_watch(s, EV_READ);
 		log_debug("database connection ready");
 		pool_kick(s->s_pool);
+		if (s->s_pool->p_ready_cb != NULL)
+			s->s_pool->p_ready_cb(s->s_pool->p_ready_arg);
 		return;
 	default:
 		slot_down(s, PQerrorMessage(s->s_conn));
@@ -301,6 +305,13 @@ pool_kick(struct dbpool *p)
 		}
 		slot_send(&p->p_slots[i], q);
 	}
+}
+
+void
+db_pool_on_ready(struct dbpool *p, void (*cb)(void *), void *arg)
+{
+	p->p_ready_cb = cb;
+	p->p_ready_arg = arg;
 }
 
 int

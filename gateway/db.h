@@ -32,6 +32,8 @@ struct dbq *db_query(struct dbpool *p, const char *sql, int nparams,
 /* The callback will not be called; the query may still run to its end. */
 void db_cancel(struct dbq *q);
 int db_pool_healthy(const struct dbpool *p);
+/* Called each time a connection becomes ready (after connect/reconnect). */
+void db_pool_on_ready(struct dbpool *p, void (*cb)(void *), void *arg);
 void db_pool_stats(
     const struct dbpool *p, int *in_use, int *idle, int *waiting);
 

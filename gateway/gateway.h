@@ -47,6 +47,7 @@ struct gw {
 	struct dbpool *gw_db;
 	struct routes *gw_routes; /* NULL until loaded */
 	struct event *gw_routes_retry;
+	int gw_routes_loading;
 	char gw_dbpass[256];
 	struct event *gw_sigterm;
 	struct event *gw_sigint;
@@ -101,5 +102,6 @@ int req_add_header(struct req *rq, const char *name, const char *value);
 void handle_request(struct req *rq);
 void handle_abort(struct req *rq);
 void routes_load_start(struct gw *gw);
+void routes_db_ready(void *arg);
 
 #endif

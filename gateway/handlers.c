@@ -346,8 +346,8 @@ handle_list(struct req *rq)
 		goto done;
 	}
 	snprintf(sql, sizeof(sql),
-	    "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * FROM "
-	    "public.%s LIMIT $1 OFFSET $2) t",
+	    "SELECT coalesce('[' || string_agg(row_to_json(t)::text, ',') || "
+	    "']', '[]') FROM (SELECT * FROM public.%s LIMIT $1 OFFSET $2) t",
 	    qt);
 	snprintf(lim, sizeof(lim), "%ld", limit);
 	snprintf(off, sizeof(off), "%ld", offset);
@@ -463,10 +463,21 @@ routes_retry(evutil_socket_t fd, short what, void *arg)
 	routes_load_start(arg);
 }
 
+/* The pool calls this whenever a connection comes up: load the routes
+ * as soon as possible after start, or after an outage at start. */
+void
+routes_db_ready(void *arg)
+{
+	struct gw *gw = arg;
+
+	if (gw->gw_routes == NULL && !gw->gw_routes_loading)
+		routes_load_start(gw);
+}
+
 void
 routes_load_start(struct gw *gw)
 {
-	struct timeval tv = {0, 500000};
+	struct timeval tv = {0, 50000};
 
 	if (gw->gw_routes_retry == NULL &&
 	    (gw->gw_routes_retry =
@@ -492,10 +503,11 @@ routes_loaded(enum db_status st, PGresult *res, void *arg)
 {
 	struct gw *gw = arg;
 	struct routes *rs;
-	struct timeval tv = {0, 500000};
+	struct timeval tv = {0, 50000};
 	const char *why;
 	int i;
 
+	gw->gw_routes_loading = 0;
 	if (st != DB_OK || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (st == DB_OK)
 			log_warnx("cannot load endpoints: %s",

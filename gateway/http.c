@@ -201,12 +201,16 @@ req_log(struct req *rq)
 	struct buf b;
 	const char *m = rq->rq_head.hh_path ? rq->rq_head.hh_method_str : "-";
 	const char *p = rq->rq_head.hh_path ? rq->rq_head.hh_path : "-";
+	char ts[40];
 
 	if (log_get_level() < LOG_LVL_INFO)
 		return;
 	buf_init(&b);
-	if (buf_addstr(&b, "{\"level\":\"info\",\"proc\":\"gateway\","
-	                   "\"msg\":\"request\",\"request_id\":") == 0 &&
+	log_timestamp(ts, sizeof(ts));
+	if (buf_printf(&b,
+	        "{\"ts\":\"%s\",\"level\":\"info\",\"proc\":\"gateway\",",
+	        ts) == 0 &&
+	    buf_addstr(&b, "\"msg\":\"request\",\"request_id\":") == 0 &&
 	    buf_add_json_str(&b, rq->rq_id, strlen(rq->rq_id)) == 0 &&
 	    buf_addstr(&b, ",\"method\":") == 0 &&
 	    buf_add_json_str(&b, m, strlen(m)) == 0 &&

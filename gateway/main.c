@@ -96,6 +96,7 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	if ((gw.gw_db = pool_open(&gw)) == NULL)
 		fatalx("cannot create the database pool");
+	db_pool_on_ready(gw.gw_db, routes_db_ready, &gw);
 	OPENSSL_cleanse(gw.gw_dbpass, sizeof(gw.gw_dbpass));
 	if ((gw.gw_authc = authc_new(gw.gw_base, gw.gw_cf.cf_socket,
 	         gw.gw_cf.cf_ipc_timeout_ms, gw.gw_cf.cf_ipc_max_pending)) ==
@@ -111,9 +112,8 @@ main(int argc, char *argv[])
 	    evsignal_add(gw.gw_sigint, NULL) == -1 ||
 	    evsignal_add(gw.gw_sighup, NULL) == -1)
 		fatalx("cannot set up signals");
-	/* The pool connects asynchronously; the first load retries until a
-	 * connection is up. */
-	routes_load_start(&gw);
+	/* The pool connects asynchronously; routes_db_ready() loads the
+	 * routes as soon as the first connection is up. */
 	log_info("postern-gateway started");
 
 	event_base_dispatch(gw.gw_base);
