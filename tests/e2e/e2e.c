@@ -1,0 +1,507 @@
+/*
+ * Shared helpers of the end-to-end tests; see e2e.h.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
+#include "common/buf.h"
+#include "e2e.h"
+
+#ifndef POSTERN_SOURCE_DIR
+#error "POSTERN_SOURCE_DIR must be defined by the build"
+#endif
+
+extern char **environ;
+
+struct e2e_env e2e_cf;
+
+/*
+ * Copies a value written by bash's printf %q into out, undoing the
+ * backslash escapes it uses for spaces and shell metacharacters.
+ */
+static int
+unquote(const char *v, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (; *v != '\0' && *v != '\n'; v++) {
+		if (*v == '\\' && v[1] != '\0')
+			v++;
+		if (n + 1 >= outlen)
+			return -1;
+		out[n++] = *v;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static int
+env_load(const char *path, struct e2e_env *env)
+{
+	static const struct {
+		const char *k;
+		size_t off;
+	} keys[] = {
+	    {"POSTERN_BASE_URL", offsetof(struct e2e_env, ee_base_url)},
+	    {"POSTERN_VAR", offsetof(struct e2e_env, ee_var)},
+	    {"POSTERN_BUILD_DIR", offsetof(struct e2e_env, ee_build_dir)},
+	    {"POSTERN_CONF", offsetof(struct e2e_env, ee_conf)},
+	    {"POSTERN_AUTHD_PID_FILE",
+	        offsetof(struct e2e_env, ee_authd_pid_file)},
+	    {"POSTERN_GATEWAY_PID_FILE",
+	        offsetof(struct e2e_env, ee_gateway_pid_file)},
+	};
+	FILE *fp = NULL;
+	char line[2048], *eq;
+	size_t i, klen;
+	int rv = -1;
+
+	memset(env, 0, sizeof(*env));
+	if ((fp = fopen(path, "r")) == NULL)
+		goto fail;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if ((eq = strchr(line, '=')) == NULL)
+			continue;
+		klen = (size_t)(eq - line);
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (strlen(keys[i].k) != klen ||
+			    strncmp(line, keys[i].k, klen) != 0)
+				continue;
+			if (unquote(eq + 1, (char *)env + keys[i].off,
+			        E2E_PATH_MAX) == -1)
+				goto fail;
+		}
+	}
+	if (env->ee_base_url[0] == '\0' || env->ee_conf[0] == '\0')
+		goto fail;
+	rv = 0;
+fail:
+	if (fp != NULL)
+		fclose(fp);
+	return rv;
+}
+
+void
+e2e_setup(void)
+{
+	const char *path = getenv("POSTERN_E2E_ENV");
+
+	cr_assert(path != NULL && path[0] != '\0',
+	    "POSTERN_E2E_ENV must name the env file of deploy/dev up");
+	cr_assert(env_load(path, &e2e_cf) == 0,
+	    "cannot read POSTERN_BASE_URL and POSTERN_CONF from %s", path);
+	cr_assert(curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK);
+}
+
+void
+e2e_teardown(void)
+{
+	curl_global_cleanup();
+}
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	if (buf_add(b, p, size * n) == -1)
+		return 0;
+	return size * n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	/* A new status line starts a new response (after 100 Continue). */
+	if (size * n >= 5 && strncmp(p, "HTTP/", 5) == 0)
+		buf_reset(b);
+	if (buf_add(b, p, size * n) == -1)
+		return 0;
+	return size * n;
+}
+
+int
+e2e_do(const struct e2e_req *rq, struct e2e_resp *out)
+{
+	CURL *c = NULL;
+	struct curl_slist *hl = NULL, *t;
+	struct buf url;
+	size_t i, bodylen;
+	int rv = -1;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&out->er_head);
+	buf_init(&out->er_body);
+	buf_init(&url);
+	if (buf_printf(&url, "%s%s", e2e_cf.ee_base_url, rq->rq_path) == -1)
+		goto fail;
+	if ((c = curl_easy_init()) == NULL)
+		goto fail;
+	/* curl adds "Expect: 100-continue" to big bodies; we test the server.
+	 */
+	if ((hl = curl_slist_append(NULL, "Expect:")) == NULL)
+		goto fail;
+	for (i = 0; rq->rq_hdrs != NULL && rq->rq_hdrs[i] != NULL; i++) {
+		if ((t = curl_slist_append(hl, rq->rq_hdrs[i])) == NULL)
+			goto fail;
+		hl = t;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url.b_data);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+	    rq->rq_timeout_ms > 0 ? rq->rq_timeout_ms : 10000L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->er_body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->er_head);
+	if (rq->rq_body != NULL) {
+		bodylen =
+		    rq->rq_bodylen != 0 ? rq->rq_bodylen : strlen(rq->rq_body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->rq_body);
+		curl_easy_setopt(
+		    c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)bodylen);
+	}
+	if (rq->rq_method != NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->rq_method);
+	if (curl_easy_perform(c) != CURLE_OK)
+		goto fail;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->er_status);
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &out->er_secs);
+	if (out->er_body.b_len > 0)
+		out->er_json = json_tokener_parse(out->er_body.b_data);
+	rv = 0;
+fail:
+	curl_slist_free_all(hl);
+	if (c != NULL)
+		curl_easy_cleanup(c);
+	buf_free(&url);
+	return rv;
+}
+
+void
+e2e_resp_free(struct e2e_resp *r)
+{
+	buf_free(&r->er_head);
+	buf_free(&r->er_body);
+	if (r->er_json != NULL)
+		json_object_put(r->er_json);
+	r->er_json = NULL;
+}
+
+int
+e2e_header(const struct e2e_resp *r, const char *name, char *out, size_t outlen)
+{
+	const char *p, *end, *eol, *v;
+	size_t nlen = strlen(name), vlen;
+	int found = 0;
+
+	if (r->er_head.b_data == NULL)
+		return -1;
+	p = r->er_head.b_data;
+	end = p + r->er_head.b_len;
+	for (; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if ((size_t)(eol - p) <= nlen || p[nlen] != ':' ||
+		    strncasecmp(p, name, nlen) != 0)
+			continue;
+		v = p + nlen + 1;
+		while (v < eol && (*v == ' ' || *v == '\t'))
+			v++;
+		vlen = (size_t)(eol - v);
+		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == ' '))
+			vlen--;
+		if (vlen >= outlen)
+			return -1;
+		memcpy(out, v, vlen);
+		out[vlen] = '\0';
+		found = 1;
+	}
+	return found ? 0 : -1;
+}
+
+int
+e2e_post_json(const char *path, const char *body, struct e2e_resp *out)
+{
+	static const char *const hdrs[] = {
+	    "Content-Type: application/json", NULL};
+	struct e2e_req rq = {.rq_method = "POST",
+	    .rq_path = path,
+	    .rq_hdrs = hdrs,
+	    .rq_body = body};
+
+	return e2e_do(&rq, out);
+}
+
+int
+e2e_get(const char *path, const char *bearer, struct e2e_resp *out)
+{
+	struct e2e_req rq = {.rq_path = path};
+	const char *hdrs[2] = {NULL, NULL};
+	struct buf h;
+	int rv;
+
+	buf_init(&h);
+	if (bearer != NULL) {
+		if (buf_printf(&h, "Authorization: Bearer %s", bearer) == -1)
+			return -1;
+		hdrs[0] = h.b_data;
+		rq.rq_hdrs = hdrs;
+	}
+	rv = e2e_do(&rq, out);
+	buf_free(&h);
+	return rv;
+}
+
+void
+e2e_email(char *out, size_t outlen, const char *tag)
+{
+	unsigned char r[8];
+	int n;
+
+	cr_assert(RAND_bytes(r, sizeof(r)) == 1);
+	n = snprintf(out, outlen,
+	    "%s-%02x%02x%02x%02x%02x%02x%02x%02x@example.com", tag, r[0], r[1],
+	    r[2], r[3], r[4], r[5], r[6], r[7]);
+	cr_assert(n > 0 && (size_t)n < outlen);
+}
+
+void
+e2e_signup(const char *email, const char *password, char *tok, size_t tokcap)
+{
+	struct e2e_resp r;
+	struct json_object *at;
+	struct buf body;
+	const char *s;
+
+	buf_init(&body);
+	cr_assert(buf_printf(&body, "{\"email\":\"%s\",\"password\":\"%s\"}",
+	              email, password) == 0);
+	cr_assert(e2e_post_json("/auth/signup", body.b_data, &r) == 0,
+	    "signup: no answer");
+	cr_assert_eq(r.er_status, 201, "signup %s: %ld %s", email, r.er_status,
+	    r.er_body.b_data ? r.er_body.b_data : "");
+	cr_assert(r.er_json != NULL &&
+	          json_object_object_get_ex(r.er_json, "access_token", &at) &&
+	          json_object_is_type(at, json_type_string));
+	s = json_object_get_string(at);
+	cr_assert(strlen(s) < tokcap);
+	memcpy(tok, s, strlen(s) + 1);
+	e2e_resp_free(&r);
+	buf_free(&body);
+}
+
+void
+e2e_assert_error(const struct e2e_resp *r, long status)
+{
+	struct json_object *v;
+	char ct[E2E_HDR_MAX];
+	const char *body = r->er_body.b_data ? r->er_body.b_data : "(empty)";
+
+	cr_assert_eq(r->er_status, status, "expected %ld, got %ld: %s", status,
+	    r->er_status, body);
+	cr_assert(e2e_header(r, "Content-Type", ct, sizeof(ct)) == 0 &&
+	              strncasecmp(ct, "application/json", 16) == 0,
+	    "error %ld without a JSON Content-Type", status);
+	cr_assert(
+	    e2e_header(r, "X-Request-Id", ct, sizeof(ct)) == 0 && ct[0] != '\0',
+	    "error %ld without X-Request-Id", status);
+	cr_assert(r->er_json != NULL &&
+	              json_object_is_type(r->er_json, json_type_object),
+	    "error body is not a JSON object: %s", body);
+	cr_assert_eq(json_object_object_length(r->er_json), 4,
+	    "error body must have exactly code/message/details/hint: %s", body);
+	cr_assert(json_object_object_get_ex(r->er_json, "code", &v) &&
+	              json_object_is_type(v, json_type_string) &&
+	              json_object_get_string_len(v) > 0,
+	    "no string code: %s", body);
+	cr_assert(json_object_object_get_ex(r->er_json, "message", &v) &&
+	              json_object_is_type(v, json_type_string) &&
+	              json_object_get_string_len(v) > 0,
+	    "no string message: %s", body);
+	cr_assert(json_object_object_get_ex(r->er_json, "details", NULL),
+	    "no details: %s", body);
+	cr_assert(json_object_object_get_ex(r->er_json, "hint", NULL),
+	    "no hint: %s", body);
+}
+
+int
+e2e_conf_get(const char *key, char *out, size_t outlen)
+{
+	FILE *fp;
+	char line[2048], *p, *v, *e;
+	size_t klen = strlen(key);
+	int rv = -1;
+
+	if ((fp = fopen(e2e_cf.ee_conf, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		p = line;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (strncmp(p, key, klen) != 0)
+			continue;
+		v = p + klen;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v++ != '=')
+			continue;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		e = v + strlen(v);
+		while (e > v && isspace((unsigned char)e[-1]))
+			e--;
+		if ((size_t)(e - v) >= outlen)
+			continue;
+		memcpy(out, v, (size_t)(e - v));
+		out[e - v] = '\0';
+		rv = 0; /* the last one wins, as in the daemons */
+	}
+	fclose(fp);
+	return rv;
+}
+
+int
+e2e_read_key(unsigned char *key, size_t cap, size_t *lenp)
+{
+	char path[E2E_PATH_MAX];
+	ssize_t n;
+	size_t len = 0;
+	int fd, rv = -1;
+
+	if (e2e_conf_get("key_file", path, sizeof(path)) == -1)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	for (;;) {
+		if (len == cap)
+			goto fail; /* larger than we expect a key to be */
+		n = read(fd, key + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == 0)
+		goto fail;
+	*lenp = len;
+	rv = 0;
+fail:
+	close(fd);
+	return rv;
+}
+
+pid_t
+e2e_read_pid(const char *path)
+{
+	FILE *fp;
+	long v;
+	pid_t pid = -1;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	if (fscanf(fp, "%ld", &v) == 1 && v > 1 && v < 1L << 30)
+		pid = (pid_t)v;
+	fclose(fp);
+	return pid;
+}
+
+int
+e2e_pid_alive(pid_t pid)
+{
+	char path[64], line[512], *p;
+	FILE *fp;
+	int alive = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	/* The state follows the last ')' (comm may itself hold one). */
+	if (fgets(line, sizeof(line), fp) != NULL &&
+	    (p = strrchr(line, ')')) != NULL && p[1] == ' ')
+		alive = p[2] != 'Z' && p[2] != 'X';
+	fclose(fp);
+	return alive;
+}
+
+int
+e2e_dev(const char *const *argv)
+{
+	char *args[8], var[E2E_PATH_MAX + 16], bld[E2E_PATH_MAX + 24];
+	char **envp = NULL;
+	size_t i, n = 0, j = 0;
+	pid_t pid;
+	int st, rv = -1;
+
+	args[0] = (char *)(uintptr_t)POSTERN_SOURCE_DIR "/deploy/dev";
+	for (i = 0; argv[i] != NULL && i + 2 < sizeof(args) / sizeof(args[0]);
+	     i++)
+		args[i + 1] = (char *)(uintptr_t)argv[i];
+	args[i + 1] = NULL;
+	snprintf(var, sizeof(var), "POSTERN_VAR=%s", e2e_cf.ee_var);
+	snprintf(bld, sizeof(bld), "POSTERN_BUILD_DIR=%s", e2e_cf.ee_build_dir);
+	while (environ[n] != NULL)
+		n++;
+	if ((envp = calloc(n + 3, sizeof(*envp))) == NULL)
+		return -1;
+	/* Ours replace any inherited ones: they name this stack. */
+	for (i = 0; i < n; i++) {
+		if (strncmp(environ[i], "POSTERN_VAR=", 12) == 0 ||
+		    strncmp(environ[i], "POSTERN_BUILD_DIR=", 18) == 0)
+			continue;
+		envp[j++] = environ[i];
+	}
+	envp[j++] = var;
+	envp[j++] = bld;
+	envp[j] = NULL;
+	if (posix_spawn(&pid, args[0], NULL, NULL, args, envp) != 0)
+		goto fail;
+	while (waitpid(pid, &st, 0) == -1) {
+		if (errno != EINTR)
+			goto fail;
+	}
+	rv = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+fail:
+	free(envp);
+	return rv;
+}
+
+int64_t
+e2e_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+e2e_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}

@@ -1,0 +1,111 @@
+/*
+ * Helpers shared by the end-to-end tests: they drive a running Postern
+ * stack (started by deploy/dev up) over HTTP with libcurl.  The stack is
+ * described by the env file deploy/dev writes; its path comes from the
+ * environment variable POSTERN_E2E_ENV.
+ */
+#ifndef POSTERN_TESTS_E2E_H
+#define POSTERN_TESTS_E2E_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "common/buf.h"
+
+#define E2E_PATH_MAX 512
+#define E2E_HDR_MAX 1024
+
+struct e2e_env {
+	char ee_base_url[E2E_PATH_MAX];
+	char ee_var[E2E_PATH_MAX];
+	char ee_build_dir[E2E_PATH_MAX];
+	char ee_conf[E2E_PATH_MAX];
+	char ee_authd_pid_file[E2E_PATH_MAX];
+	char ee_gateway_pid_file[E2E_PATH_MAX];
+};
+
+struct e2e_resp {
+	long er_status;
+	struct buf er_head; /* every header line of the final response */
+	struct buf er_body;
+	double er_secs;              /* total transfer time */
+	struct json_object *er_json; /* body parsed, or NULL */
+};
+
+/* A request; unset fields mean "none".  hdrs is NULL-terminated. */
+struct e2e_req {
+	const char *rq_method;
+	const char *rq_path; /* appended to the base URL */
+	const char *const *rq_hdrs;
+	const char *rq_body;
+	size_t rq_bodylen;  /* if 0 and rq_body set, strlen(rq_body) */
+	long rq_timeout_ms; /* default 10000 */
+};
+
+/*
+ * Loads the env file named by POSTERN_E2E_ENV into the process-wide
+ * e2e_cf.  Fails the current test (cr_assert) if it cannot.
+ */
+void e2e_setup(void);
+void e2e_teardown(void);
+extern struct e2e_env e2e_cf;
+
+/* Performs rq; fills *out (free with e2e_resp_free).  0 or -1. */
+int e2e_do(const struct e2e_req *rq, struct e2e_resp *out);
+void e2e_resp_free(struct e2e_resp *r);
+
+/*
+ * Copies the value of the last header called name (case-insensitive) into
+ * out.  Returns 0, or -1 if there is none or it does not fit.
+ */
+int e2e_header(
+    const struct e2e_resp *r, const char *name, char *out, size_t outlen);
+
+/* Shorthands: a JSON POST (Content-Type application/json) and a GET. */
+int e2e_post_json(const char *path, const char *body, struct e2e_resp *out);
+int e2e_get(const char *path, const char *bearer, struct e2e_resp *out);
+
+/* A fresh, unique, lowercase address like tag-<random>@example.com. */
+void e2e_email(char *out, size_t outlen, const char *tag);
+
+/*
+ * Signs up email/password; stores the access token in tok (tokcap bytes).
+ * Fails the current test if the answer is not 201.
+ */
+void e2e_signup(
+    const char *email, const char *password, char *tok, size_t tokcap);
+
+/*
+ * Asserts that r is an error of the given status whose body is exactly the
+ * PostgREST shape {"code","message","details","hint"} with a string code
+ * and message, and a JSON Content-Type.
+ */
+void e2e_assert_error(const struct e2e_resp *r, long status);
+
+/* Reads "key = value" from the config file.  0 or -1. */
+int e2e_conf_get(const char *key, char *out, size_t outlen);
+
+/* Reads the signing key (key_file in the config).  0 or -1. */
+int e2e_read_key(unsigned char *key, size_t cap, size_t *lenp);
+
+/* Reads a pid file; -1 if it is missing or malformed. */
+pid_t e2e_read_pid(const char *path);
+
+/* Whether pid names a live (not zombie) process. */
+int e2e_pid_alive(pid_t pid);
+
+/*
+ * Runs deploy/dev with the arguments (NULL-terminated) and the stack's
+ * POSTERN_VAR and POSTERN_BUILD_DIR; returns its exit status or -1.
+ */
+int e2e_dev(const char *const *argv);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t e2e_now_ms(void);
+void e2e_sleep_ms(long ms);
+
+#endif
