@@ -26,6 +26,16 @@ json_parse_strict(const char *text, size_t len, const char **why)
 	    tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
+	/* A bare number ("5") is only known to end at the next byte: give
+	 * the tokener one blank to finish a value it is still reading. */
+	if (o == NULL && jerr == json_tokener_continue) {
+		o = json_tokener_parse_ex(tok, " ", 1);
+		jerr = json_tokener_get_error(tok);
+		if (o != NULL && jerr == json_tokener_success) {
+			json_tokener_free(tok);
+			return o;
+		}
+	}
 	if (jerr != json_tokener_success) {
 		*why = jerr == json_tokener_continue
 		           ? "truncated JSON"

@@ -33,9 +33,22 @@ from (values
 ) as v (title, done, priority)
 where not exists (select 1 from public.table_1);
 
--- The gateway serves table_1 and never reads users; authd creates users at
--- signup and reads them for login.
-grant select on public.table_1 to postern_gateway;
+-- Notes belong to users: the /notes endpoints show and change only the
+-- caller's own (owner_column = owner_id).
+create table if not exists public.notes (
+	id bigserial primary key,
+	owner_id bigint not null,
+	title text not null,
+	body text,
+	created_at timestamptz not null default now()
+);
+
+-- The gateway serves table_1 and notes and never reads users; authd creates
+-- users at signup and reads them for login.
+grant select, insert, update, delete on public.table_1, public.notes
+	to postern_gateway;
+grant usage on sequence public.table_1_id_seq, public.notes_id_seq
+	to postern_gateway;
 grant select, insert on public.users to postern_authd;
 grant usage on sequence public.users_id_seq to postern_authd;
 
@@ -45,8 +58,21 @@ select 'auth', '/auth', 'users', '{signup,login}'
 where not exists (
 	select 1 from postern.endpoints where kind = 'auth' and path = '/auth');
 
-insert into postern.endpoints (kind, method, path, table_name, op, auth)
-select 'data', 'GET', '/table_1', 'table_1', 'list', 'bearer'
+insert into postern.endpoints (kind, method, path, table_name, op, auth,
+	owner_column)
+select 'data', v.method, v.path, v.tbl, v.op, v.auth, v.owner
+from (values
+	('GET', '/table_1', 'table_1', 'list', 'bearer', null),
+	('GET', '/table_1/{id}', 'table_1', 'get', 'bearer', null),
+	('POST', '/table_1', 'table_1', 'create', 'bearer', null),
+	('PATCH', '/table_1/{id}', 'table_1', 'update', 'bearer', null),
+	('DELETE', '/table_1/{id}', 'table_1', 'delete', 'bearer', null),
+	('GET', '/notes', 'notes', 'list', 'bearer:users', 'owner_id'),
+	('GET', '/notes/{id}', 'notes', 'get', 'bearer:users', 'owner_id'),
+	('POST', '/notes', 'notes', 'create', 'bearer:users', 'owner_id'),
+	('PATCH', '/notes/{id}', 'notes', 'update', 'bearer:users', 'owner_id'),
+	('DELETE', '/notes/{id}', 'notes', 'delete', 'bearer:users', 'owner_id')
+) as v (method, path, tbl, op, auth, owner)
 where not exists (
-	select 1 from postern.endpoints
-	where kind = 'data' and method = 'GET' and path = '/table_1');
+	select 1 from postern.endpoints e
+	where e.kind = 'data' and e.method = v.method and e.path = v.path);

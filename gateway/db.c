@@ -1,5 +1,6 @@
 #include <sys/queue.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +9,7 @@
 
 #define DB_BACKOFF_MIN_MS 100
 #define DB_BACKOFF_MAX_MS 2000
-#define DB_MAX_PARAMS 1024
+#define DB_MAX_PARAMS 4096
 
 enum slot_state { SLOT_DOWN, SLOT_CONNECTING, SLOT_IDLE, SLOT_BUSY };
 
@@ -16,9 +17,10 @@ struct dbq {
 	TAILQ_ENTRY(dbq) q_entry;
 	struct dbpool *q_pool;
 	struct slot *q_slot;
-	char *q_sql;
-	int q_nparams;
-	char **q_vals;
+	int q_nstmts;
+	char *q_sql[DB_MAX_STMTS];
+	int q_nparams[DB_MAX_STMTS];
+	char **q_vals[DB_MAX_STMTS];
 	db_cb q_cb;
 	void *q_arg;
 	int q_canceled;
@@ -34,8 +36,10 @@ struct slot {
 	struct event *s_retry;
 	long s_backoff_ms;
 	struct dbq *s_q;
-	PGresult *s_res;
+	PGresult *s_res[DB_MAX_STMTS];
+	int s_nended; /* statements whose results have ended */
 	int s_flushing;
+	int s_listener;
 };
 
 struct dbpool {
@@ -49,38 +53,57 @@ struct dbpool {
 	int p_nwait;
 	void (*p_ready_cb)(void *);
 	void *p_ready_arg;
+	struct slot *p_listen;
+	char *p_channel;
+	void (*p_notify_cb)(void *);
+	void *p_notify_arg;
 };
 
 static void slot_start(struct slot *s);
 static void slot_io(evutil_socket_t fd, short what, void *arg);
 static void pool_kick(struct dbpool *p);
+static void listen_send(struct slot *s);
 
 static void
 dbq_free(struct dbq *q)
 {
-	int i;
+	int i, j;
 
 	if (q->q_timer != NULL)
 		event_free(q->q_timer);
-	for (i = 0; i < q->q_nparams; i++)
+	for (i = 0; i < q->q_nstmts; i++) {
+		for (j = 0; j < q->q_nparams[i]; j++)
+			free(q->q_vals[i][j]);
 		free(q->q_vals[i]);
-	free(q->q_vals);
-	free(q->q_sql);
+		free(q->q_sql[i]);
+	}
 	free(q);
 }
 
 static void
-dbq_finish(struct dbq *q, enum db_status st, PGresult *res)
+dbq_finish(struct dbq *q, enum db_status st, PGresult **res)
 {
-	if (!q->q_canceled)
-		q->q_cb(st, res, q->q_arg);
+	if (!q->q_canceled && q->q_cb != NULL)
+		q->q_cb(st, res, st == DB_OK ? q->q_nstmts : 0, q->q_arg);
 	dbq_free(q);
+}
+
+static void
+slot_clear_results(struct slot *s)
+{
+	int i;
+
+	for (i = 0; i < DB_MAX_STMTS; i++) {
+		PQclear(s->s_res[i]);
+		s->s_res[i] = NULL;
+	}
+	s->s_nended = 0;
 }
 
 static void
 slot_watch(struct slot *s, short what)
 {
-	int fd = PQsocket(s->s_conn);
+	int fd = s->s_conn != NULL ? PQsocket(s->s_conn) : -1;
 
 	/* libpq may change the socket while connecting. */
 	if (s->s_ev != NULL && (s->s_fd != fd || what == 0)) {
@@ -105,6 +128,7 @@ slot_watch(struct slot *s, short what)
 static void
 slot_down(struct slot *s, const char *why)
 {
+	struct dbpool *p = s->s_pool;
 	struct dbq *q = s->s_q;
 	struct timeval tv;
 
@@ -119,8 +143,7 @@ slot_down(struct slot *s, const char *why)
 	PQfinish(s->s_conn);
 	s->s_conn = NULL;
 	s->s_state = SLOT_DOWN;
-	PQclear(s->s_res);
-	s->s_res = NULL;
+	slot_clear_results(s);
 	s->s_q = NULL;
 	tv.tv_sec = s->s_backoff_ms / 1000;
 	tv.tv_usec = (s->s_backoff_ms % 1000) * 1000;
@@ -130,16 +153,38 @@ slot_down(struct slot *s, const char *why)
 		s->s_backoff_ms = DB_BACKOFF_MAX_MS;
 	if (q != NULL)
 		dbq_finish(q, DB_UNAVAILABLE, NULL);
-	/* With no healthy connection left, waiting queries fail now rather
+	/* With no healthy connection left, waiting requests fail now rather
 	 * than at their deadline. */
-	if (!db_pool_healthy(s->s_pool)) {
-		struct dbpool *p = s->s_pool;
+	if (!s->s_listener && !db_pool_healthy(p)) {
 		while ((q = TAILQ_FIRST(&p->p_wait)) != NULL) {
 			TAILQ_REMOVE(&p->p_wait, q, q_entry);
 			p->p_nwait--;
 			dbq_finish(q, DB_UNAVAILABLE, NULL);
 		}
 	}
+}
+
+static void
+slot_ready(struct slot *s)
+{
+	struct dbpool *p = s->s_pool;
+
+	if (PQsetnonblocking(s->s_conn, 1) == -1 ||
+	    (!s->s_listener && PQenterPipelineMode(s->s_conn) == 0)) {
+		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+	s->s_state = SLOT_IDLE;
+	s->s_backoff_ms = DB_BACKOFF_MIN_MS;
+	slot_watch(s, EV_READ);
+	if (s->s_listener) {
+		listen_send(s);
+		return;
+	}
+	log_debug("database connection ready");
+	pool_kick(p);
+	if (p->p_ready_cb != NULL)
+		p->p_ready_cb(p->p_ready_arg);
 }
 
 static void
@@ -153,17 +198,7 @@ slot_connect_poll(struct slot *s)
 		slot_watch(s, EV_WRITE);
 		return;
 	case PGRES_POLLING_OK:
-		if (PQsetnonblocking(s->s_conn, 1) == -1) {
-			slot_down(s, PQerrorMessage(s->s_conn));
-			return;
-		}
-		s->s_state = SLOT_IDLE;
-		s->s_backoff_ms = DB_BACKOFF_MIN_MS;
-		slot_watch(s, EV_READ);
-		log_debug("database connection ready");
-		pool_kick(s->s_pool);
-		if (s->s_pool->p_ready_cb != NULL)
-			s->s_pool->p_ready_cb(s->s_pool->p_ready_arg);
+		slot_ready(s);
 		return;
 	default:
 		slot_down(s, PQerrorMessage(s->s_conn));
@@ -212,13 +247,22 @@ slot_flush(struct slot *s)
 static void
 slot_send(struct slot *s, struct dbq *q)
 {
+	int i;
+
 	s->s_q = q;
 	q->q_slot = s;
 	s->s_state = SLOT_BUSY;
+	slot_clear_results(s);
 	if (q->q_timer != NULL)
 		event_del(q->q_timer);
-	if (PQsendQueryParams(s->s_conn, q->q_sql, q->q_nparams, NULL,
-	        (const char *const *)q->q_vals, NULL, NULL, 0) == 0) {
+	for (i = 0; i < q->q_nstmts; i++)
+		if (PQsendQueryParams(s->s_conn, q->q_sql[i], q->q_nparams[i],
+		        NULL, (const char *const *)q->q_vals[i], NULL, NULL,
+		        0) == 0) {
+			slot_down(s, PQerrorMessage(s->s_conn));
+			return;
+		}
+	if (PQpipelineSync(s->s_conn) == 0) {
 		slot_down(s, PQerrorMessage(s->s_conn));
 		return;
 	}
@@ -226,45 +270,86 @@ slot_send(struct slot *s, struct dbq *q)
 }
 
 static void
+slot_complete(struct slot *s)
+{
+	struct dbq *q = s->s_q;
+	PGresult *res[DB_MAX_STMTS];
+	int i;
+
+	for (i = 0; i < DB_MAX_STMTS; i++) {
+		res[i] = s->s_res[i];
+		s->s_res[i] = NULL;
+	}
+	s->s_nended = 0;
+	s->s_q = NULL;
+	s->s_state = SLOT_IDLE;
+	if (q != NULL) {
+		for (i = 0; i < q->q_nstmts; i++)
+			if (res[i] == NULL)
+				break;
+		dbq_finish(q, i == q->q_nstmts ? DB_OK : DB_UNAVAILABLE, res);
+	}
+	for (i = 0; i < DB_MAX_STMTS; i++)
+		PQclear(res[i]);
+	pool_kick(s->s_pool);
+}
+
+static void
+listener_read(struct slot *s)
+{
+	struct dbpool *p = s->s_pool;
+	PGnotify *n;
+	PGresult *res;
+	int notified = 0;
+
+	while (!PQisBusy(s->s_conn) && (res = PQgetResult(s->s_conn)) != NULL)
+		PQclear(res);
+	while ((n = PQnotifies(s->s_conn)) != NULL) {
+		notified = 1;
+		PQfreemem(n);
+	}
+	if (notified && p->p_notify_cb != NULL)
+		p->p_notify_cb(p->p_notify_arg);
+}
+
+static void
 slot_read(struct slot *s)
 {
 	PGresult *res;
-	struct dbq *q;
+	int nstmts;
 
 	if (PQconsumeInput(s->s_conn) == 0) {
 		slot_down(s, PQerrorMessage(s->s_conn));
 		return;
 	}
-	/* Idle connections only see notices or EOF; drop stray results. */
-	while (!PQisBusy(s->s_conn)) {
+	if (s->s_listener) {
+		listener_read(s);
+		return;
+	}
+	nstmts = s->s_q != NULL ? s->s_q->q_nstmts : 0;
+	while (s->s_state == SLOT_BUSY && !PQisBusy(s->s_conn)) {
 		res = PQgetResult(s->s_conn);
-		if (res == NULL)
+		if (res == NULL) {
+			/* The end of one statement's results. */
+			if (s->s_nended < nstmts) {
+				s->s_nended++;
+				continue;
+			}
 			break;
-		if (s->s_res == NULL && s->s_state == SLOT_BUSY)
-			s->s_res = res;
-		else
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			slot_complete(s);
+			return;
+		}
+		if (s->s_nended < DB_MAX_STMTS) {
+			PQclear(s->s_res[s->s_nended]);
+			s->s_res[s->s_nended] = res;
+		} else
 			PQclear(res);
 	}
-	if (PQstatus(s->s_conn) == CONNECTION_BAD) {
+	if (PQstatus(s->s_conn) == CONNECTION_BAD)
 		slot_down(s, PQerrorMessage(s->s_conn));
-		return;
-	}
-	if (s->s_state != SLOT_BUSY || PQisBusy(s->s_conn))
-		return;
-	/* PQgetResult returned NULL: the query is complete. */
-	q = s->s_q;
-	res = s->s_res;
-	s->s_q = NULL;
-	s->s_res = NULL;
-	s->s_state = SLOT_IDLE;
-	if (q != NULL) {
-		if (res == NULL)
-			dbq_finish(q, DB_UNAVAILABLE, NULL);
-		else
-			dbq_finish(q, DB_OK, res);
-	}
-	PQclear(res);
-	pool_kick(s->s_pool);
 }
 
 static void
@@ -355,28 +440,37 @@ dbq_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 struct dbq *
-db_query(struct dbpool *p, const char *sql, int nparams,
-    const char *const *vals, db_cb cb, void *arg)
+db_exec(
+    struct dbpool *p, const struct dbstmt *stmts, int n, db_cb cb, void *arg)
 {
 	struct dbq *q;
 	struct timeval tv;
-	int i;
+	int i, j;
 
-	if (!db_pool_healthy(p) || nparams < 0 || nparams > DB_MAX_PARAMS)
+	if (!db_pool_healthy(p) || n < 1 || n > DB_MAX_STMTS)
 		return NULL;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
 	q->q_pool = p;
 	q->q_cb = cb;
 	q->q_arg = arg;
-	if ((q->q_sql = strdup(sql)) == NULL ||
-	    (nparams > 0 &&
-	        (q->q_vals = calloc((size_t)nparams, sizeof(char *))) == NULL))
-		goto fail;
-	for (i = 0; i < nparams; i++) {
-		q->q_nparams++;
-		if (vals[i] != NULL && (q->q_vals[i] = strdup(vals[i])) == NULL)
+	for (i = 0; i < n; i++) {
+		q->q_nstmts++;
+		if (stmts[i].ds_nparams < 0 ||
+		    stmts[i].ds_nparams > DB_MAX_PARAMS ||
+		    (q->q_sql[i] = strdup(stmts[i].ds_sql)) == NULL)
 			goto fail;
+		if (stmts[i].ds_nparams > 0 &&
+		    (q->q_vals[i] = calloc(
+		         (size_t)stmts[i].ds_nparams, sizeof(char *))) == NULL)
+			goto fail;
+		for (j = 0; j < stmts[i].ds_nparams; j++) {
+			q->q_nparams[i]++;
+			if (stmts[i].ds_vals[j] != NULL &&
+			    (q->q_vals[i][j] = strdup(stmts[i].ds_vals[j])) ==
+			        NULL)
+				goto fail;
+		}
 	}
 	if ((q->q_timer = evtimer_new(p->p_base, dbq_timeout, q)) == NULL)
 		goto fail;
@@ -392,6 +486,15 @@ fail:
 	return NULL;
 }
 
+struct dbq *
+db_query(struct dbpool *p, const char *sql, int nparams,
+    const char *const *vals, db_cb cb, void *arg)
+{
+	struct dbstmt st = {sql, nparams, vals};
+
+	return db_exec(p, &st, 1, cb, arg);
+}
+
 void
 db_cancel(struct dbq *q)
 {
@@ -403,6 +506,59 @@ db_cancel(struct dbq *q)
 		return;
 	}
 	q->q_canceled = 1;
+}
+
+static void
+listen_send(struct slot *s)
+{
+	struct dbpool *p = s->s_pool;
+	char *chan, sql[128];
+
+	if ((chan = PQescapeIdentifier(
+	         s->s_conn, p->p_channel, strlen(p->p_channel))) == NULL) {
+		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+	snprintf(sql, sizeof(sql), "LISTEN %s", chan);
+	PQfreemem(chan);
+	if (PQsendQuery(s->s_conn, sql) == 0) {
+		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+	slot_flush(s);
+	if (s->s_state == SLOT_DOWN)
+		return;
+	log_info("listening for %s notifications", p->p_channel);
+	/* Anything may have changed while we were not listening. */
+	if (p->p_notify_cb != NULL)
+		p->p_notify_cb(p->p_notify_arg);
+}
+
+int
+db_pool_listen(
+    struct dbpool *p, const char *channel, void (*cb)(void *), void *arg)
+{
+	struct slot *s;
+
+	if (p->p_listen != NULL || (s = calloc(1, sizeof(*s))) == NULL)
+		return -1;
+	if ((p->p_channel = strdup(channel)) == NULL) {
+		free(s);
+		return -1;
+	}
+	s->s_pool = p;
+	s->s_listener = 1;
+	s->s_fd = -1;
+	s->s_backoff_ms = DB_BACKOFF_MIN_MS;
+	if ((s->s_retry = evtimer_new(p->p_base, slot_retry, s)) == NULL) {
+		free(s);
+		return -1;
+	}
+	p->p_listen = s;
+	p->p_notify_cb = cb;
+	p->p_notify_arg = arg;
+	slot_start(s);
+	return 0;
 }
 
 static char **
@@ -470,6 +626,19 @@ db_pool_new(struct event_base *base, const char *const *keys,
 	return p;
 }
 
+static void
+slot_free(struct slot *s)
+{
+	if (s->s_ev != NULL)
+		event_free(s->s_ev);
+	if (s->s_retry != NULL)
+		event_free(s->s_retry);
+	if (s->s_q != NULL)
+		dbq_free(s->s_q);
+	slot_clear_results(s);
+	PQfinish(s->s_conn);
+}
+
 void
 db_pool_free(struct dbpool *p)
 {
@@ -482,17 +651,13 @@ db_pool_free(struct dbpool *p)
 		TAILQ_REMOVE(&p->p_wait, q, q_entry);
 		dbq_free(q);
 	}
-	for (i = 0; p->p_slots != NULL && i < p->p_size; i++) {
-		struct slot *s = &p->p_slots[i];
-		if (s->s_ev != NULL)
-			event_free(s->s_ev);
-		if (s->s_retry != NULL)
-			event_free(s->s_retry);
-		if (s->s_q != NULL)
-			dbq_free(s->s_q);
-		PQclear(s->s_res);
-		PQfinish(s->s_conn);
+	for (i = 0; p->p_slots != NULL && i < p->p_size; i++)
+		slot_free(&p->p_slots[i]);
+	if (p->p_listen != NULL) {
+		slot_free(p->p_listen);
+		free(p->p_listen);
 	}
+	free(p->p_channel);
 	free(p->p_slots);
 	strv_free(p->p_keys, 0);
 	strv_free(p->p_vals, 1);

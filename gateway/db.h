@@ -1,12 +1,16 @@
 /*
  * The asynchronous PostgreSQL pool, driven by the gateway's event loop: no
  * libpq call on the request path ever blocks.  Connections are opened with
- * PQconnectStartParams/PQconnectPoll, queries sent with PQsendQueryParams in
- * non-blocking mode, results read when PQsocket is readable.  A broken
- * connection fails its query (503) and is reopened with backoff; while no
- * connection is healthy, new queries fail at once instead of hanging; a
- * query that waits longer than pool_acquire_timeout_ms for a free
- * connection fails with DB_TIMEOUT (504).
+ * PQconnectStartParams/PQconnectPoll and run in pipeline mode: the
+ * statements of one request (e.g. set_config() for the caller, the query,
+ * a count) are sent back to back and closed by one sync, so they run in one
+ * implicit transaction and cost one round trip.  A broken connection fails
+ * its request (503) and is reopened with backoff; while no connection is
+ * healthy, new requests fail at once instead of hanging; a request that
+ * waits longer than pool_acquire_timeout_ms for a free connection fails with
+ * DB_TIMEOUT (504).
+ *
+ * One extra connection, outside the pool, can LISTEN on a channel.
  */
 #ifndef POSTERN_GATEWAY_DB_H
 #define POSTERN_GATEWAY_DB_H
@@ -14,27 +18,49 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 
+#define DB_MAX_STMTS 4
+
 enum db_status { DB_OK = 0, DB_UNAVAILABLE, DB_TIMEOUT };
 
 struct dbpool;
 struct dbq;
 
-/* On DB_OK res is the query's result (the pool clears it after the call;
- * check PQresultStatus yourself).  On failure res is NULL. */
-typedef void (*db_cb)(enum db_status st, PGresult *res, void *arg);
+struct dbstmt {
+	const char *ds_sql;
+	int ds_nparams;
+	const char *const *ds_vals;
+};
+
+/*
+ * On DB_OK, res[i] is the result of statement i (check PQresultStatus: a
+ * failed statement is PGRES_FATAL_ERROR and the ones after it are
+ * PGRES_PIPELINE_ABORTED; the transaction was rolled back).  The pool
+ * clears the results after the call.  On failure res is NULL.
+ */
+typedef void (*db_cb)(enum db_status st, PGresult **res, int nres, void *arg);
 
 struct dbpool *db_pool_new(struct event_base *base, const char *const *keys,
     const char *const *vals, int size, long acquire_timeout_ms);
 void db_pool_free(struct dbpool *p);
-/* Copies sql and the values. */
+/* Copies the statements and values.  NULL if the pool has no healthy
+ * connection (answer 503) or on allocation failure. */
+struct dbq *db_exec(
+    struct dbpool *p, const struct dbstmt *stmts, int n, db_cb cb, void *arg);
 struct dbq *db_query(struct dbpool *p, const char *sql, int nparams,
     const char *const *vals, db_cb cb, void *arg);
-/* The callback will not be called; the query may still run to its end. */
+/* The callback will not be called; the statements may still run. */
 void db_cancel(struct dbq *q);
 int db_pool_healthy(const struct dbpool *p);
-/* Called each time a connection becomes ready (after connect/reconnect). */
-void db_pool_on_ready(struct dbpool *p, void (*cb)(void *), void *arg);
 void db_pool_stats(
     const struct dbpool *p, int *in_use, int *idle, int *waiting);
+/* Called each time a pool connection becomes ready. */
+void db_pool_on_ready(struct dbpool *p, void (*cb)(void *), void *arg);
+/*
+ * LISTENs on channel on a dedicated connection; cb runs for every
+ * notification, and also each time that connection is (re)established,
+ * since notifications may have been missed while it was down.
+ */
+int db_pool_listen(
+    struct dbpool *p, const char *channel, void (*cb)(void *), void *arg);
 
 #endif

@@ -48,6 +48,7 @@ struct gw {
 	struct routes *gw_routes; /* NULL until loaded */
 	struct event *gw_routes_retry;
 	int gw_routes_loading;
+	int gw_routes_again;
 	char gw_dbpass[256];
 	struct event *gw_sigterm;
 	struct event *gw_sigint;
@@ -65,7 +66,10 @@ struct req {
 	struct routes *rq_routes; /* reference held while in flight */
 	const struct route *rq_route;
 	char rq_idseg[128];
-	char rq_sub[128];
+	char rq_sub[128]; /* the caller's claims, once verified */
+	char rq_sid[128];
+	char rq_tbl[128];
+	struct crud *rq_crud; /* data operation state (crud.c) */
 	uint32_t rq_authc_id; /* pending authd request, 0 if none */
 	struct dbq *rq_dbq;   /* pending query, NULL if none */
 	int rq_pending_ping;  /* /readyz: answers still awaited */
@@ -101,7 +105,13 @@ int req_add_header(struct req *rq, const char *name, const char *value);
 /* handlers.c */
 void handle_request(struct req *rq);
 void handle_abort(struct req *rq);
-void routes_load_start(struct gw *gw);
-void routes_db_ready(void *arg);
+
+/* crud.c */
+void crud_run(struct req *rq);
+void crud_abort(struct req *rq);
+
+/* registry.c */
+int registry_init(struct gw *gw);
+void registry_reload(struct gw *gw);
 
 #endif

@@ -17,11 +17,10 @@
 #include "gateway/authc.h"
 #include "gateway/db.h"
 #include "gateway/gateway.h"
+#include "gateway/openapi.h"
 
 #define AUTH_BODY_MAX (64 * 1024)
 #define TOKEN_MAX 4096
-
-static void data_run(struct req *rq);
 
 /* ---- helpers ---- */
 
@@ -81,12 +80,13 @@ ready_finish(struct req *rq)
 }
 
 static void
-ready_db_cb(enum db_status st, PGresult *res, void *arg)
+ready_db_cb(enum db_status st, PGresult **res, int nres, void *arg)
 {
 	struct req *rq = arg;
 
 	rq->rq_dbq = NULL;
-	rq->rq_ready_db = st == DB_OK && PQresultStatus(res) == PGRES_TUPLES_OK;
+	rq->rq_ready_db = st == DB_OK && nres == 1 &&
+	                  PQresultStatus(res[0]) == PGRES_TUPLES_OK;
 	rq->rq_pending_ping--;
 	ready_finish(rq);
 }
@@ -240,134 +240,14 @@ verify_answer(enum authc_status st, const struct ipc_hdr *h,
 		goto done;
 	}
 	x_strlcpy(rq->rq_sub, sub, sizeof(rq->rq_sub));
-	data_run(rq);
+	x_strlcpy(rq->rq_sid, sid, sizeof(rq->rq_sid));
+	x_strlcpy(rq->rq_tbl, tbl, sizeof(rq->rq_tbl));
+	crud_run(rq);
 done:
 	free(sub);
 	free(sid);
 	free(tbl);
 	free(reason);
-}
-
-static void
-list_answer(enum db_status st, PGresult *res, void *arg)
-{
-	struct req *rq = arg;
-
-	rq->rq_dbq = NULL;
-	if (st == DB_TIMEOUT) {
-		req_error(rq, 504, "PN802",
-		    "no database connection was free "
-		    "in time");
-		return;
-	}
-	if (st != DB_OK) {
-		req_error(rq, 503, "PN801", "the database is unavailable");
-		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		log_warnx("request %s: query failed: %s", rq->rq_id,
-		    PQresultErrorMessage(res));
-		req_error(rq, 500, "PN900", "internal error");
-		return;
-	}
-	rq->rq_status = 200;
-	buf_add(&rq->rq_rbody, PQgetvalue(res, 0, 0),
-	    (size_t)PQgetlength(res, 0, 0));
-	req_respond(rq);
-}
-
-static int
-parse_count(const char *s, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (s[0] == '\0' || !isdigit((unsigned char)s[0]) || strlen(s) > 12)
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || errno != 0 || v < 0)
-		return -1;
-	*out = v > max ? max : v;
-	return 0;
-}
-
-static int
-quote_ident(const char *s, char *out, size_t outcap)
-{
-	if (!routes_ident_ok(s))
-		return -1;
-	/* routes_ident_ok admits [A-Za-z_][A-Za-z0-9_]*, so quoting is
-	 * enclosing in double quotes. */
-	return snprintf(out, outcap, "\"%s\"", s) < (int)outcap ? 0 : -1;
-}
-
-static void
-handle_list(struct req *rq)
-{
-	struct gw *gw = rq->rq_conn->hc_gw;
-	struct http_param *params = NULL;
-	size_t nparams = 0, i;
-	long limit = gw->gw_cf.cf_list_default_limit, offset = 0;
-	char sql[512], qt[ROUTE_NAME_MAX + 3], lim[24], off[24], msg[160];
-	const char *vals[2], *why;
-
-	if (rq->rq_head.hh_query != NULL &&
-	    http_query_parse(
-	        rq->rq_head.hh_query, 64, &params, &nparams, &why) == -1) {
-		req_error(rq, 400, "PN105", why);
-		return;
-	}
-	for (i = 0; i < nparams; i++) {
-		if (strcmp(params[i].hp_name, "limit") == 0) {
-			if (parse_count(params[i].hp_value,
-			        gw->gw_cf.cf_list_max_limit, &limit) == -1) {
-				req_error(rq, 400, "PN105",
-				    "limit must be a non-negative integer");
-				goto done;
-			}
-		} else if (strcmp(params[i].hp_name, "offset") == 0) {
-			if (parse_count(params[i].hp_value, 1000000000L,
-			        &offset) == -1) {
-				req_error(rq, 400, "PN105",
-				    "offset must be a non-negative integer");
-				goto done;
-			}
-		} else {
-			snprintf(msg, sizeof(msg),
-			    "unsupported query parameter \"%.64s\"",
-			    params[i].hp_name);
-			req_error(rq, 400, "PN105", msg);
-			goto done;
-		}
-	}
-	if (quote_ident(rq->rq_route->rt_table, qt, sizeof(qt)) == -1) {
-		req_error(rq, 500, "PN900", "invalid table in registry");
-		goto done;
-	}
-	snprintf(sql, sizeof(sql),
-	    "SELECT coalesce('[' || string_agg(row_to_json(t)::text, ',') || "
-	    "']', '[]') FROM (SELECT * FROM public.%s LIMIT $1 OFFSET $2) t",
-	    qt);
-	snprintf(lim, sizeof(lim), "%ld", limit);
-	snprintf(off, sizeof(off), "%ld", offset);
-	vals[0] = lim;
-	vals[1] = off;
-	rq->rq_state = RS_DB;
-	if ((rq->rq_dbq = db_query(gw->gw_db, sql, 2, vals, list_answer, rq)) ==
-	    NULL)
-		req_error(rq, 503, "PN801", "the database is unavailable");
-done:
-	http_params_free(params, nparams);
-}
-
-static void
-data_run(struct req *rq)
-{
-	if (strcmp(rq->rq_route->rt_op, "list") == 0)
-		handle_list(rq);
-	else
-		req_error(rq, 404, "PN400", "operation not available");
 }
 
 static void
@@ -378,7 +258,7 @@ handle_data(struct req *rq)
 	size_t len;
 
 	if (strcmp(rq->rq_route->rt_auth, "none") == 0) {
-		data_run(rq);
+		crud_run(rq);
 		return;
 	}
 	if (bearer_token(rq, &tok, &len) == -1) {
@@ -394,6 +274,29 @@ handle_data(struct req *rq)
 	if ((rq->rq_authc_id = authc_verify(
 	         gw->gw_authc, tok, len, verify_answer, rq)) == 0)
 		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
+}
+
+/* ---- /openapi.json ---- */
+
+static void
+handle_openapi(struct req *rq)
+{
+	struct gw *gw = rq->rq_conn->hc_gw;
+
+	if (rq->rq_head.hh_method != HM_GET &&
+	    rq->rq_head.hh_method != HM_HEAD) {
+		req_add_header(rq, "Allow", "GET, HEAD");
+		req_error(rq, 405, "PN401", "method not allowed");
+		return;
+	}
+	/* Servers are left out: the document is relative to where it was
+	 * fetched, which is what a gateway behind a proxy wants. */
+	if (openapi_build(gw->gw_routes, NULL, &rq->rq_rbody) == -1) {
+		req_error(rq, 500, "PN900", "cannot build the description");
+		return;
+	}
+	rq->rq_status = 200;
+	req_respond(rq);
 }
 
 /* ---- entry points ---- */
@@ -425,6 +328,10 @@ handle_request(struct req *rq)
 		    "the endpoint registry is not loaded yet");
 		return;
 	}
+	if (strcmp(path, "/openapi.json") == 0) {
+		handle_openapi(rq);
+		return;
+	}
 	rq->rq_routes = routes_ref(gw->gw_routes);
 	r = routes_match(rq->rq_routes, method, path, &rq->rq_route, allow,
 	    sizeof(allow), rq->rq_idseg, sizeof(rq->rq_idseg));
@@ -448,95 +355,5 @@ handle_request(struct req *rq)
 void
 handle_abort(struct req *rq)
 {
-	(void)rq;
-}
-
-/* ---- the route table ---- */
-
-static void routes_loaded(enum db_status st, PGresult *res, void *arg);
-
-static void
-routes_retry(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	routes_load_start(arg);
-}
-
-/* The pool calls this whenever a connection comes up: load the routes
- * as soon as possible after start, or after an outage at start. */
-void
-routes_db_ready(void *arg)
-{
-	struct gw *gw = arg;
-
-	if (gw->gw_routes == NULL && !gw->gw_routes_loading)
-		routes_load_start(gw);
-}
-
-void
-routes_load_start(struct gw *gw)
-{
-	struct timeval tv = {0, 50000};
-
-	if (gw->gw_routes_retry == NULL &&
-	    (gw->gw_routes_retry =
-	            evtimer_new(gw->gw_base, routes_retry, gw)) == NULL)
-		fatalx("evtimer_new failed");
-	/* Only rows whose table exists in public are served; others are
-	 * logged and skipped. */
-	if (db_query(gw->gw_db,
-	        "SELECT e.id, e.kind, e.method, e.path, e.table_name, e.op, "
-	        "e.auth, coalesce(e.owner_column, ''), "
-	        "coalesce(array_to_string(e.ops, ','), ''), "
-	        "(c.oid IS NOT NULL) "
-	        "FROM postern.endpoints e LEFT JOIN pg_class c "
-	        "ON c.relname = e.table_name "
-	        "AND c.relnamespace = 'public'::regnamespace "
-	        "AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY e.id",
-	        0, NULL, routes_loaded, gw) == NULL)
-		evtimer_add(gw->gw_routes_retry, &tv);
-}
-
-static void
-routes_loaded(enum db_status st, PGresult *res, void *arg)
-{
-	struct gw *gw = arg;
-	struct routes *rs;
-	struct timeval tv = {0, 50000};
-	const char *why;
-	int i;
-
-	gw->gw_routes_loading = 0;
-	if (st != DB_OK || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		if (st == DB_OK)
-			log_warnx("cannot load endpoints: %s",
-			    PQresultErrorMessage(res));
-		evtimer_add(gw->gw_routes_retry, &tv);
-		return;
-	}
-	if ((rs = routes_new()) == NULL) {
-		evtimer_add(gw->gw_routes_retry, &tv);
-		return;
-	}
-	for (i = 0; i < PQntuples(res); i++) {
-		if (strcmp(PQgetvalue(res, i, 9), "t") != 0) {
-			log_warnx("endpoint %s: table %s does not exist; "
-			          "skipped",
-			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 4));
-			continue;
-		}
-		if (routes_add_row(rs, strtol(PQgetvalue(res, i, 0), NULL, 10),
-		        PQgetvalue(res, i, 1),
-		        PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2),
-		        PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-		        PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
-		        PQgetvalue(res, i, 6), PQgetvalue(res, i, 7),
-		        PQgetvalue(res, i, 8), &why) == -1)
-			log_warnx("endpoint %s: %s; skipped",
-			    PQgetvalue(res, i, 0), why);
-	}
-	routes_unref(gw->gw_routes);
-	gw->gw_routes = rs;
-	log_info("loaded %zu routes", rs->rs_n);
+	crud_abort(rq);
 }

@@ -26,7 +26,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		log_info("SIGHUP: reloading endpoints");
-		routes_load_start(gw);
+		registry_reload(gw);
 		return;
 	}
 	if (gw->gw_draining) {
@@ -96,7 +96,8 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	if ((gw.gw_db = pool_open(&gw)) == NULL)
 		fatalx("cannot create the database pool");
-	db_pool_on_ready(gw.gw_db, routes_db_ready, &gw);
+	if (registry_init(&gw) == -1)
+		fatalx("cannot set up the endpoint registry");
 	OPENSSL_cleanse(gw.gw_dbpass, sizeof(gw.gw_dbpass));
 	if ((gw.gw_authc = authc_new(gw.gw_base, gw.gw_cf.cf_socket,
 	         gw.gw_cf.cf_ipc_timeout_ms, gw.gw_cf.cf_ipc_max_pending)) ==
@@ -112,8 +113,8 @@ main(int argc, char *argv[])
 	    evsignal_add(gw.gw_sigint, NULL) == -1 ||
 	    evsignal_add(gw.gw_sighup, NULL) == -1)
 		fatalx("cannot set up signals");
-	/* The pool connects asynchronously; routes_db_ready() loads the
-	 * routes as soon as the first connection is up. */
+	/* The pool connects asynchronously; the registry loads the routes
+	 * as soon as the first connection is up. */
 	log_info("postern-gateway started");
 
 	event_base_dispatch(gw.gw_base);

@@ -3,9 +3,12 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "gateway/catalog.h"
 #include "gateway/routes.h"
 
 static const char *const auth_ops[] = {"signup", "login"};
+static const char *const data_ops[] = {
+    "list", "get", "create", "update", "delete"};
 
 struct routes *
 routes_new(void)
@@ -31,6 +34,10 @@ routes_unref(struct routes *rs)
 {
 	if (rs == NULL || --rs->rs_refs > 0)
 		return;
+	if (rs->rs_catalog != NULL) {
+		catalog_free(rs->rs_catalog);
+		free(rs->rs_catalog);
+	}
 	free(rs->rs_list);
 	free(rs);
 }
@@ -103,6 +110,7 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 {
 	struct route r;
 	const char *p, *e;
+	char *slash;
 	char opname[16];
 	size_t i, n;
 	int known;
@@ -162,6 +170,17 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 		*why = "invalid owner column";
 		return -1;
 	}
+	known = 0;
+	for (i = 0; i < sizeof(data_ops) / sizeof(data_ops[0]); i++)
+		if (strcmp(op, data_ops[i]) == 0)
+			known = 1;
+	if (!known ||
+	    (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
+	        strcmp(method, "PATCH") != 0 &&
+	        strcmp(method, "DELETE") != 0)) {
+		*why = "unknown operation or method";
+		return -1;
+	}
 	x_strlcpy(r.rt_method, method, sizeof(r.rt_method));
 	x_strlcpy(r.rt_path, path, sizeof(r.rt_path));
 	x_strlcpy(r.rt_op, op, sizeof(r.rt_op));
@@ -171,6 +190,20 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 	if (routes_push(rs, &r) == -1) {
 		*why = "out of memory";
 		return -1;
+	}
+	/*
+	 * PostgREST's clients update and delete on the collection path with
+	 * filters (PATCH /t?id=eq.5): an item route /t/{id} for update or
+	 * delete also serves that form, with the same rules.
+	 */
+	if ((strcmp(op, "update") == 0 || strcmp(op, "delete") == 0) &&
+	    (slash = strrchr(r.rt_path, '/')) != NULL && slash[1] == '{' &&
+	    slash != r.rt_path) {
+		*slash = '\0';
+		if (routes_push(rs, &r) == -1) {
+			*why = "out of memory";
+			return -1;
+		}
 	}
 	return 0;
 }

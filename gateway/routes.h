@@ -25,7 +25,10 @@ struct route {
 	char rt_owner[ROUTE_NAME_MAX];
 };
 
+struct catalog;
+
 struct routes {
+	struct catalog *rs_catalog; /* owned; the tables the routes serve */
 	struct route *rs_list;
 	size_t rs_n;
 	size_t rs_cap;

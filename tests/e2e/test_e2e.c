@@ -873,7 +873,7 @@ Test(e2e, method_not_allowed)
 {
 	expect_405("DELETE", "/auth/signup", "POST");
 	expect_405("GET", "/auth/login", "POST");
-	expect_405("POST", "/table_1", "GET");
+	expect_405("PUT", "/table_1", "GET");
 }
 
 Test(e2e, request_id)

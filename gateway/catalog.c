@@ -1,0 +1,230 @@
+/*
+ * The live catalog: tables and their columns as the loader found them in
+ * pg_catalog.  Lookups are linear: a table has tens of columns, and a
+ * linear scan of a small array beats a hash table at that size.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/util.h"
+#include "gateway/catalog.h"
+
+static const struct {
+	const char *tk_typname;
+	enum col_kind tk_kind;
+} typname_kinds[] = {
+    {"text", CK_TEXT},
+    {"varchar", CK_TEXT},
+    {"bpchar", CK_TEXT},
+    {"citext", CK_TEXT},
+    {"name", CK_TEXT},
+    {"int2", CK_INT2},
+    {"int4", CK_INT4},
+    {"int8", CK_INT8},
+    {"numeric", CK_NUMERIC},
+    {"float4", CK_FLOAT},
+    {"float8", CK_FLOAT},
+    {"bool", CK_BOOL},
+    {"timestamptz", CK_TIMESTAMPTZ},
+    {"timestamp", CK_TIMESTAMP},
+    {"date", CK_DATE},
+    {"time", CK_TIME},
+    {"timetz", CK_TIME},
+    {"uuid", CK_UUID},
+    {"json", CK_JSON},
+    {"jsonb", CK_JSON},
+};
+
+enum col_kind
+col_kind_from_typname(const char *typname)
+{
+	size_t i;
+
+	if (typname == NULL)
+		return CK_OTHER;
+	for (i = 0; i < sizeof(typname_kinds) / sizeof(typname_kinds[0]); i++)
+		if (strcmp(typname, typname_kinds[i].tk_typname) == 0)
+			return typname_kinds[i].tk_kind;
+	return CK_OTHER;
+}
+
+/* PostgreSQL's names for the kinds, as used in error messages. */
+const char *
+col_kind_name(enum col_kind k)
+{
+	switch (k) {
+	case CK_TEXT:
+		return "text";
+	case CK_INT2:
+		return "smallint";
+	case CK_INT4:
+		return "integer";
+	case CK_INT8:
+		return "bigint";
+	case CK_NUMERIC:
+		return "numeric";
+	case CK_FLOAT:
+		return "double precision";
+	case CK_BOOL:
+		return "boolean";
+	case CK_TIMESTAMPTZ:
+		return "timestamp with time zone";
+	case CK_TIMESTAMP:
+		return "timestamp without time zone";
+	case CK_DATE:
+		return "date";
+	case CK_TIME:
+		return "time";
+	case CK_UUID:
+		return "uuid";
+	case CK_JSON:
+		return "json";
+	case CK_OTHER:
+		break;
+	}
+	return "other";
+}
+
+static struct table *
+table_find(const struct catalog *ca, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ca->ca_ntables; i++)
+		if (strcmp(ca->ca_tables[i].tb_name, name) == 0)
+			return &ca->ca_tables[i];
+	return NULL;
+}
+
+int
+catalog_add(struct catalog *ca, const char *tname, const struct column *c)
+{
+	struct table *t, *nt;
+	struct column *nc;
+	size_t ncap;
+
+	if (tname == NULL || *tname == '\0' ||
+	    strlen(tname) >= CATALOG_NAME_MAX || c->co_name[0] == '\0' ||
+	    memchr(c->co_name, '\0', sizeof(c->co_name)) == NULL)
+		return -1;
+	if ((t = table_find(ca, tname)) == NULL) {
+		if (ca->ca_ntables == ca->ca_cap) {
+			ncap = ca->ca_cap == 0 ? 8 : ca->ca_cap * 2;
+			if (ncap > SIZE_MAX / sizeof(*nt))
+				return -1;
+			if ((nt = realloc(ca->ca_tables, ncap * sizeof(*nt))) ==
+			    NULL)
+				return -1;
+			ca->ca_tables = nt;
+			ca->ca_cap = ncap;
+		}
+		t = &ca->ca_tables[ca->ca_ntables++];
+		memset(t, 0, sizeof(*t));
+		x_strlcpy(t->tb_name, tname, sizeof(t->tb_name));
+	}
+	if (table_column(t, c->co_name) != NULL)
+		return -1;
+	if (t->tb_ncols == t->tb_cap) {
+		ncap = t->tb_cap == 0 ? 8 : t->tb_cap * 2;
+		if (ncap > SIZE_MAX / sizeof(*nc))
+			return -1;
+		if ((nc = realloc(t->tb_cols, ncap * sizeof(*nc))) == NULL)
+			return -1;
+		t->tb_cols = nc;
+		t->tb_cap = ncap;
+	}
+	t->tb_cols[t->tb_ncols++] = *c;
+	return 0;
+}
+
+const struct table *
+catalog_table(const struct catalog *ca, const char *name)
+{
+	if (ca == NULL || name == NULL)
+		return NULL;
+	return table_find(ca, name);
+}
+
+const struct column *
+table_column(const struct table *t, const char *name)
+{
+	size_t i;
+
+	if (t == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < t->tb_ncols; i++)
+		if (strcmp(t->tb_cols[i].co_name, name) == 0)
+			return &t->tb_cols[i];
+	return NULL;
+}
+
+const struct column *
+table_pk(const struct table *t)
+{
+	const struct column *pk = NULL;
+	size_t i;
+
+	if (t == NULL)
+		return NULL;
+	for (i = 0; i < t->tb_ncols; i++) {
+		if (!t->tb_cols[i].co_pk)
+			continue;
+		if (pk != NULL)
+			return NULL; /* composite key */
+		pk = &t->tb_cols[i];
+	}
+	return pk;
+}
+
+void
+catalog_free(struct catalog *ca)
+{
+	size_t i;
+
+	if (ca == NULL)
+		return;
+	for (i = 0; i < ca->ca_ntables; i++)
+		free(ca->ca_tables[i].tb_cols);
+	free(ca->ca_tables);
+	ca->ca_tables = NULL;
+	ca->ca_ntables = 0;
+	ca->ca_cap = 0;
+}
+
+/*
+ * The always-quoted form of quote_ident(): enclose in double quotes and
+ * double every double quote inside.  That is all PostgreSQL's lexer needs
+ * for a delimited identifier; invalid UTF-8 is refused as well because the
+ * server would refuse the whole statement for it.  On failure b is left as
+ * it was.
+ */
+int
+sql_ident(struct buf *b, const char *name)
+{
+	size_t n, i, len0 = b->b_len;
+
+	if (name == NULL || (n = strlen(name)) == 0 ||
+	    utf8_check(name, n, NULL) == -1)
+		return -1;
+	if (buf_reserve(b, n * 2 + 2) == -1)
+		return -1;
+	if (buf_addc(b, '"') == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (name[i] == '"' && buf_addc(b, '"') == -1)
+			goto fail;
+		if (buf_addc(b, name[i]) == -1)
+			goto fail;
+	}
+	if (buf_addc(b, '"') == -1)
+		goto fail;
+	return 0;
+fail:
+	/* Unreachable after the reservation above, but keep b unchanged. */
+	b->b_len = len0;
+	if (b->b_data != NULL)
+		b->b_data[len0] = '\0';
+	return -1;
+}

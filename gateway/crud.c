@@ -1,0 +1,608 @@
+/*
+ * The five data operations over the live catalog: list, get, create, update
+ * (PATCH), delete, in API.md's item form (/t/{id}) and PostgREST's
+ * collection form (PATCH/DELETE /t?filters).  Each request is one pipeline
+ * on the pool — set_config() exposing the caller (request.jwt.claims,
+ * request.user_id) to PostgreSQL so Row Level Security policies can use it,
+ * the statement, and for Prefer: count=exact a count — in one implicit
+ * transaction.  PostgreSQL renders the JSON; the gateway relays it.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "gateway/catalog.h"
+#include "gateway/db.h"
+#include "gateway/gateway.h"
+#include "gateway/query.h"
+#include "gateway/rows.h"
+#include "gateway/sqlbuild.h"
+
+#define PGRST_OBJECT "application/vnd.pgrst.object+json"
+
+enum prefer_return { PR_DEFAULT, PR_MINIMAL, PR_REPRESENTATION };
+
+struct crud {
+	struct req *cr_rq;
+	const struct table *cr_table;
+	int cr_item;   /* /t/{id} form */
+	int cr_object; /* Accept: application/vnd.pgrst.object+json */
+	int cr_count;  /* Prefer: count=exact */
+	int cr_bulk;   /* create with a JSON array */
+	enum prefer_return cr_return;
+	long cr_offset;
+	char cr_pk[128]; /* created row's key, for Location */
+};
+
+static const char set_claims_sql[] =
+    "SELECT set_config('request.jwt.claims', $1, true), "
+    "set_config('request.user_id', $2, true)";
+
+static void
+crud_free(struct req *rq)
+{
+	free(rq->rq_crud);
+	rq->rq_crud = NULL;
+}
+
+static void
+crud_error(struct req *rq, int status, const char *code, const char *msg,
+    const char *details)
+{
+	rq->rq_status = status;
+	buf_reset(&rq->rq_rbody);
+	if (json_error_body(&rq->rq_rbody, code, msg, details) == -1)
+		buf_reset(&rq->rq_rbody);
+	crud_free(rq);
+	req_respond(rq);
+}
+
+static void
+crud_qerror(struct req *rq, const struct q_error *e)
+{
+	crud_error(rq, e->qe_status ? e->qe_status : 400, e->qe_code,
+	    e->qe_message, e->qe_details[0] ? e->qe_details : NULL);
+}
+
+/* Maps a failed statement to an answer; never passes a raw 5xx for bad
+ * input. */
+static void
+crud_pg_error(struct req *rq, PGresult *res)
+{
+	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *det = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	struct gw *gw = rq->rq_conn->hc_gw;
+
+	if (st == NULL)
+		st = "";
+	if (msg == NULL)
+		msg = "database error";
+	if (strcmp(st, "23505") == 0)
+		crud_error(rq, 409, "PN500", msg, det);
+	else if (strcmp(st, "23503") == 0)
+		crud_error(rq, 409, "PN501", msg, det);
+	else if (strcmp(st, "23502") == 0 || strcmp(st, "23514") == 0 ||
+	         strncmp(st, "22", 2) == 0)
+		crud_error(rq, 400,
+		    strncmp(st, "22", 2) == 0 ? "PN105" : "PN101", msg, det);
+	else if (strcmp(st, "42883") == 0 || strcmp(st, "42804") == 0)
+		/* An operator the column's type lacks, e.g. gt on a point. */
+		crud_error(rq, 400, "PN108", msg, det);
+	else if (strcmp(st, "42501") == 0)
+		crud_error(rq, 403, "PN300", msg, det);
+	else if (strcmp(st, "42703") == 0 || strcmp(st, "42P01") == 0) {
+		/* The catalog changed under us: reload, answer 400. */
+		registry_reload(gw);
+		crud_error(rq, 400, "PN107", msg, det);
+	} else if (strcmp(st, "57014") == 0)
+		crud_error(rq, 504, "PN802", "the query took too long", NULL);
+	else if (strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0)
+		crud_error(
+		    rq, 503, "PN801", "the database is unavailable", NULL);
+	else {
+		log_warnx("request %s: %s: %s", rq->rq_id, st,
+		    PQresultErrorMessage(res));
+		crud_error(rq, 500, "PN900", "internal error", NULL);
+	}
+}
+
+/* Strips the outer brackets of a one-element JSON array text. */
+static void
+body_set(struct req *rq, const char *json, size_t len, int as_object)
+{
+	buf_reset(&rq->rq_rbody);
+	if (as_object && len >= 2 && json[0] == '[' && json[len - 1] == ']')
+		buf_add(&rq->rq_rbody, json + 1, len - 2);
+	else
+		buf_add(&rq->rq_rbody, json, len);
+}
+
+static void
+content_range(struct req *rq, long offset, long nrows, const char *total)
+{
+	char v[96];
+
+	if (nrows > 0)
+		snprintf(v, sizeof(v), "%ld-%ld/%s", offset, offset + nrows - 1,
+		    total);
+	else
+		snprintf(v, sizeof(v), "*/%s", total);
+	req_add_header(rq, "Content-Range", v);
+}
+
+/* Number of top-level elements of the JSON array text PostgreSQL made. */
+static long
+json_array_len(const char *s, size_t n)
+{
+	struct json_object *o;
+	const char *why;
+	long len = -1;
+
+	if (n == 2 && s[0] == '[' && s[1] == ']')
+		return 0;
+	if ((o = json_parse_strict(s, n, &why)) != NULL) {
+		if (json_object_is_type(o, json_type_array))
+			len = (long)json_object_array_length(o);
+		json_object_put(o);
+	}
+	return len;
+}
+
+/* Text form of a JSON scalar, to compare an owner value with sub. */
+static const char *
+json_scalar_text(struct json_object *v)
+{
+	if (v == NULL || json_object_is_type(v, json_type_null) ||
+	    json_object_is_type(v, json_type_object) ||
+	    json_object_is_type(v, json_type_array))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Percent-encodes a key value for the Location header. */
+static void
+pk_encode(const char *v, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *v != '\0' && o + 4 < cap; v++) {
+		unsigned char c = (unsigned char)*v;
+		if (isalnum(c) || strchr("-._~", c) != NULL)
+			out[o++] = (char)c;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+/* Fills cr_pk from the created row, for the Location header. */
+static void
+crud_location(struct crud *cr, const char *json, size_t len)
+{
+	const struct column *pk = table_pk(cr->cr_table);
+	struct json_object *o, *row, *v;
+	const char *why, *s;
+
+	if (pk == NULL || (o = json_parse_strict(json, len, &why)) == NULL)
+		return;
+	if (json_object_is_type(o, json_type_array) &&
+	    json_object_array_length(o) == 1 &&
+	    (row = json_object_array_get_idx(o, 0)) != NULL &&
+	    json_object_object_get_ex(row, pk->co_name, &v) &&
+	    (s = json_scalar_text(v)) != NULL)
+		pk_encode(s, cr->cr_pk, sizeof(cr->cr_pk));
+	json_object_put(o);
+}
+
+static void
+crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
+{
+	struct req *rq = arg;
+	struct crud *cr = rq->rq_crud;
+	const struct route *r = rq->rq_route;
+	const char *json, *total;
+	char tmp[ROUTE_PATH_MAX + 160];
+	size_t len;
+	long nrows;
+	int i;
+
+	rq->rq_dbq = NULL;
+	if (st == DB_TIMEOUT) {
+		crud_error(rq, 504, "PN802",
+		    "no database connection was free in time", NULL);
+		return;
+	}
+	if (st != DB_OK) {
+		crud_error(
+		    rq, 503, "PN801", "the database is unavailable", NULL);
+		return;
+	}
+	for (i = 0; i < nres; i++)
+		if (PQresultStatus(res[i]) != PGRES_TUPLES_OK &&
+		    PQresultStatus(res[i]) != PGRES_COMMAND_OK) {
+			crud_pg_error(rq, res[i]);
+			return;
+		}
+	if (PQntuples(res[1]) != 1) {
+		crud_error(rq, 500, "PN900", "internal error", NULL);
+		return;
+	}
+	json = PQgetvalue(res[1], 0, 0);
+	len = (size_t)PQgetlength(res[1], 0, 0);
+	if (PQnfields(res[1]) > 1)
+		nrows = strtol(PQgetvalue(res[1], 0, 1), NULL, 10);
+	else
+		nrows = json_array_len(json, len);
+	if (nrows < 0) {
+		crud_error(rq, 500, "PN900", "internal error", NULL);
+		return;
+	}
+
+	if (strcmp(r->rt_op, "list") == 0) {
+		if (cr->cr_object && nrows != 1) {
+			snprintf(tmp, sizeof(tmp),
+			    "JSON object requested, %ld rows returned", nrows);
+			crud_error(rq, 406, "PN402", tmp, NULL);
+			return;
+		}
+		total =
+		    cr->cr_count && nres > 2 ? PQgetvalue(res[2], 0, 0) : "*";
+		content_range(rq, cr->cr_offset, nrows, total);
+		rq->rq_status = 200;
+		body_set(rq, json, len, cr->cr_object);
+		crud_free(rq);
+		req_respond(rq);
+		return;
+	}
+	if (strcmp(r->rt_op, "get") == 0) {
+		if (nrows == 0) {
+			crud_error(rq, 404, "PN400", "no such row", NULL);
+			return;
+		}
+		rq->rq_status = 200;
+		body_set(rq, json, len, 1);
+		crud_free(rq);
+		req_respond(rq);
+		return;
+	}
+	/* Writes. */
+	if (cr->cr_item && nrows == 0) {
+		crud_error(rq, 404, "PN400", "no such row", NULL);
+		return;
+	}
+	if (cr->cr_object && nrows != 1) {
+		/* The transaction is over; PostgREST would roll back.  We
+		 * refuse the answer shape before running writes instead (see
+		 * crud_run), so this only guards item forms. */
+		snprintf(tmp, sizeof(tmp),
+		    "JSON object requested, %ld rows affected", nrows);
+		crud_error(rq, 406, "PN402", tmp, NULL);
+		return;
+	}
+	if (strcmp(r->rt_op, "create") == 0) {
+		rq->rq_status = 201;
+		if (!cr->cr_bulk && nrows == 1)
+			crud_location(cr, json, len);
+		if (!cr->cr_bulk && nrows == 1 && cr->cr_pk[0] != '\0') {
+			snprintf(
+			    tmp, sizeof(tmp), "%s/%s", r->rt_path, cr->cr_pk);
+			req_add_header(rq, "Location", tmp);
+		}
+	} else
+		rq->rq_status = 200;
+	switch (cr->cr_return) {
+	case PR_MINIMAL:
+		rq->rq_status = strcmp(r->rt_op, "create") == 0 ? 201 : 204;
+		buf_reset(&rq->rq_rbody);
+		break;
+	case PR_REPRESENTATION:
+		body_set(rq, json, len, cr->cr_object);
+		break;
+	case PR_DEFAULT:
+		if (strcmp(r->rt_op, "delete") == 0 ||
+		    (!cr->cr_item && strcmp(r->rt_op, "update") == 0)) {
+			rq->rq_status = 204;
+			buf_reset(&rq->rq_rbody);
+		} else
+			body_set(rq, json, len, !cr->cr_bulk || cr->cr_object);
+		break;
+	}
+	if (rq->rq_status == 201 && cr->cr_return == PR_MINIMAL)
+		buf_reset(&rq->rq_rbody);
+	crud_free(rq);
+	req_respond(rq);
+}
+
+/* Parses the parts of Prefer and Accept we honour. */
+static int
+crud_headers(struct req *rq, struct crud *cr)
+{
+	const char *p, *a;
+
+	cr->cr_return = PR_DEFAULT;
+	for (size_t i = 0; i < rq->rq_head.hh_nhdrs; i++) {
+		if (strcasecmp(rq->rq_head.hh_hdrs[i].hd_name, "Prefer") != 0)
+			continue;
+		p = rq->rq_head.hh_hdrs[i].hd_value;
+		if (strstr(p, "return=representation") != NULL)
+			cr->cr_return = PR_REPRESENTATION;
+		else if (strstr(p, "return=minimal") != NULL)
+			cr->cr_return = PR_MINIMAL;
+		if (strstr(p, "count=exact") != NULL)
+			cr->cr_count = 1;
+	}
+	if ((a = http_head_get(&rq->rq_head, "Accept")) != NULL &&
+	    strncasecmp(a, PGRST_OBJECT, strlen(PGRST_OBJECT)) == 0)
+		cr->cr_object = 1;
+	return 0;
+}
+
+/* {"sub":..,"sid":..,"tbl":..} for request.jwt.claims. */
+static int
+claims_json(struct req *rq, struct buf *b)
+{
+	if (rq->rq_sub[0] == '\0')
+		return buf_addstr(b, "{}");
+	return buf_addstr(b, "{\"sub\":") == -1 ||
+	               buf_add_json_str(b, rq->rq_sub, strlen(rq->rq_sub)) ==
+	                   -1 ||
+	               buf_addstr(b, ",\"sid\":") == -1 ||
+	               buf_add_json_str(b, rq->rq_sid, strlen(rq->rq_sid)) ==
+	                   -1 ||
+	               buf_addstr(b, ",\"tbl\":") == -1 ||
+	               buf_add_json_str(b, rq->rq_tbl, strlen(rq->rq_tbl)) ==
+	                   -1 ||
+	               buf_addc(b, '}') == -1
+	           ? -1
+	           : 0;
+}
+
+/*
+ * The owner rule on writes: a body may name the owner column only with the
+ * caller's own id (anything else is 403, never silently changed); on create
+ * the column is set from the token.
+ */
+static int
+owner_apply(struct req *rq, struct json_object *body,
+    const struct column *owner, int set)
+{
+	struct json_object *o, *v, *nv;
+	const char *t;
+	char *end;
+	long long id;
+	size_t i, n;
+	int isint = owner->co_kind == CK_INT2 || owner->co_kind == CK_INT4 ||
+	            owner->co_kind == CK_INT8;
+
+	n = json_object_is_type(body, json_type_array)
+	        ? json_object_array_length(body)
+	        : 1;
+	for (i = 0; i < n; i++) {
+		o = json_object_is_type(body, json_type_array)
+		        ? json_object_array_get_idx(body, i)
+		        : body;
+		if (!json_object_is_type(o, json_type_object))
+			continue; /* rows_check() refuses it */
+		if (json_object_object_get_ex(o, owner->co_name, &v)) {
+			t = json_scalar_text(v);
+			if (t == NULL || strcmp(t, rq->rq_sub) != 0)
+				return -1;
+		}
+		if (!set)
+			continue;
+		/* The value takes the column's JSON type, so that the typed
+		 * input check accepts it. */
+		if (isint) {
+			id = strtoll(rq->rq_sub, &end, 10);
+			if (*end != '\0' || end == rq->rq_sub)
+				return -1;
+			nv = json_object_new_int64(id);
+		} else
+			nv = json_object_new_string(rq->rq_sub);
+		if (nv == NULL ||
+		    json_object_object_add(o, owner->co_name, nv) != 0) {
+			json_object_put(nv);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+crud_run(struct req *rq)
+{
+	struct gw *gw = rq->rq_conn->hc_gw;
+	const struct route *r = rq->rq_route;
+	const struct table *t;
+	const struct column *pk, *own = NULL, **cols = NULL;
+	struct http_param *params = NULL;
+	struct json_object *body = NULL;
+	struct crud *cr;
+	struct query q;
+	struct q_error err;
+	struct sqlq main_q, count_q;
+	struct buf claims;
+	struct dbstmt st[3];
+	const char *why, *cvals[2];
+	size_t nparams = 0, ncols = 0;
+	int nst = 2, write, rv;
+	char msg[256];
+
+	memset(&q, 0, sizeof(q));
+	memset(&err, 0, sizeof(err));
+	sqlq_init(&main_q);
+	sqlq_init(&count_q);
+	buf_init(&claims);
+	if ((cr = calloc(1, sizeof(*cr))) == NULL) {
+		req_error(rq, 503, "PN900", "out of memory");
+		return;
+	}
+	rq->rq_crud = cr;
+	cr->cr_rq = rq;
+	cr->cr_item = strchr(r->rt_path, '{') != NULL;
+	crud_headers(rq, cr);
+	write = strcmp(r->rt_op, "list") != 0 && strcmp(r->rt_op, "get") != 0;
+
+	t = rq->rq_routes->rs_catalog != NULL
+	        ? catalog_table(rq->rq_routes->rs_catalog, r->rt_table)
+	        : NULL;
+	if (t == NULL) {
+		crud_error(rq, 404, "PN400", "no such table", NULL);
+		goto done;
+	}
+	cr->cr_table = t;
+	if (r->rt_owner[0] != '\0') {
+		if ((own = table_column(t, r->rt_owner)) == NULL) {
+			log_warnx("endpoint %ld: owner column %s missing",
+			    r->rt_id, r->rt_owner);
+			crud_error(rq, 500, "PN900",
+			    "the endpoint is misconfigured", NULL);
+			goto done;
+		}
+		if (rq->rq_sub[0] == '\0') {
+			req_add_header(rq, "WWW-Authenticate", "Bearer");
+			crud_error(rq, 401, "PN200",
+			    "a bearer token is required", NULL);
+			goto done;
+		}
+	}
+
+	if (rq->rq_head.hh_query != NULL &&
+	    http_query_parse(rq->rq_head.hh_query, QUERY_MAX_FILTERS + 8,
+	        &params, &nparams, &why) == -1) {
+		crud_error(rq, 400, "PN105", why, NULL);
+		goto done;
+	}
+	if (query_parse(t, params, nparams, gw->gw_cf.cf_list_default_limit,
+	        gw->gw_cf.cf_list_max_limit, write ? QM_WRITE : QM_READ, &q,
+	        &err) == -1) {
+		crud_qerror(rq, &err);
+		goto done;
+	}
+	cr->cr_offset = q.q_offset;
+	if (cr->cr_item) {
+		if ((pk = table_pk(t)) == NULL &&
+		    (pk = table_column(t, "id")) == NULL) {
+			crud_error(rq, 404, "PN400",
+			    "this table has no single-column key", NULL);
+			goto done;
+		}
+		if (query_add_eq(&q, pk, rq->rq_idseg) == -1) {
+			/* An id that cannot be a key names no row. */
+			crud_error(rq, 404, "PN400", "no such row", NULL);
+			goto done;
+		}
+	} else if ((strcmp(r->rt_op, "update") == 0 ||
+	               strcmp(r->rt_op, "delete") == 0) &&
+	           q.q_nfilters == 0) {
+		crud_error(rq, 400, "PN105",
+		    "PATCH and DELETE on a collection need at least one filter",
+		    NULL);
+		goto done;
+	}
+	if (own != NULL && strcmp(r->rt_op, "create") != 0 &&
+	    query_add_eq(&q, own, rq->rq_sub) == -1) {
+		/* A sub that cannot be an owner value owns nothing. */
+		crud_error(rq, 404, "PN400", "no such row", NULL);
+		goto done;
+	}
+
+	if (strcmp(r->rt_op, "create") == 0 ||
+	    strcmp(r->rt_op, "update") == 0) {
+		const char *ct = http_head_get(&rq->rq_head, "Content-Type");
+		if (ct == NULL ||
+		    strncasecmp(ct, "application/json", 16) != 0 ||
+		    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+			crud_error(rq, 415, "PN601",
+			    "Content-Type must be application/json", NULL);
+			goto done;
+		}
+		if ((body = json_parse_strict(
+		         rq->rq_body.b_data ? rq->rq_body.b_data : "",
+		         rq->rq_body.b_len, &why)) == NULL) {
+			snprintf(
+			    msg, sizeof(msg), "malformed JSON body: %s", why);
+			crud_error(rq, 400, "PN100", msg, NULL);
+			goto done;
+		}
+		if (own != NULL &&
+		    (json_object_is_type(body, json_type_object) ||
+		        json_object_is_type(body, json_type_array)) &&
+		    owner_apply(
+		        rq, body, own, strcmp(r->rt_op, "create") == 0) == -1) {
+			crud_error(rq, 403, "PN300",
+			    "the owner column can only be the caller's own id",
+			    NULL);
+			goto done;
+		}
+		if (rows_check(t, body, strcmp(r->rt_op, "create") == 0, &cols,
+		        &ncols, &err) == -1) {
+			crud_qerror(rq, &err);
+			goto done;
+		}
+		cr->cr_bulk = json_object_is_type(body, json_type_array);
+		if (strcmp(r->rt_op, "create") == 0)
+			rv = sql_insert(t, cols, ncols,
+			    json_object_to_json_string_ext(
+			        body, JSON_C_TO_STRING_PLAIN),
+			    &q, &main_q);
+		else
+			rv = sql_update(t, cols, ncols,
+			    json_object_to_json_string_ext(
+			        body, JSON_C_TO_STRING_PLAIN),
+			    &q, &main_q);
+	} else if (strcmp(r->rt_op, "delete") == 0)
+		rv = sql_delete(t, &q, &main_q);
+	else {
+		if (cr->cr_object && q.q_limit > 2)
+			q.q_limit = 2;
+		rv = sql_list(t, &q, &main_q);
+		if (rv == 0 && cr->cr_count && strcmp(r->rt_op, "list") == 0) {
+			rv = sql_count(t, &q, &count_q);
+			nst = 3;
+		}
+	}
+	if (rv == -1 || claims_json(rq, &claims) == -1) {
+		crud_error(rq, 500, "PN900", "internal error", NULL);
+		goto done;
+	}
+	cvals[0] = claims.b_data;
+	cvals[1] = rq->rq_sub;
+	st[0].ds_sql = set_claims_sql;
+	st[0].ds_nparams = 2;
+	st[0].ds_vals = cvals;
+	st[1].ds_sql = main_q.sq_sql.b_data;
+	st[1].ds_nparams = main_q.sq_nvals;
+	st[1].ds_vals = (const char *const *)main_q.sq_vals;
+	st[2].ds_sql = count_q.sq_sql.b_data;
+	st[2].ds_nparams = count_q.sq_nvals;
+	st[2].ds_vals = (const char *const *)count_q.sq_vals;
+	rq->rq_state = RS_DB;
+	if ((rq->rq_dbq = db_exec(gw->gw_db, st, nst, crud_answer, rq)) == NULL)
+		crud_error(
+		    rq, 503, "PN801", "the database is unavailable", NULL);
+done:
+	free(cols);
+	json_object_put(body);
+	query_free(&q);
+	sqlq_free(&main_q);
+	sqlq_free(&count_q);
+	buf_free(&claims);
+	http_params_free(params, nparams);
+}
+
+void
+crud_abort(struct req *rq)
+{
+	crud_free(rq);
+}

@@ -1,0 +1,1118 @@
+/*
+ * The OpenAPI 3.0.3 description of the live endpoints.  The document is
+ * built as a json-c tree and serialised once.  Building a tree of a few
+ * hundred nodes makes a hundred allocations that can each fail, so the
+ * builder uses a sticky error flag (like ferror(3)): every helper accepts a
+ * NULL parent or child, drops what it cannot attach and sets oa_err, and
+ * openapi_build() checks the flag once before it writes anything.
+ *
+ * json-c keeps an object's members in insertion order, so the output
+ * follows the order of the routes and is the same for the same table.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/buf.h"
+#include "gateway/catalog.h"
+#include "gateway/openapi.h"
+#include "gateway/routes.h"
+
+#define OA_NAME_MAX (CATALOG_NAME_MAX + 16)
+#define OA_MAX_PARAMS 8 /* path templates per path we describe */
+
+struct oa {
+	const struct routes *oa_rs;
+	struct json_object *oa_schemas; /* components.schemas, borrowed */
+	struct json_object *oa_tags;    /* top-level tags, borrowed */
+	struct json_object *oa_tagset;  /* tag names seen, owned */
+	struct json_object *oa_opids;   /* operationIds used, owned */
+	int oa_err;
+};
+
+/* Fixed component names; a table with one of these names gets another. */
+static const char *const reserved_schemas[] = {"Error", "TokenResponse"};
+
+/* Query parameters of the list grammar; no column filter may shadow them. */
+static const char *const grammar_params[] = {
+    "select", "order", "limit", "offset"};
+
+/* ---- sticky-error helpers ---- */
+
+/* Attaches v (ownership moves to o) under key and returns v, or NULL. */
+static struct json_object *
+oa_put(struct oa *oa, struct json_object *o, const char *key,
+    struct json_object *v)
+{
+	if (o == NULL || v == NULL || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		oa->oa_err = 1;
+		return NULL;
+	}
+	return v;
+}
+
+static struct json_object *
+oa_push(struct oa *oa, struct json_object *a, struct json_object *v)
+{
+	if (a == NULL || v == NULL || json_object_array_add(a, v) != 0) {
+		json_object_put(v);
+		oa->oa_err = 1;
+		return NULL;
+	}
+	return v;
+}
+
+static struct json_object *
+oa_obj(struct oa *oa, struct json_object *o, const char *key)
+{
+	return oa_put(oa, o, key, json_object_new_object());
+}
+
+static struct json_object *
+oa_arr(struct oa *oa, struct json_object *o, const char *key)
+{
+	return oa_put(oa, o, key, json_object_new_array());
+}
+
+static void
+oa_str(struct oa *oa, struct json_object *o, const char *key, const char *s)
+{
+	oa_put(oa, o, key, json_object_new_string(s));
+}
+
+static void
+oa_bool(struct oa *oa, struct json_object *o, const char *key, int v)
+{
+	oa_put(oa, o, key, json_object_new_boolean(v));
+}
+
+static void
+oa_int(struct oa *oa, struct json_object *o, const char *key, int v)
+{
+	oa_put(oa, o, key, json_object_new_int(v));
+}
+
+static void
+oa_pushstr(struct oa *oa, struct json_object *a, const char *s)
+{
+	oa_push(oa, a, json_object_new_string(s));
+}
+
+/*
+ * {"$ref": "#/components/<kind>/<name>"}.  Component names are built here
+ * from identifiers ([A-Za-z0-9_] plus our '.'), so they never need JSON
+ * Pointer escaping.
+ */
+static struct json_object *
+oa_ref(struct oa *oa, const char *kind, const char *name)
+{
+	struct json_object *o;
+	char ref[OA_NAME_MAX + 32];
+
+	snprintf(ref, sizeof(ref), "#/components/%s/%s", kind, name);
+	if ((o = json_object_new_object()) == NULL) {
+		oa->oa_err = 1;
+		return NULL;
+	}
+	oa_str(oa, o, "$ref", ref);
+	return o;
+}
+
+static void
+oa_putref(struct oa *oa, struct json_object *o, const char *key,
+    const char *kind, const char *name)
+{
+	oa_put(oa, o, key, oa_ref(oa, kind, name));
+}
+
+static int
+has_key(struct json_object *o, const char *key)
+{
+	return o != NULL && json_object_object_get_ex(o, key, NULL);
+}
+
+/* ---- names ---- */
+
+static int
+route_uses_table(const struct routes *rs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rs->rs_n; i++)
+		if (strcmp(rs->rs_list[i].rt_table, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A table's row schema is named after the table, unless that is one of
+ * the fixed names; table names cannot hold a '.', so "table.<name>" is
+ * free.
+ */
+static void
+row_schema_name(const char *table, char *out, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reserved_schemas) / sizeof(reserved_schemas[0]);
+	     i++)
+		if (strcmp(table, reserved_schemas[i]) == 0) {
+			snprintf(out, cap, "table.%s", table);
+			return;
+		}
+	snprintf(out, cap, "%s", table);
+}
+
+/* "<table>_input", or "<table>.input" when a served table has that name. */
+static void
+input_schema_name(
+    const struct routes *rs, const char *table, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s_input", table);
+	if (route_uses_table(rs, out) ||
+	    catalog_table(rs->rs_catalog, out) != NULL)
+		snprintf(out, cap, "%s.input", table);
+}
+
+/* Makes base unique among the operationIds and records it. */
+static void
+operation_id(struct oa *oa, const char *base, char *out, size_t cap)
+{
+	int n;
+
+	snprintf(out, cap, "%s", base);
+	for (n = 2; has_key(oa->oa_opids, out) && n < 10000; n++)
+		snprintf(out, cap, "%s_%d", base, n);
+	oa_put(oa, oa->oa_opids, out, json_object_new_boolean(1));
+}
+
+static void
+add_tag(struct oa *oa, const char *name, const char *description)
+{
+	struct json_object *t;
+
+	if (has_key(oa->oa_tagset, name))
+		return;
+	oa_put(oa, oa->oa_tagset, name, json_object_new_boolean(1));
+	if ((t = oa_push(oa, oa->oa_tags, json_object_new_object())) == NULL)
+		return;
+	oa_str(oa, t, "name", name);
+	if (description != NULL)
+		oa_str(oa, t, "description", description);
+}
+
+/* ---- schemas ---- */
+
+/* The JSON that row_to_json() produces and the body check accepts. */
+static void
+kind_schema(struct oa *oa, struct json_object *s, const struct column *c)
+{
+	switch (c->co_kind) {
+	case CK_INT2:
+	case CK_INT4:
+		oa_str(oa, s, "type", "integer");
+		oa_str(oa, s, "format", "int32");
+		break;
+	case CK_INT8:
+		oa_str(oa, s, "type", "integer");
+		oa_str(oa, s, "format", "int64");
+		break;
+	case CK_NUMERIC:
+		/* row_to_json() writes numeric as a JSON number. */
+		oa_str(oa, s, "type", "number");
+		break;
+	case CK_FLOAT:
+		oa_str(oa, s, "type", "number");
+		oa_str(oa, s, "format",
+		    strcmp(c->co_typname, "float4") == 0 ? "float" : "double");
+		break;
+	case CK_BOOL:
+		oa_str(oa, s, "type", "boolean");
+		break;
+	case CK_UUID:
+		oa_str(oa, s, "type", "string");
+		oa_str(oa, s, "format", "uuid");
+		break;
+	case CK_TIMESTAMPTZ:
+		oa_str(oa, s, "type", "string");
+		oa_str(oa, s, "format", "date-time");
+		break;
+	case CK_TIMESTAMP:
+		/*
+		 * Without a zone PostgreSQL writes no offset, which RFC 3339's
+		 * date-time requires: a client that checks formats would
+		 * reject every row, so no format is claimed.
+		 */
+		oa_str(oa, s, "type", "string");
+		break;
+	case CK_DATE:
+		oa_str(oa, s, "type", "string");
+		oa_str(oa, s, "format", "date");
+		break;
+	case CK_JSON:
+		/* Any JSON value: the empty schema. */
+		break;
+	case CK_TEXT:
+	case CK_TIME:
+	case CK_OTHER:
+		oa_str(oa, s, "type", "string");
+		break;
+	}
+}
+
+static struct json_object *
+column_schema(struct oa *oa, const struct column *c)
+{
+	struct json_object *s, *el;
+
+	if ((s = json_object_new_object()) == NULL) {
+		oa->oa_err = 1;
+		return NULL;
+	}
+	if (c->co_array) {
+		oa_str(oa, s, "type", "array");
+		el = oa_obj(oa, s, "items");
+		kind_schema(oa, el, c);
+	} else
+		kind_schema(oa, s, c);
+	if (!c->co_notnull)
+		oa_bool(oa, s, "nullable", 1);
+	oa_str(oa, s, "description", c->co_type);
+	return s;
+}
+
+/* Not-null columns without a default, less the owner column if any. */
+static void
+required_columns(struct oa *oa, struct json_object *s, const struct table *t,
+    const char *owner)
+{
+	struct json_object *req = NULL;
+	size_t i;
+
+	for (i = 0; i < t->tb_ncols; i++) {
+		const struct column *c = &t->tb_cols[i];
+		if (!c->co_notnull || c->co_hasdef)
+			continue;
+		if (owner != NULL && strcmp(c->co_name, owner) == 0)
+			continue;
+		if (req == NULL)
+			req = oa_arr(oa, s, "required");
+		oa_pushstr(oa, req, c->co_name);
+	}
+}
+
+/* The row schema and the input schema of one table, once. */
+static void
+add_table_schemas(struct oa *oa, const char *table)
+{
+	const struct table *t = catalog_table(oa->oa_rs->rs_catalog, table);
+	struct json_object *s, *props;
+	char name[OA_NAME_MAX];
+	size_t i;
+
+	row_schema_name(table, name, sizeof(name));
+	if (has_key(oa->oa_schemas, name))
+		return;
+	s = oa_obj(oa, oa->oa_schemas, name);
+	oa_str(oa, s, "type", "object");
+	props = oa_obj(oa, s, "properties");
+	for (i = 0; t != NULL && i < t->tb_ncols; i++)
+		oa_put(oa, props, t->tb_cols[i].co_name,
+		    column_schema(oa, &t->tb_cols[i]));
+	if (t != NULL)
+		required_columns(oa, s, t, NULL);
+
+	/*
+	 * The body of a create or an update: every column may be given,
+	 * none other.  What a create must give is added per operation,
+	 * because an owner rule takes the owner column off that list.
+	 */
+	input_schema_name(oa->oa_rs, table, name, sizeof(name));
+	s = oa_obj(oa, oa->oa_schemas, name);
+	oa_str(oa, s, "type", "object");
+	props = oa_obj(oa, s, "properties");
+	for (i = 0; t != NULL && i < t->tb_ncols; i++)
+		oa_put(oa, props, t->tb_cols[i].co_name,
+		    column_schema(oa, &t->tb_cols[i]));
+	oa_bool(oa, s, "additionalProperties", t == NULL);
+}
+
+static void
+add_fixed_schemas(struct oa *oa)
+{
+	struct json_object *s, *p, *f, *req;
+
+	s = oa_obj(oa, oa->oa_schemas, "Error");
+	oa_str(oa, s, "type", "object");
+	oa_str(oa, s, "description",
+	    "Every error body (PostgREST's shape); docs/errors.md lists the "
+	    "codes.");
+	p = oa_obj(oa, s, "properties");
+	f = oa_obj(oa, p, "code");
+	oa_str(oa, f, "type", "string");
+	oa_str(oa, f, "example", "PN107");
+	f = oa_obj(oa, p, "message");
+	oa_str(oa, f, "type", "string");
+	f = oa_obj(oa, p, "details");
+	oa_str(oa, f, "type", "string");
+	oa_bool(oa, f, "nullable", 1);
+	f = oa_obj(oa, p, "hint");
+	oa_str(oa, f, "type", "string");
+	oa_bool(oa, f, "nullable", 1);
+	req = oa_arr(oa, s, "required");
+	oa_pushstr(oa, req, "code");
+	oa_pushstr(oa, req, "message");
+	oa_pushstr(oa, req, "details");
+	oa_pushstr(oa, req, "hint");
+
+	s = oa_obj(oa, oa->oa_schemas, "TokenResponse");
+	oa_str(oa, s, "type", "object");
+	p = oa_obj(oa, s, "properties");
+	f = oa_obj(oa, p, "access_token");
+	oa_str(oa, f, "type", "string");
+	oa_str(
+	    oa, f, "description", "A JWT (HS256); send it as a bearer token.");
+	f = oa_obj(oa, p, "token_type");
+	oa_str(oa, f, "type", "string");
+	oa_pushstr(oa, oa_arr(oa, f, "enum"), "bearer");
+	f = oa_obj(oa, p, "expires_in");
+	oa_str(oa, f, "type", "integer");
+	oa_str(oa, f, "description", "Seconds until the access token expires.");
+	f = oa_obj(oa, p, "refresh_token");
+	oa_str(oa, f, "type", "string");
+	f = oa_obj(oa, p, "user");
+	oa_str(oa, f, "type", "object");
+	oa_str(oa, f, "description", "The user's row in the auth table.");
+	req = oa_arr(oa, s, "required");
+	oa_pushstr(oa, req, "access_token");
+	oa_pushstr(oa, req, "token_type");
+	oa_pushstr(oa, req, "expires_in");
+	oa_pushstr(oa, req, "refresh_token");
+	oa_pushstr(oa, req, "user");
+}
+
+/* ---- shared parameters and responses ---- */
+
+static void
+add_query_param(struct oa *oa, struct json_object *params, const char *name,
+    const char *type, const char *description, const char *example)
+{
+	struct json_object *p, *s;
+
+	p = oa_obj(oa, params, name);
+	oa_str(oa, p, "name", name);
+	oa_str(oa, p, "in", "query");
+	oa_bool(oa, p, "required", 0);
+	oa_str(oa, p, "description", description);
+	s = oa_obj(oa, p, "schema");
+	oa_str(oa, s, "type", type);
+	if (strcmp(type, "integer") == 0)
+		oa_int(oa, s, "minimum", 0);
+	if (example != NULL)
+		oa_str(oa, p, "example", example);
+}
+
+static void
+add_prefer_param(struct oa *oa, struct json_object *params, const char *key,
+    const char *description, const char *example)
+{
+	struct json_object *p, *s;
+
+	p = oa_obj(oa, params, key);
+	oa_str(oa, p, "name", "Prefer");
+	oa_str(oa, p, "in", "header");
+	oa_bool(oa, p, "required", 0);
+	oa_str(oa, p, "description", description);
+	s = oa_obj(oa, p, "schema");
+	oa_str(oa, s, "type", "string");
+	oa_str(oa, p, "example", example);
+}
+
+static void
+add_parameters(struct oa *oa, struct json_object *comp)
+{
+	struct json_object *params = oa_obj(oa, comp, "parameters");
+
+	add_query_param(oa, params, "select", "string",
+	    "Columns to return, comma-separated (default: all).", "id,title");
+	add_query_param(oa, params, "order", "string",
+	    "Sort order: col.asc or col.desc, optionally .nullsfirst or "
+	    ".nullslast, comma-separated.",
+	    "id.desc");
+	add_query_param(oa, params, "limit", "integer",
+	    "At most this many rows (default 100, capped by the server).",
+	    NULL);
+	add_query_param(oa, params, "offset", "integer",
+	    "Skip this many rows first.", NULL);
+	add_prefer_param(oa, params, "preferRead",
+	    "count=exact asks for the total in the Content-Range header.",
+	    "count=exact");
+	add_prefer_param(oa, params, "preferWrite",
+	    "return=representation answers with the affected rows as an "
+	    "array, return=minimal with no body.",
+	    "return=representation");
+}
+
+static void
+add_response(struct oa *oa, struct json_object *resps, const char *name,
+    const char *description, const char *header, const char *header_desc)
+{
+	struct json_object *r, *h, *c;
+
+	r = oa_obj(oa, resps, name);
+	oa_str(oa, r, "description", description);
+	if (header != NULL) {
+		h = oa_obj(oa, oa_obj(oa, r, "headers"), header);
+		oa_str(oa, h, "description", header_desc);
+		c = oa_obj(oa, h, "schema");
+		oa_str(oa, c, "type", "string");
+	}
+	c = oa_obj(oa, oa_obj(oa, r, "content"), "application/json");
+	oa_putref(oa, c, "schema", "schemas", "Error");
+}
+
+static void
+add_responses(struct oa *oa, struct json_object *comp)
+{
+	struct json_object *resps = oa_obj(oa, comp, "responses");
+
+	add_response(oa, resps, "BadRequest",
+	    "Malformed JSON or query, unknown column or operator, a value "
+	    "that does not fit its column.",
+	    NULL, NULL);
+	add_response(oa, resps, "Unauthorized",
+	    "Missing, invalid, expired or revoked bearer token, or wrong "
+	    "credentials.",
+	    "WWW-Authenticate",
+	    "Bearer, with error=\"invalid_token\" when a "
+	    "token was given.");
+	add_response(oa, resps, "Forbidden",
+	    "The token is valid but the endpoint's rule forbids the request.",
+	    NULL, NULL);
+	add_response(oa, resps, "NotFound", "No such row.", NULL, NULL);
+	add_response(oa, resps, "NotAcceptable",
+	    "application/vnd.pgrst.object+json was asked for and the result "
+	    "is not exactly one row.",
+	    NULL, NULL);
+	add_response(oa, resps, "Conflict",
+	    "A unique or foreign-key violation.", NULL, NULL);
+	add_response(oa, resps, "PayloadTooLarge",
+	    "The body is larger than the configured limit.", NULL, NULL);
+	add_response(oa, resps, "UnsupportedMediaType",
+	    "The body is not application/json.", NULL, NULL);
+	add_response(oa, resps, "TooManyRequests", "Rate limited.",
+	    "Retry-After", "Seconds to wait.");
+	add_response(oa, resps, "Unavailable",
+	    "PostgreSQL or the auth daemon is unreachable.", NULL, NULL);
+	add_response(oa, resps, "Error", "Any other error.", NULL, NULL);
+}
+
+/* Fills comp, which the caller owns and attaches after the paths. */
+static void
+add_components(struct oa *oa, struct json_object *comp)
+{
+	struct json_object *b;
+
+	b = oa_obj(oa, oa_obj(oa, comp, "securitySchemes"), "bearerAuth");
+	oa_str(oa, b, "type", "http");
+	oa_str(oa, b, "scheme", "bearer");
+	oa_str(oa, b, "bearerFormat", "JWT");
+	oa_str(oa, b, "description",
+	    "An access token from an auth group's signup or login.");
+	oa->oa_schemas = oa_obj(oa, comp, "schemas");
+	add_fixed_schemas(oa);
+	add_parameters(oa, comp);
+	add_responses(oa, comp);
+}
+
+/* ---- operations ---- */
+
+/*
+ * The OpenAPI form of a route path and the names of its templates.  A
+ * "{...}" segment matches one segment (routes_match()); its name is kept
+ * when it is a plain identifier and unique, else it becomes p<N>.  A
+ * literal segment holding a brace has no faithful OpenAPI form: -1, and
+ * the route is left out.
+ */
+static int
+path_key(const char *path, char *out, size_t cap, char names[][ROUTE_NAME_MAX],
+    size_t *nnames)
+{
+	const char *p = path, *e;
+	size_t n, len = 0, i, j;
+	int ok, w;
+
+	*nnames = 0;
+	out[0] = '\0';
+	while (*p == '/') {
+		p++;
+		e = p + strcspn(p, "/");
+		n = (size_t)(e - p);
+		if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
+			if (*nnames == OA_MAX_PARAMS)
+				return -1;
+			ok = n - 2 > 0 && n - 2 < ROUTE_NAME_MAX;
+			for (i = 1; ok && i < n - 1; i++)
+				if (strchr("{}", p[i]) != NULL)
+					ok = 0;
+			if (ok) {
+				memcpy(names[*nnames], p + 1, n - 2);
+				names[*nnames][n - 2] = '\0';
+				for (j = 0; j < *nnames; j++)
+					if (strcmp(names[j], names[*nnames]) ==
+					    0)
+						ok = 0;
+			}
+			if (!ok)
+				snprintf(names[*nnames], ROUTE_NAME_MAX, "p%zu",
+				    *nnames + 1);
+			w = snprintf(
+			    out + len, cap - len, "/{%s}", names[*nnames]);
+			(*nnames)++;
+		} else {
+			if (memchr(p, '{', n) != NULL ||
+			    memchr(p, '}', n) != NULL)
+				return -1;
+			w = snprintf(out + len, cap - len, "/%.*s", (int)n, p);
+		}
+		if (w < 0 || (size_t)w >= cap - len)
+			return -1;
+		len += (size_t)w;
+		p = e;
+	}
+	return len > 0 && *p == '\0' ? 0 : -1;
+}
+
+static void
+add_path_params(struct oa *oa, struct json_object *params,
+    char names[][ROUTE_NAME_MAX], size_t nnames, const struct table *t)
+{
+	const struct column *pk = table_pk(t);
+	struct json_object *p, *s;
+	size_t i;
+
+	for (i = 0; i < nnames; i++) {
+		p = oa_push(oa, params, json_object_new_object());
+		oa_str(oa, p, "name", names[i]);
+		oa_str(oa, p, "in", "path");
+		oa_bool(oa, p, "required", 1);
+		/* The last template is the key (routes_match() keeps it). */
+		if (i + 1 == nnames && pk != NULL) {
+			oa_str(oa, p, "description", "The row's primary key.");
+			s = column_schema(oa, pk);
+			/* A path segment is never null. */
+			if (s != NULL)
+				json_object_object_del(s, "nullable");
+			oa_put(oa, p, "schema", s);
+		} else
+			oa_str(oa, oa_obj(oa, p, "schema"), "type", "string");
+	}
+}
+
+/* One optional query parameter per filterable column. */
+static void
+add_filter_params(
+    struct oa *oa, struct json_object *params, const struct table *t)
+{
+	struct json_object *p;
+	char desc[256];
+	size_t i, j;
+	int skip;
+
+	for (i = 0; t != NULL && i < t->tb_ncols; i++) {
+		const struct column *c = &t->tb_cols[i];
+		skip = 0;
+		for (j = 0;
+		     j < sizeof(grammar_params) / sizeof(grammar_params[0]);
+		     j++)
+			if (strcmp(c->co_name, grammar_params[j]) == 0)
+				skip = 1;
+		if (skip)
+			continue;
+		p = oa_push(oa, params, json_object_new_object());
+		oa_str(oa, p, "name", c->co_name);
+		oa_str(oa, p, "in", "query");
+		oa_bool(oa, p, "required", 0);
+		snprintf(desc, sizeof(desc),
+		    "PostgREST filter on %s (%s), e.g. eq.5: op.value with op "
+		    "one of eq neq gt gte lt lte like ilike in is, optionally "
+		    "after not.",
+		    c->co_name, c->co_type);
+		oa_str(oa, p, "description", desc);
+		oa_str(oa, oa_obj(oa, p, "schema"), "type", "string");
+	}
+}
+
+static void
+push_param_ref(struct oa *oa, struct json_object *params, const char *name)
+{
+	oa_push(oa, params, oa_ref(oa, "parameters", name));
+}
+
+/* {"description", "content": {media: {"schema": schema}}}; takes schema. */
+static struct json_object *
+json_response(struct oa *oa, struct json_object *resps, const char *status,
+    const char *description, struct json_object *schema)
+{
+	struct json_object *r, *m;
+
+	r = oa_obj(oa, resps, status);
+	oa_str(oa, r, "description", description);
+	m = oa_obj(oa, oa_obj(oa, r, "content"), "application/json");
+	oa_put(oa, m, "schema", schema);
+	return r;
+}
+
+static struct json_object *
+array_of(struct oa *oa, struct json_object *items)
+{
+	struct json_object *s;
+
+	if ((s = json_object_new_object()) == NULL) {
+		json_object_put(items);
+		oa->oa_err = 1;
+		return NULL;
+	}
+	oa_str(oa, s, "type", "array");
+	oa_put(oa, s, "items", items);
+	return s;
+}
+
+/* oneOf [x, array of x]: a write answers with an object or an array. */
+static struct json_object *
+one_or_many(struct oa *oa, const char *kind, const char *name)
+{
+	struct json_object *s, *l;
+
+	if ((s = json_object_new_object()) == NULL) {
+		oa->oa_err = 1;
+		return NULL;
+	}
+	l = oa_arr(oa, s, "oneOf");
+	oa_push(oa, l, oa_ref(oa, kind, name));
+	oa_push(oa, l, array_of(oa, oa_ref(oa, kind, name)));
+	return s;
+}
+
+static void
+add_object_media(struct oa *oa, struct json_object *resp, const char *row)
+{
+	struct json_object *m;
+
+	m = oa_obj(oa, oa_obj(oa, resp, "content"),
+	    "application/vnd.pgrst.object+json");
+	oa_putref(oa, m, "schema", "schemas", row);
+}
+
+static void
+ref_response(struct oa *oa, struct json_object *resps, const char *status,
+    const char *name)
+{
+	oa_putref(oa, resps, status, "responses", name);
+}
+
+/* The create body: the input schema plus what this route requires. */
+static struct json_object *
+create_body_schema(
+    struct oa *oa, const struct table *t, const char *input, const char *owner)
+{
+	struct json_object *s, *all, *req;
+
+	if ((s = json_object_new_object()) == NULL) {
+		oa->oa_err = 1;
+		return NULL;
+	}
+	req = json_object_new_object();
+	if (t != NULL)
+		required_columns(oa, req, t, owner);
+	if (req != NULL && !has_key(req, "required")) {
+		json_object_put(req);
+		json_object_put(s);
+		return oa_ref(oa, "schemas", input);
+	}
+	all = oa_arr(oa, s, "allOf");
+	oa_push(oa, all, oa_ref(oa, "schemas", input));
+	oa_push(oa, all, req);
+	return s;
+}
+
+static void
+data_summary(const struct route *r, int item, char *out, size_t cap)
+{
+	const char *fmt = "%s";
+
+	if (strcmp(r->rt_op, "list") == 0)
+		fmt = "List rows of %s";
+	else if (strcmp(r->rt_op, "get") == 0)
+		fmt = "Get one row of %s by key";
+	else if (strcmp(r->rt_op, "create") == 0)
+		fmt = "Create rows in %s";
+	else if (strcmp(r->rt_op, "update") == 0)
+		fmt = item ? "Update one row of %s by key"
+		           : "Update the rows of %s the filters match";
+	else if (strcmp(r->rt_op, "delete") == 0)
+		fmt = item ? "Delete one row of %s by key"
+		           : "Delete the rows of %s the filters match";
+	snprintf(out, cap, fmt, r->rt_table);
+}
+
+static void
+auth_description(const struct route *r, char *out, size_t cap)
+{
+	size_t len;
+
+	if (strcmp(r->rt_auth, "none") == 0)
+		snprintf(out, cap, "Public.");
+	else if (strncmp(r->rt_auth, "bearer:", 7) == 0)
+		snprintf(out, cap,
+		    "Needs a bearer token from the auth group on table %s.",
+		    r->rt_auth + 7);
+	else
+		snprintf(out, cap, "Needs a valid bearer token.");
+	if (r->rt_owner[0] != '\0') {
+		len = strlen(out);
+		snprintf(out + len, cap - len,
+		    " Owner rule: only the caller's rows (%s = the token's "
+		    "sub) are seen or changed; a create sets %s.",
+		    r->rt_owner, r->rt_owner);
+	}
+	if (strcmp(r->rt_op, "update") == 0 ||
+	    strcmp(r->rt_op, "delete") == 0) {
+		len = strlen(out);
+		snprintf(out + len, cap - len,
+		    " Without a Prefer header the answer is the row as one "
+		    "object (update) or no body (delete).");
+	}
+}
+
+static void
+add_security(struct oa *oa, struct json_object *op, const struct route *r)
+{
+	struct json_object *sec, *req;
+
+	sec = oa_arr(oa, op, "security");
+	if (strcmp(r->rt_auth, "none") == 0)
+		return;
+	req = oa_push(oa, sec, json_object_new_object());
+	oa_arr(oa, req, "bearerAuth");
+}
+
+static void
+add_data_op(struct oa *oa, struct json_object *item, const struct route *r,
+    char names[][ROUTE_NAME_MAX], size_t nnames)
+{
+	const struct table *t =
+	    catalog_table(oa->oa_rs->rs_catalog, r->rt_table);
+	struct json_object *op, *params, *resps, *resp, *body;
+	char row[OA_NAME_MAX], input[OA_NAME_MAX], buf[512];
+	char id[OA_NAME_MAX + 32];
+	int keyed = nnames > 0, list, get, create, update, del;
+	int protected = strcmp(r->rt_auth, "none") != 0;
+
+	list = strcmp(r->rt_op, "list") == 0;
+	get = strcmp(r->rt_op, "get") == 0;
+	create = strcmp(r->rt_op, "create") == 0;
+	update = strcmp(r->rt_op, "update") == 0;
+	del = strcmp(r->rt_op, "delete") == 0;
+	add_table_schemas(oa, r->rt_table);
+	row_schema_name(r->rt_table, row, sizeof(row));
+	input_schema_name(oa->oa_rs, r->rt_table, input, sizeof(input));
+	add_tag(oa, r->rt_table, NULL);
+
+	op = oa_obj(oa, item,
+	    r->rt_method[0] == 'G'   ? "get"
+	    : r->rt_method[0] == 'D' ? "delete"
+	    : r->rt_method[1] == 'O' ? "post"
+	                             : "patch");
+	snprintf(buf, sizeof(buf), "%s_%s%s", r->rt_op, r->rt_table,
+	    (update || del) && !keyed ? "_filtered" : "");
+	operation_id(oa, buf, id, sizeof(id));
+	oa_str(oa, op, "operationId", id);
+	oa_pushstr(oa, oa_arr(oa, op, "tags"), r->rt_table);
+	data_summary(r, keyed, buf, sizeof(buf));
+	oa_str(oa, op, "summary", buf);
+	auth_description(r, buf, sizeof(buf));
+	oa_str(oa, op, "description", buf);
+
+	params = oa_arr(oa, op, "parameters");
+	add_path_params(oa, params, names, nnames, t);
+	push_param_ref(oa, params, "select");
+	if (list) {
+		push_param_ref(oa, params, "order");
+		push_param_ref(oa, params, "limit");
+		push_param_ref(oa, params, "offset");
+		push_param_ref(oa, params, "preferRead");
+	}
+	if (list || ((update || del) && !keyed))
+		add_filter_params(oa, params, t);
+	if (create || update || del)
+		push_param_ref(oa, params, "preferWrite");
+
+	if (create || update) {
+		body = oa_obj(oa, op, "requestBody");
+		oa_bool(oa, body, "required", 1);
+		resp =
+		    oa_obj(oa, oa_obj(oa, body, "content"), "application/json");
+		if (create) {
+			struct json_object *one, *l;
+			one = oa_obj(oa, resp, "schema");
+			l = oa_arr(oa, one, "oneOf");
+			oa_push(oa, l,
+			    create_body_schema(oa, t, input,
+			        r->rt_owner[0] ? r->rt_owner : NULL));
+			oa_push(oa, l,
+			    array_of(
+			        oa, create_body_schema(oa, t, input,
+			                r->rt_owner[0] ? r->rt_owner : NULL)));
+		} else
+			oa_putref(oa, resp, "schema", "schemas", input);
+	}
+
+	resps = oa_obj(oa, op, "responses");
+	if (list) {
+		resp = json_response(oa, resps, "200", "The rows.",
+		    array_of(oa, oa_ref(oa, "schemas", row)));
+		add_object_media(oa, resp, row);
+		resp = oa_obj(oa, oa_obj(oa, resp, "headers"), "Content-Range");
+		oa_str(oa, resp, "description",
+		    "first-last/total with Prefer: count=exact, e.g. "
+		    "0-19/1234.");
+		oa_str(oa, oa_obj(oa, resp, "schema"), "type", "string");
+	} else if (get) {
+		resp = json_response(
+		    oa, resps, "200", "The row.", oa_ref(oa, "schemas", row));
+		add_object_media(oa, resp, row);
+	} else if (create) {
+		resp = json_response(oa, resps, "201",
+		    "Created: the row as an object (an array with Prefer: "
+		    "return=representation or for an array body; no body with "
+		    "return=minimal).",
+		    one_or_many(oa, "schemas", row));
+		resp = oa_obj(oa, oa_obj(oa, resp, "headers"), "Location");
+		oa_str(oa, resp, "description",
+		    "The created row's path, for a single-row create.");
+		oa_str(oa, oa_obj(oa, resp, "schema"), "type", "string");
+	} else {
+		resp = json_response(oa, resps, "200",
+		    keyed && update ? "The updated row (an array with Prefer: "
+		                      "return=representation)."
+		    : update        ? "The updated rows."
+		                    : "The deleted rows (Prefer: "
+		                      "return=representation).",
+		    keyed ? one_or_many(oa, "schemas", row)
+		          : array_of(oa, oa_ref(oa, "schemas", row)));
+		add_object_media(oa, resp, row);
+		resp = oa_obj(oa, resps, "204");
+		oa_str(oa, resp, "description",
+		    del ? "Deleted (no body without return=representation)."
+		        : "Updated (Prefer: return=minimal).");
+	}
+	ref_response(oa, resps, "400", "BadRequest");
+	if (protected)
+		ref_response(oa, resps, "401", "Unauthorized");
+	if (protected &&
+	    (strncmp(r->rt_auth, "bearer:", 7) == 0 || r->rt_owner[0] != '\0'))
+		ref_response(oa, resps, "403", "Forbidden");
+	if (keyed)
+		ref_response(oa, resps, "404", "NotFound");
+	ref_response(oa, resps, "406", "NotAcceptable");
+	if (create || update) {
+		ref_response(oa, resps, "409", "Conflict");
+		ref_response(oa, resps, "413", "PayloadTooLarge");
+		ref_response(oa, resps, "415", "UnsupportedMediaType");
+	}
+	ref_response(oa, resps, "503", "Unavailable");
+	ref_response(oa, resps, "default", "Error");
+	add_security(oa, op, r);
+}
+
+/* The signup body: email, password, and the auth table's other columns. */
+static struct json_object *
+signup_schema(struct oa *oa, const struct route *r, int signup)
+{
+	const struct table *t =
+	    catalog_table(oa->oa_rs->rs_catalog, r->rt_table);
+	struct json_object *s, *props, *f, *req;
+	size_t i;
+
+	if ((s = json_object_new_object()) == NULL) {
+		oa->oa_err = 1;
+		return NULL;
+	}
+	oa_str(oa, s, "type", "object");
+	props = oa_obj(oa, s, "properties");
+	f = oa_obj(oa, props, "email");
+	oa_str(oa, f, "type", "string");
+	oa_str(oa, f, "format", "email");
+	f = oa_obj(oa, props, "password");
+	oa_str(oa, f, "type", "string");
+	if (signup) {
+		oa_int(oa, f, "minLength", 8);
+		oa_str(oa, f, "description",
+		    "At least 8 characters, at most 1024 bytes.");
+	}
+	req = oa_arr(oa, s, "required");
+	oa_pushstr(oa, req, "email");
+	oa_pushstr(oa, req, "password");
+	for (i = 0; signup && t != NULL && i < t->tb_ncols; i++) {
+		const struct column *c = &t->tb_cols[i];
+		/* The key is the server's; a body that sets it is a 400. */
+		if (c->co_pk || strcmp(c->co_name, "email") == 0 ||
+		    strcmp(c->co_name, "password") == 0)
+			continue;
+		oa_put(oa, props, c->co_name, column_schema(oa, c));
+		if (c->co_notnull && !c->co_hasdef)
+			oa_pushstr(oa, req, c->co_name);
+	}
+	/* authd refuses a signup that names a column the table lacks. */
+	if (signup && t != NULL)
+		oa_bool(oa, s, "additionalProperties", 0);
+	return s;
+}
+
+static void
+add_auth_op(struct oa *oa, struct json_object *item, const struct route *r)
+{
+	struct json_object *op, *body, *resps, *s, *l, *user;
+	char buf[256], id[OA_NAME_MAX + 32], row[OA_NAME_MAX];
+	int signup = strcmp(r->rt_op, "signup") == 0;
+
+	add_tag(oa, "auth", "Sign-up and login (tokens for the bearer rule).");
+	op = oa_obj(oa, item, "post");
+	snprintf(buf, sizeof(buf), "%s_%s", r->rt_op, r->rt_table);
+	operation_id(oa, buf, id, sizeof(id));
+	oa_str(oa, op, "operationId", id);
+	oa_pushstr(oa, oa_arr(oa, op, "tags"), "auth");
+	snprintf(buf, sizeof(buf),
+	    signup ? "Sign up a user of %s" : "Log in as a user of %s",
+	    r->rt_table);
+	oa_str(oa, op, "summary", buf);
+	body = oa_obj(oa, op, "requestBody");
+	oa_bool(oa, body, "required", 1);
+	oa_put(oa, oa_obj(oa, oa_obj(oa, body, "content"), "application/json"),
+	    "schema", signup_schema(oa, r, signup));
+
+	/* TokenResponse with the user typed as this table's row. */
+	row_schema_name(r->rt_table, row, sizeof(row));
+	if (catalog_table(oa->oa_rs->rs_catalog, r->rt_table) != NULL) {
+		add_table_schemas(oa, r->rt_table);
+		if ((s = json_object_new_object()) == NULL)
+			oa->oa_err = 1;
+		l = oa_arr(oa, s, "allOf");
+		oa_push(oa, l, oa_ref(oa, "schemas", "TokenResponse"));
+		user = oa_push(oa, l, json_object_new_object());
+		oa_putref(
+		    oa, oa_obj(oa, user, "properties"), "user", "schemas", row);
+	} else
+		s = oa_ref(oa, "schemas", "TokenResponse");
+	resps = oa_obj(oa, op, "responses");
+	json_response(oa, resps, signup ? "201" : "200",
+	    signup ? "Signed up and logged in." : "Logged in.", s);
+	ref_response(oa, resps, "400", "BadRequest");
+	if (!signup)
+		ref_response(oa, resps, "401", "Unauthorized");
+	if (signup)
+		ref_response(oa, resps, "409", "Conflict");
+	ref_response(oa, resps, "413", "PayloadTooLarge");
+	ref_response(oa, resps, "415", "UnsupportedMediaType");
+	ref_response(oa, resps, "429", "TooManyRequests");
+	ref_response(oa, resps, "503", "Unavailable");
+	ref_response(oa, resps, "default", "Error");
+	oa_arr(oa, op, "security");
+}
+
+static void
+add_paths(struct oa *oa, struct json_object *paths)
+{
+	const struct routes *rs = oa->oa_rs;
+	struct json_object *item;
+	char key[ROUTE_PATH_MAX + 64], names[OA_MAX_PARAMS][ROUTE_NAME_MAX];
+	const char *m;
+	size_t i, nnames;
+
+	for (i = 0; i < rs->rs_n; i++) {
+		const struct route *r = &rs->rs_list[i];
+		if (path_key(r->rt_path, key, sizeof(key), names, &nnames) ==
+		    -1)
+			continue;
+		if (!json_object_object_get_ex(paths, key, &item))
+			item = oa_obj(oa, paths, key);
+		if (r->rt_kind == RT_AUTH) {
+			/* Only POST; a repeat is shadowed by the first. */
+			if (!has_key(item, "post"))
+				add_auth_op(oa, item, r);
+			continue;
+		}
+		m = strcmp(r->rt_method, "GET") == 0      ? "get"
+		    : strcmp(r->rt_method, "POST") == 0   ? "post"
+		    : strcmp(r->rt_method, "PATCH") == 0  ? "patch"
+		    : strcmp(r->rt_method, "DELETE") == 0 ? "delete"
+		                                          : NULL;
+		/* routes_match() serves the first route of a method. */
+		if (m == NULL || has_key(item, m))
+			continue;
+		add_data_op(oa, item, r, names, nnames);
+	}
+}
+
+int
+openapi_build(const struct routes *rs, const char *server_url, struct buf *out)
+{
+	struct oa oa;
+	struct json_object *root, *info, *srv, *comp;
+	const char *s;
+	size_t len;
+	int rv = -1;
+
+	memset(&oa, 0, sizeof(oa));
+	oa.oa_rs = rs;
+	if ((root = json_object_new_object()) == NULL)
+		return -1;
+	oa.oa_tagset = json_object_new_object();
+	oa.oa_opids = json_object_new_object();
+	if (oa.oa_tagset == NULL || oa.oa_opids == NULL)
+		goto fail;
+
+	oa_str(&oa, root, "openapi", OPENAPI_VERSION);
+	info = oa_obj(&oa, root, "info");
+	oa_str(&oa, info, "title", "Postern");
+	oa_str(&oa, info, "version", "0.1.0");
+	oa_str(&oa, info, "description",
+	    "The live endpoints of this Postern gateway.  List endpoints take "
+	    "PostgREST's grammar: select=, <column>=<op>.<value> filters, "
+	    "order=, limit=, offset=.  A path serves only the methods listed; "
+	    "another method gets 405 with Allow.  Every error body is the "
+	    "Error schema.");
+	if (server_url != NULL) {
+		srv = oa_push(&oa, oa_arr(&oa, root, "servers"),
+		    json_object_new_object());
+		oa_str(&oa, srv, "url", server_url);
+	}
+	oa.oa_tags = oa_arr(&oa, root, "tags");
+	/*
+	 * The operations add the tables' schemas as they meet them, so the
+	 * components exist first but are attached after the paths, the
+	 * order a reader wants.
+	 */
+	if ((comp = json_object_new_object()) == NULL)
+		goto fail;
+	add_components(&oa, comp);
+	add_paths(&oa, oa_obj(&oa, root, "paths"));
+	oa_put(&oa, root, "components", comp);
+	if (oa.oa_err)
+		goto fail;
+	if ((s = json_object_to_json_string_length(root,
+	         JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+	         &len)) == NULL)
+		goto fail;
+	if (buf_add(out, s, len) == -1)
+		goto fail;
+	rv = 0;
+fail:
+	json_object_put(oa.oa_tagset);
+	json_object_put(oa.oa_opids);
+	json_object_put(root);
+	return rv;
+}

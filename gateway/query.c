@@ -1,0 +1,828 @@
+/*
+ * The list and filter grammar (API.md section 3), PostgREST's syntax:
+ *
+ *	select=a,b		order=a.desc.nullslast,b
+ *	limit=20		offset=40
+ *	col=[not.]op.value	op: eq neq gt gte lt lte like ilike in is
+ *	col=in.(1,2,"a,b")	col=is.null		col=like.*abc*
+ *
+ * Everything here is checked before any SQL exists: names against the
+ * catalog, values against the column's kind, lengths against fixed caps.
+ * Client text quoted back in an error message goes through msg_str(), so
+ * the error body stays valid UTF-8 and bounded whatever was sent.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/util.h"
+#include "gateway/query.h"
+
+/* How many bytes of client text an error message quotes. */
+#define MSG_QUOTE_MAX 64
+/* limit= and offset= take at most this many digits. */
+#define COUNT_DIGITS_MAX 12
+
+static const struct {
+	const char *on_name;
+	enum q_op on_op;
+} op_names[] = {
+    {"eq", QO_EQ},
+    {"neq", QO_NEQ},
+    {"gt", QO_GT},
+    {"gte", QO_GTE},
+    {"lt", QO_LT},
+    {"lte", QO_LTE},
+    {"like", QO_LIKE},
+    {"ilike", QO_ILIKE},
+    {"in", QO_IN},
+    {"is", QO_IS},
+};
+
+/* PostgREST parameters we do not support: a clear 400 instead of PN107. */
+static const char *const unsupported_params[] = {
+    "and", "or", "not", "columns", "on_conflict", NULL};
+
+static void seterr(struct q_error *, int, const char *, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+seterr(struct q_error *err, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->qe_status = status;
+	x_strlcpy(err->qe_code, code, sizeof(err->qe_code));
+	va_start(ap, fmt);
+	vsnprintf(err->qe_message, sizeof(err->qe_message), fmt, ap);
+	va_end(ap);
+	err->qe_details[0] = '\0';
+}
+
+static void
+nomem(struct q_error *err)
+{
+	seterr(err, 500, "PN900", "out of memory");
+}
+
+/*
+ * Copies client text for quoting in a message: at most MSG_QUOTE_MAX
+ * bytes, cut on a character boundary, control characters and the bytes of
+ * invalid UTF-8 replaced by '?', "..." appended when cut.  dst must hold
+ * MSG_QUOTE_MAX + 4 bytes.
+ */
+static const char *
+msg_str(char *dst, const char *s)
+{
+	size_t n = strlen(s), len = n > MSG_QUOTE_MAX ? MSG_QUOTE_MAX : n, i;
+	int valid;
+
+	/* Back off over a character cut in the middle, if that is all that
+	 * is wrong. */
+	valid = utf8_check(s, len, NULL) == 0;
+	for (i = 1; !valid && i <= 3 && i <= len && len < n; i++)
+		if (utf8_check(s, len - i, NULL) == 0) {
+			len -= i;
+			valid = 1;
+		}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		dst[i] = c < 0x20 || c == 0x7f || (!valid && c >= 0x80)
+		             ? '?'
+		             : (char)c;
+	}
+	if (len < n) {
+		memcpy(dst + len, "...", 3);
+		len += 3;
+	}
+	dst[len] = '\0';
+	return dst;
+}
+
+/* ---- values ---- */
+
+/*
+ * [+-]digits in the range [min, max].  PostgreSQL would also take
+ * surrounding blanks and underscores (16+); we ask for the plain form.
+ */
+static int
+int_ok(const char *s, long long min, long long max)
+{
+	const char *p = s;
+	long long v;
+	char *end;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (*p == '\0' || strspn(p, "0123456789") != strlen(p))
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return 0;
+	return v >= min && v <= max;
+}
+
+/* [+-](digits[.digits*] | .digits)([eE][+-]digits) */
+static int
+decimal_ok(const char *s)
+{
+	const char *p = s;
+	size_t a, b = 0;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	a = strspn(p, "0123456789");
+	p += a;
+	if (*p == '.') {
+		p++;
+		b = strspn(p, "0123456789");
+		p += b;
+	}
+	if (a == 0 && b == 0)
+		return 0;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '-' || *p == '+')
+			p++;
+		if ((a = strspn(p, "0123456789")) == 0)
+			return 0;
+		p += a;
+	}
+	return *p == '\0';
+}
+
+/* The special values of float4/float8 input, case-insensitive. */
+static int
+float_special_ok(const char *s)
+{
+	static const char *const names[] = {"nan", "infinity", "inf", NULL};
+	size_t i;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	for (i = 0; names[i] != NULL; i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+bool_ok(const char *s)
+{
+	static const char *const names[] = {"true", "false", "t", "f", "yes",
+	    "no", "y", "n", "on", "off", "1", "0", NULL};
+	size_t i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+query_is_uuid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return s[36] == '\0';
+}
+
+/* Length and encoding, for every value whatever the column. */
+static int
+text_ok(const struct column *col, const char *value, struct q_error *err)
+{
+	size_t n = strlen(value);
+
+	if (n > QUERY_VALUE_MAX) {
+		seterr(err, 400, "PN105",
+		    "value for column \"%s\" is longer than %d bytes",
+		    col->co_name, QUERY_VALUE_MAX);
+		return -1;
+	}
+	if (utf8_check(value, n, NULL) == -1) {
+		seterr(err, 400, "PN105",
+		    "value for column \"%s\" is not valid UTF-8", col->co_name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+query_value_ok(const struct column *col, const char *value, struct q_error *err)
+{
+	char q[MSG_QUOTE_MAX + 4];
+	int ok;
+
+	if (text_ok(col, value, err) == -1)
+		return -1;
+	/* For an array column the kind is the element's: leave the array
+	 * literal to PostgreSQL. */
+	if (col->co_array)
+		return 0;
+	switch (col->co_kind) {
+	case CK_INT2:
+		ok = int_ok(value, INT16_MIN, INT16_MAX);
+		break;
+	case CK_INT4:
+		ok = int_ok(value, INT32_MIN, INT32_MAX);
+		break;
+	case CK_INT8:
+		ok = int_ok(value, INT64_MIN, INT64_MAX);
+		break;
+	case CK_NUMERIC:
+		ok = decimal_ok(value);
+		break;
+	case CK_FLOAT:
+		ok = decimal_ok(value) || float_special_ok(value);
+		break;
+	case CK_BOOL:
+		ok = bool_ok(value);
+		break;
+	case CK_UUID:
+		ok = query_is_uuid(value);
+		break;
+	default:
+		/* Dates, times, text, json and the rest: PostgreSQL checks,
+		 * and its 22xxx errors are answered with a 400. */
+		ok = 1;
+		break;
+	}
+	if (!ok) {
+		seterr(err, 400, "PN105",
+		    "invalid value for column \"%s\" (%s): \"%s\"",
+		    col->co_name,
+		    col->co_type[0] != '\0' ? col->co_type
+		                            : col_kind_name(col->co_kind),
+		    msg_str(q, value));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- filters ---- */
+
+static void
+filter_free(struct q_filter *f)
+{
+	size_t i;
+
+	free(f->qf_value);
+	for (i = 0; i < f->qf_nlist; i++)
+		free(f->qf_list[i]);
+	free(f->qf_list);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Returns a zeroed slot at the end of q's filters, or NULL. */
+static struct q_filter *
+filter_new(struct query *q)
+{
+	struct q_filter *nf;
+	size_t ncap;
+
+	if (q->q_nfilters == q->q_filtcap) {
+		ncap = q->q_filtcap == 0 ? 4 : q->q_filtcap * 2;
+		if (ncap > SIZE_MAX / sizeof(*nf))
+			return NULL;
+		if ((nf = realloc(q->q_filters, ncap * sizeof(*nf))) == NULL)
+			return NULL;
+		q->q_filters = nf;
+		q->q_filtcap = ncap;
+	}
+	nf = &q->q_filters[q->q_nfilters];
+	memset(nf, 0, sizeof(*nf));
+	return nf;
+}
+
+/*
+ * Parses "(a,b,"c,d")" into f->qf_list.  Items are taken literally up to
+ * the next ',' or ')'; a double-quoted item may hold ',', ')' and, escaped
+ * with a backslash, '"' and '\'.  An unquoted item may not hold '"' or '('
+ * (they mean the client meant to quote), and nothing may follow the ')'.
+ * "()" is the empty list.
+ */
+static int
+in_parse(const struct column *col, const char *s, struct q_filter *f,
+    struct q_error *err)
+{
+	char *item = NULL, **nl;
+	size_t len = strlen(s), i = 1, n, cap = 0;
+	const char *why = NULL;
+
+	if (len < 2 || s[0] != '(' || s[len - 1] != ')') {
+		why = "must be a list in parentheses, e.g. in.(1,2,3)";
+		goto bad;
+	}
+	if (len == 2)
+		return 0;
+	if ((item = malloc(len)) == NULL)
+		goto nomem;
+	for (;;) {
+		n = 0;
+		if (s[i] == '"') {
+			for (i++; s[i] != '"'; i++) {
+				if (s[i] == '\\' && s[i + 1] != '\0')
+					i++;
+				if (s[i] == '\0') {
+					why = "has an unterminated quoted item";
+					goto bad;
+				}
+				item[n++] = s[i];
+			}
+			i++;
+			if (s[i] != ',' && s[i] != ')') {
+				why = "has text after a quoted item";
+				goto bad;
+			}
+		} else {
+			for (; s[i] != ',' && s[i] != ')'; i++) {
+				if (s[i] == '"' || s[i] == '(') {
+					why = "has an unbalanced quote or "
+					      "parenthesis";
+					goto bad;
+				}
+				item[n++] = s[i];
+			}
+		}
+		item[n] = '\0';
+		if (f->qf_nlist == QUERY_MAX_IN) {
+			seterr(err, 400, "PN105",
+			    "in list for column \"%s\" has more than %d items",
+			    col->co_name, QUERY_MAX_IN);
+			goto fail;
+		}
+		if (query_value_ok(col, item, err) == -1)
+			goto fail;
+		if (f->qf_nlist == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if ((nl = realloc(f->qf_list, cap * sizeof(*nl))) ==
+			    NULL)
+				goto nomem;
+			f->qf_list = nl;
+		}
+		if ((f->qf_list[f->qf_nlist] = strdup(item)) == NULL)
+			goto nomem;
+		f->qf_nlist++;
+		if (s[i] == ')') {
+			if (s[i + 1] != '\0') {
+				why = "has text after the closing parenthesis";
+				goto bad;
+			}
+			break;
+		}
+		i++; /* the ',' */
+	}
+	free(item);
+	return 0;
+bad:
+	seterr(err, 400, "PN105", "in list for column \"%s\" %s", col->co_name,
+	    why);
+	goto fail;
+nomem:
+	nomem(err);
+fail:
+	free(item);
+	return -1;
+}
+
+static int
+is_parse(const struct column *col, const char *s, struct q_filter *f,
+    struct q_error *err)
+{
+	char q[MSG_QUOTE_MAX + 4];
+
+	if (strcasecmp(s, "null") == 0) {
+		f->qf_is = QI_NULL;
+		return 0;
+	}
+	if (strcasecmp(s, "true") == 0)
+		f->qf_is = QI_TRUE;
+	else if (strcasecmp(s, "false") == 0)
+		f->qf_is = QI_FALSE;
+	else if (strcasecmp(s, "unknown") == 0)
+		f->qf_is = QI_UNKNOWN;
+	else {
+		seterr(err, 400, "PN105",
+		    "is for column \"%s\" takes null, true, false or unknown, "
+		    "not \"%s\"",
+		    col->co_name, msg_str(q, s));
+		return -1;
+	}
+	/* IS TRUE on anything but a boolean is a PostgreSQL type error. */
+	if (col->co_kind != CK_BOOL || col->co_array) {
+		seterr(err, 400, "PN105",
+		    "column \"%s\" is not a boolean: only is.null applies",
+		    col->co_name);
+		return -1;
+	}
+	return 0;
+}
+
+/* "[not.]op.value" for column col, appended to q. */
+static int
+filter_parse(const struct column *col, const char *s, struct query *q,
+    struct q_error *err)
+{
+	struct q_filter *f;
+	const char *dot;
+	char opname[MSG_QUOTE_MAX + 1], qs[MSG_QUOTE_MAX + 4], *p;
+	size_t i, oplen;
+	int negate = 0;
+
+	/* Lengths are checked per value below (per item for in, whose
+	 * whole is bounded by HTTP_QUERY_MAX). */
+	if (utf8_check(s, strlen(s), NULL) == -1) {
+		seterr(err, 400, "PN105",
+		    "filter on column \"%s\" is not valid UTF-8", col->co_name);
+		return -1;
+	}
+	if (strncmp(s, "not.", 4) == 0) {
+		negate = 1;
+		s += 4;
+	}
+	if ((dot = strchr(s, '.')) == NULL) {
+		seterr(err, 400, "PN105",
+		    "filter on column \"%s\" must be operator.value, e.g. "
+		    "eq.5",
+		    col->co_name);
+		return -1;
+	}
+	oplen = (size_t)(dot - s);
+	for (i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++)
+		if (strlen(op_names[i].on_name) == oplen &&
+		    strncmp(s, op_names[i].on_name, oplen) == 0)
+			break;
+	if (i == sizeof(op_names) / sizeof(op_names[0])) {
+		if (oplen > MSG_QUOTE_MAX)
+			oplen = MSG_QUOTE_MAX;
+		memcpy(opname, s, oplen);
+		opname[oplen] = '\0';
+		seterr(err, 400, "PN108", "unknown operator \"%s\"",
+		    msg_str(qs, opname));
+		return -1;
+	}
+	if (q->q_nfilters >= QUERY_MAX_FILTERS) {
+		seterr(err, 400, "PN105", "more than %d filters",
+		    QUERY_MAX_FILTERS);
+		return -1;
+	}
+	if ((f = filter_new(q)) == NULL) {
+		nomem(err);
+		return -1;
+	}
+	f->qf_col = col;
+	f->qf_op = op_names[i].on_op;
+	f->qf_not = negate;
+	s = dot + 1;
+	if (f->qf_op != QO_IN && text_ok(col, s, err) == -1)
+		goto fail;
+	switch (f->qf_op) {
+	case QO_IN:
+		if (in_parse(col, s, f, err) == -1)
+			goto fail;
+		break;
+	case QO_IS:
+		if (is_parse(col, s, f, err) == -1)
+			goto fail;
+		break;
+	case QO_LIKE:
+	case QO_ILIKE:
+		if ((f->qf_value = strdup(s)) == NULL)
+			goto nomem;
+		for (p = f->qf_value; *p != '\0'; p++)
+			if (*p == '*')
+				*p = '%';
+		break;
+	default:
+		if (query_value_ok(col, s, err) == -1)
+			goto fail;
+		if ((f->qf_value = strdup(s)) == NULL)
+			goto nomem;
+		break;
+	}
+	q->q_nfilters++;
+	return 0;
+nomem:
+	nomem(err);
+fail:
+	filter_free(f);
+	return -1;
+}
+
+int
+query_add_eq(struct query *q, const struct column *col, const char *value)
+{
+	struct q_filter *f;
+	struct q_error err;
+
+	/* A path id or token subject that cannot be of the column's type
+	 * names no row: the caller answers 404 rather than let PostgreSQL
+	 * fail on it. */
+	if (query_value_ok(col, value, &err) == -1)
+		return -1;
+	if ((f = filter_new(q)) == NULL)
+		return -1;
+	if ((f->qf_value = strdup(value)) == NULL)
+		return -1;
+	f->qf_col = col;
+	f->qf_op = QO_EQ;
+	q->q_nfilters++;
+	return 0;
+}
+
+/* ---- select, order, limit ---- */
+
+/* Why a select item that is not a column is not one, if we can tell. */
+static const char *
+select_unsupported(const char *item)
+{
+	if (strstr(item, "->") != NULL)
+		return "JSON paths (a->b) are not supported in select";
+	if (strstr(item, "::") != NULL)
+		return "casts (a::text) are not supported in select";
+	if (strchr(item, ':') != NULL)
+		return "aliases (x:a) are not supported in select";
+	if (strchr(item, '(') != NULL || strchr(item, ')') != NULL)
+		return "embedding (a(b)) is not supported in select";
+	return NULL;
+}
+
+/* Splits s on ',' into a NUL-separated copy; returns it and the count. */
+static char *
+split_commas(const char *s, size_t *n)
+{
+	char *copy, *p;
+
+	if ((copy = strdup(s)) == NULL)
+		return NULL;
+	*n = 1;
+	for (p = copy; *p != '\0'; p++)
+		if (*p == ',') {
+			*p = '\0';
+			(*n)++;
+		}
+	return copy;
+}
+
+static int
+select_parse(
+    const struct table *t, const char *s, struct query *q, struct q_error *err)
+{
+	const struct column *col;
+	char *copy = NULL, *item, qs[MSG_QUOTE_MAX + 4];
+	const char *why;
+	size_t n, i, j;
+
+	if (strcmp(s, "*") == 0)
+		return 0;
+	if ((copy = split_commas(s, &n)) == NULL)
+		goto nomem;
+	if ((q->q_select = calloc(t->tb_ncols > 0 ? t->tb_ncols : 1,
+	         sizeof(*q->q_select))) == NULL)
+		goto nomem;
+	for (i = 0, item = copy; i < n; i++, item += strlen(item) + 1) {
+		if (*item == '\0') {
+			seterr(err, 400, "PN105", "select has an empty item");
+			goto fail;
+		}
+		if ((col = table_column(t, item)) == NULL) {
+			if (strcmp(item, "*") == 0)
+				seterr(err, 400, "PN105",
+				    "select=* cannot be combined with columns");
+			else if ((why = select_unsupported(item)) != NULL)
+				seterr(err, 400, "PN105", "%s", why);
+			else
+				seterr(err, 400, "PN107",
+				    "column \"%s\" does not exist",
+				    msg_str(qs, item));
+			goto fail;
+		}
+		/* A column named twice is returned once: a JSON object
+		 * cannot hold the key twice anyway. */
+		for (j = 0; j < q->q_nselect; j++)
+			if (q->q_select[j] == col)
+				break;
+		if (j == q->q_nselect)
+			q->q_select[q->q_nselect++] = col;
+	}
+	free(copy);
+	return 0;
+nomem:
+	nomem(err);
+fail:
+	free(copy);
+	return -1;
+}
+
+static int
+order_parse(
+    const struct table *t, const char *s, struct query *q, struct q_error *err)
+{
+	struct q_order *o;
+	char *copy = NULL, *item, *mod, *next, qs[MSG_QUOTE_MAX + 4];
+	size_t n, i;
+	int stage;
+
+	if ((copy = split_commas(s, &n)) == NULL)
+		goto nomem;
+	if (n > QUERY_MAX_ORDER) {
+		seterr(err, 400, "PN105", "order has more than %d items",
+		    QUERY_MAX_ORDER);
+		goto fail;
+	}
+	if ((q->q_order = calloc(n, sizeof(*q->q_order))) == NULL)
+		goto nomem;
+	for (i = 0, item = copy; i < n; i++, item = next) {
+		next = item + strlen(item) + 1;
+		o = &q->q_order[q->q_norder];
+		if ((mod = strchr(item, '.')) != NULL)
+			*mod++ = '\0';
+		if (*item == '\0') {
+			seterr(err, 400, "PN105",
+			    "order has an empty column name");
+			goto fail;
+		}
+		if ((o->qo_col = table_column(t, item)) == NULL) {
+			seterr(err, 400, "PN107",
+			    "column \"%s\" does not exist", msg_str(qs, item));
+			goto fail;
+		}
+		if (o->qo_col->co_kind == CK_JSON &&
+		    strcmp(o->qo_col->co_typname, "json") == 0) {
+			seterr(err, 400, "PN105",
+			    "column \"%s\" is of type json, which has no order",
+			    o->qo_col->co_name);
+			goto fail;
+		}
+		/* Modifiers: asc|desc, then nullsfirst|nullslast, each
+		 * optional, in that order. */
+		for (stage = 0; mod != NULL; stage++) {
+			char *word = mod;
+
+			if ((mod = strchr(word, '.')) != NULL)
+				*mod++ = '\0';
+			if (stage == 0 && strcmp(word, "asc") == 0)
+				continue;
+			if (stage == 0 && strcmp(word, "desc") == 0) {
+				o->qo_desc = 1;
+				continue;
+			}
+			if (stage <= 1 && strcmp(word, "nullsfirst") == 0) {
+				o->qo_nulls = 1;
+				stage = 1;
+				continue;
+			}
+			if (stage <= 1 && strcmp(word, "nullslast") == 0) {
+				o->qo_nulls = 2;
+				stage = 1;
+				continue;
+			}
+			seterr(err, 400, "PN105",
+			    "order for column \"%s\": unexpected \"%s\" (use "
+			    "asc|desc then nullsfirst|nullslast)",
+			    o->qo_col->co_name, msg_str(qs, word));
+			goto fail;
+		}
+		q->q_norder++;
+	}
+	free(copy);
+	return 0;
+nomem:
+	nomem(err);
+fail:
+	free(copy);
+	return -1;
+}
+
+static int
+count_parse(const char *name, const char *s, long *out, struct q_error *err)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > COUNT_DIGITS_MAX || strspn(s, "0123456789") != n) {
+		seterr(err, 400, "PN105", "%s must be a non-negative integer",
+		    name);
+		return -1;
+	}
+	/* Twelve digits fit a 64-bit long; we build for LP64 only. */
+	*out = strtol(s, NULL, 10);
+	return 0;
+}
+
+_Static_assert(sizeof(long) >= 8, "limit and offset need a 64-bit long");
+
+/* ---- the whole query ---- */
+
+int
+query_parse(const struct table *t, const struct http_param *params, size_t n,
+    long default_limit, long max_limit, enum query_mode mode, struct query *out,
+    struct q_error *err)
+{
+	const struct column *col;
+	const char *name, *value;
+	char qs[MSG_QUOTE_MAX + 4];
+	size_t i, j;
+	int seen_select = 0, seen_order = 0, seen_limit = 0, seen_offset = 0;
+	int *seen;
+	long limit = default_limit;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	for (i = 0; i < n; i++) {
+		name = params[i].hp_name;
+		value = params[i].hp_value != NULL ? params[i].hp_value : "";
+		if (strcmp(name, "select") == 0) {
+			if (seen_select++) {
+				seterr(err, 400, "PN105",
+				    "select is given more than once");
+				goto fail;
+			}
+			if (select_parse(t, value, out, err) == -1)
+				goto fail;
+			continue;
+		}
+		if (strcmp(name, "order") == 0 || strcmp(name, "limit") == 0 ||
+		    strcmp(name, "offset") == 0) {
+			if (mode == QM_WRITE) {
+				seterr(err, 400, "PN105",
+				    "%s is not supported on writes", name);
+				goto fail;
+			}
+			seen = strcmp(name, "order") == 0   ? &seen_order
+			       : strcmp(name, "limit") == 0 ? &seen_limit
+			                                    : &seen_offset;
+			if ((*seen)++) {
+				seterr(err, 400, "PN105",
+				    "%s is given more than once", name);
+				goto fail;
+			}
+			if (strcmp(name, "order") == 0) {
+				if (order_parse(t, value, out, err) == -1)
+					goto fail;
+			} else if (strcmp(name, "limit") == 0) {
+				if (count_parse(name, value, &limit, err) == -1)
+					goto fail;
+			} else if (count_parse(
+			               name, value, &out->q_offset, err) == -1)
+				goto fail;
+			continue;
+		}
+		if ((col = table_column(t, name)) != NULL) {
+			if (filter_parse(col, value, out, err) == -1)
+				goto fail;
+			continue;
+		}
+		for (j = 0; unsupported_params[j] != NULL; j++)
+			if (strcmp(name, unsupported_params[j]) == 0)
+				break;
+		if (unsupported_params[j] != NULL)
+			seterr(err, 400, "PN105",
+			    "query parameter \"%s\" is not supported", name);
+		else
+			seterr(err, 400, "PN107",
+			    "column \"%s\" does not exist", msg_str(qs, name));
+		goto fail;
+	}
+	if (mode == QM_READ) {
+		if (max_limit > 0 && limit > max_limit)
+			limit = max_limit;
+		if (limit < 0)
+			limit = 0;
+		out->q_limit = limit;
+		out->q_has_limit = 1;
+	}
+	return 0;
+fail:
+	query_free(out);
+	return -1;
+}
+
+void
+query_free(struct query *q)
+{
+	size_t i;
+
+	if (q == NULL)
+		return;
+	for (i = 0; i < q->q_nfilters; i++)
+		filter_free(&q->q_filters[i]);
+	free(q->q_filters);
+	free(q->q_select);
+	free(q->q_order);
+	memset(q, 0, sizeof(*q));
+}

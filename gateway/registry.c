@@ -1,0 +1,201 @@
+/*
+ * The live endpoint registry: postern.endpoints plus the catalog of the
+ * tables it names, loaded on the pool in one round trip and swapped in as
+ * one immutable table.  A reload runs at start (as soon as a connection is
+ * up), on every NOTIFY postern_endpoints (endpoint changes and, where the
+ * migration could install the event trigger, DDL), on SIGHUP, and whenever
+ * the LISTEN connection comes back.  Requests in flight keep the table they
+ * started with (reference counted).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "gateway/catalog.h"
+#include "gateway/db.h"
+#include "gateway/gateway.h"
+
+#define REGISTRY_CHANNEL "postern_endpoints"
+
+static const char registry_routes_sql[] =
+    "SELECT e.id, e.kind, e.method, e.path, e.table_name, e.op, e.auth, "
+    "coalesce(e.owner_column, ''), "
+    "coalesce(array_to_string(e.ops, ','), ''), (c.oid IS NOT NULL) "
+    "FROM postern.endpoints e LEFT JOIN pg_class c "
+    "ON c.relname = e.table_name "
+    "AND c.relnamespace = 'public'::regnamespace "
+    "AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY e.id";
+
+/* Array columns report their element type, with co_array set. */
+static const char registry_catalog_sql[] =
+    "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
+    "CASE WHEN t.typcategory = 'A' THEN et.typname ELSE t.typname END, "
+    "t.typcategory = 'A', a.attnotnull, "
+    "(a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''), "
+    "coalesce(a.attnum = ANY (i.indkey), false) "
+    "FROM pg_class c "
+    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+    "AND NOT a.attisdropped "
+    "JOIN pg_type t ON t.oid = a.atttypid "
+    "LEFT JOIN pg_type et ON et.oid = t.typelem "
+    "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
+    "WHERE c.relnamespace = 'public'::regnamespace "
+    "AND c.relkind IN ('r', 'p', 'v', 'm') "
+    "AND c.relname IN (SELECT table_name FROM postern.endpoints) "
+    "ORDER BY c.relname, a.attnum";
+
+static void registry_loaded(
+    enum db_status st, PGresult **res, int nres, void *arg);
+
+static void
+registry_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	registry_reload(arg);
+}
+
+static void
+registry_later(struct gw *gw, long ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (!evtimer_pending(gw->gw_routes_retry, NULL))
+		evtimer_add(gw->gw_routes_retry, &tv);
+}
+
+void
+registry_reload(struct gw *gw)
+{
+	struct dbstmt st[2] = {
+	    {registry_routes_sql, 0, NULL},
+	    {registry_catalog_sql, 0, NULL},
+	};
+
+	if (gw->gw_routes_loading) {
+		/* A change arrived during a load: load again after it. */
+		gw->gw_routes_again = 1;
+		return;
+	}
+	if (db_exec(gw->gw_db, st, 2, registry_loaded, gw) == NULL) {
+		registry_later(gw, 200);
+		return;
+	}
+	gw->gw_routes_loading = 1;
+	gw->gw_routes_again = 0;
+}
+
+static int
+catalog_from_result(struct catalog *ca, PGresult *res)
+{
+	struct column c;
+	int i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		memset(&c, 0, sizeof(c));
+		x_strlcpy(c.co_name, PQgetvalue(res, i, 1), sizeof(c.co_name));
+		x_strlcpy(c.co_type, PQgetvalue(res, i, 2), sizeof(c.co_type));
+		x_strlcpy(
+		    c.co_typname, PQgetvalue(res, i, 3), sizeof(c.co_typname));
+		c.co_kind = col_kind_from_typname(c.co_typname);
+		c.co_array = PQgetvalue(res, i, 4)[0] == 't';
+		c.co_notnull = PQgetvalue(res, i, 5)[0] == 't';
+		c.co_hasdef = PQgetvalue(res, i, 6)[0] == 't';
+		c.co_pk = PQgetvalue(res, i, 7)[0] == 't';
+		if (strlen(PQgetvalue(res, i, 1)) >= sizeof(c.co_name) ||
+		    strlen(PQgetvalue(res, i, 0)) >= CATALOG_NAME_MAX)
+			continue;
+		if (catalog_add(ca, PQgetvalue(res, i, 0), &c) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+registry_loaded(enum db_status st, PGresult **res, int nres, void *arg)
+{
+	struct gw *gw = arg;
+	struct routes *rs = NULL;
+	const char *why;
+	int i;
+
+	gw->gw_routes_loading = 0;
+	if (st != DB_OK || nres != 2 ||
+	    PQresultStatus(res[0]) != PGRES_TUPLES_OK ||
+	    PQresultStatus(res[1]) != PGRES_TUPLES_OK) {
+		if (st == DB_OK)
+			log_warnx("cannot load endpoints: %s",
+			    PQresultErrorMessage(
+			        PQresultStatus(res[0]) != PGRES_TUPLES_OK
+			            ? res[0]
+			            : res[1]));
+		registry_later(gw, 500);
+		return;
+	}
+	if ((rs = routes_new()) == NULL ||
+	    (rs->rs_catalog = calloc(1, sizeof(*rs->rs_catalog))) == NULL ||
+	    catalog_from_result(rs->rs_catalog, res[1]) == -1) {
+		routes_unref(rs);
+		registry_later(gw, 500);
+		return;
+	}
+	for (i = 0; i < PQntuples(res[0]); i++) {
+		if (strcmp(PQgetvalue(res[0], i, 9), "t") != 0) {
+			log_warnx("endpoint %s: table %s does not exist; "
+			          "skipped",
+			    PQgetvalue(res[0], i, 0), PQgetvalue(res[0], i, 4));
+			continue;
+		}
+		if (routes_add_row(rs,
+		        strtol(PQgetvalue(res[0], i, 0), NULL, 10),
+		        PQgetvalue(res[0], i, 1),
+		        PQgetisnull(res[0], i, 2) ? NULL
+		                                  : PQgetvalue(res[0], i, 2),
+		        PQgetvalue(res[0], i, 3), PQgetvalue(res[0], i, 4),
+		        PQgetisnull(res[0], i, 5) ? NULL
+		                                  : PQgetvalue(res[0], i, 5),
+		        PQgetvalue(res[0], i, 6), PQgetvalue(res[0], i, 7),
+		        PQgetvalue(res[0], i, 8), &why) == -1)
+			log_warnx("endpoint %s: %s; skipped",
+			    PQgetvalue(res[0], i, 0), why);
+	}
+	routes_unref(gw->gw_routes);
+	gw->gw_routes = rs;
+	log_info("loaded %zu routes over %zu tables", rs->rs_n,
+	    rs->rs_catalog->ca_ntables);
+	if (gw->gw_routes_again)
+		registry_reload(gw);
+}
+
+/* The pool has a connection: load now if nothing is loaded yet. */
+static void
+registry_db_ready(void *arg)
+{
+	struct gw *gw = arg;
+
+	if (gw->gw_routes == NULL)
+		registry_reload(gw);
+}
+
+/* Notifications come in bursts (a migration, a bulk change): wait a little
+ * and load once. */
+static void
+registry_notified(void *arg)
+{
+	registry_later(arg, 20);
+}
+
+int
+registry_init(struct gw *gw)
+{
+	if ((gw->gw_routes_retry =
+	            evtimer_new(gw->gw_base, registry_retry_cb, gw)) == NULL)
+		return -1;
+	db_pool_on_ready(gw->gw_db, registry_db_ready, gw);
+	return db_pool_listen(
+	    gw->gw_db, REGISTRY_CHANNEL, registry_notified, gw);
+}

@@ -1,0 +1,338 @@
+/*
+ * SQL for the data API.  The shapes:
+ *
+ *	list	SELECT coalesce(<agg>, '[]') FROM (SELECT <cols> FROM public."t"
+ *		WHERE .. ORDER BY .. LIMIT $n OFFSET $m) _r
+ *	count	SELECT count(*) FROM public."t" WHERE ..
+ *	insert	WITH _r AS (INSERT .. RETURNING *) SELECT <agg>, count(*) ..
+ *	update	WITH _r AS (UPDATE .. RETURNING *) SELECT <agg>, count(*) ..
+ *	delete	WITH _r AS (DELETE .. RETURNING *) SELECT <agg>, count(*) ..
+ *
+ * where <agg> is '[' || string_agg(row_to_json(_r)::text, ',') || ']'.
+ * Parameters are untyped text; PostgreSQL infers each one's type from the
+ * column it meets, so "priority" = $1 parses $1 as an integer and a bad
+ * value is its 22xxx error.  The exceptions are like/ilike, which compare
+ * the column as text, and json/jsonb columns, which compare as text for
+ * every operator (json has no equality operator at all).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/sqlbuild.h"
+
+#define JSON_AGG(rel)                                                          \
+	"coalesce('[' || string_agg(row_to_json(" rel ")::text, ',') || ']', " \
+	"'[]')"
+
+void
+sqlq_init(struct sqlq *q)
+{
+	buf_init(&q->sq_sql);
+	q->sq_vals = NULL;
+	q->sq_nvals = 0;
+	q->sq_cap = 0;
+}
+
+void
+sqlq_free(struct sqlq *q)
+{
+	int i;
+
+	if (q == NULL)
+		return;
+	buf_free(&q->sq_sql);
+	for (i = 0; i < q->sq_nvals; i++)
+		free(q->sq_vals[i]);
+	free(q->sq_vals);
+	q->sq_vals = NULL;
+	q->sq_nvals = 0;
+	q->sq_cap = 0;
+}
+
+int
+sqlq_param(struct sqlq *q, const char *val)
+{
+	char **nv, *copy = NULL;
+	int ncap;
+
+	if (q->sq_nvals >= SQLQ_MAX_PARAMS)
+		return -1;
+	if (q->sq_nvals == q->sq_cap) {
+		ncap = q->sq_cap == 0 ? 8 : q->sq_cap * 2;
+		if (ncap > SQLQ_MAX_PARAMS)
+			ncap = SQLQ_MAX_PARAMS;
+		if ((nv = realloc(q->sq_vals, (size_t)ncap * sizeof(*nv))) ==
+		    NULL)
+			return -1;
+		q->sq_vals = nv;
+		q->sq_cap = ncap;
+	}
+	if (val != NULL && (copy = strdup(val)) == NULL)
+		return -1;
+	if (buf_printf(&q->sq_sql, "$%d", q->sq_nvals + 1) == -1) {
+		free(copy);
+		return -1;
+	}
+	q->sq_vals[q->sq_nvals++] = copy;
+	return 0;
+}
+
+/* public."t" */
+static int
+add_table(struct buf *b, const struct table *t)
+{
+	if (buf_addstr(b, "public.") == -1)
+		return -1;
+	return sql_ident(b, t->tb_name);
+}
+
+/* "c", or "c"::text where the comparison must be on text. */
+static int
+add_operand(struct buf *b, const struct q_filter *f)
+{
+	if (sql_ident(b, f->qf_col->co_name) == -1)
+		return -1;
+	if (f->qf_op == QO_LIKE || f->qf_op == QO_ILIKE ||
+	    (f->qf_col->co_kind == CK_JSON && f->qf_op != QO_IS))
+		return buf_addstr(b, "::text");
+	return 0;
+}
+
+static int
+add_filter(struct sqlq *out, const struct q_filter *f)
+{
+	static const char *const cmp[] = {
+	    [QO_EQ] = " = ",
+	    [QO_NEQ] = " <> ",
+	    [QO_GT] = " > ",
+	    [QO_GTE] = " >= ",
+	    [QO_LT] = " < ",
+	    [QO_LTE] = " <= ",
+	    [QO_LIKE] = " LIKE ",
+	    [QO_ILIKE] = " ILIKE ",
+	};
+	static const char *const is[] = {
+	    [QI_NULL] = " IS NULL",
+	    [QI_TRUE] = " IS TRUE",
+	    [QI_FALSE] = " IS FALSE",
+	    [QI_UNKNOWN] = " IS UNKNOWN",
+	};
+	struct buf *b = &out->sq_sql;
+	size_t i;
+
+	if (f->qf_not && buf_addstr(b, "NOT (") == -1)
+		return -1;
+	if (f->qf_op == QO_IN && f->qf_nlist == 0) {
+		/* x IN () is not SQL; an empty list matches nothing. */
+		if (buf_addstr(b, "false") == -1)
+			return -1;
+	} else {
+		if (add_operand(b, f) == -1)
+			return -1;
+		switch (f->qf_op) {
+		case QO_IN:
+			if (buf_addstr(b, " IN (") == -1)
+				return -1;
+			for (i = 0; i < f->qf_nlist; i++)
+				if ((i > 0 && buf_addstr(b, ", ") == -1) ||
+				    sqlq_param(out, f->qf_list[i]) == -1)
+					return -1;
+			if (buf_addc(b, ')') == -1)
+				return -1;
+			break;
+		case QO_IS:
+			if ((unsigned)f->qf_is >= sizeof(is) / sizeof(is[0]) ||
+			    buf_addstr(b, is[f->qf_is]) == -1)
+				return -1;
+			break;
+		default:
+			if ((unsigned)f->qf_op >=
+			        sizeof(cmp) / sizeof(cmp[0]) ||
+			    f->qf_value == NULL ||
+			    buf_addstr(b, cmp[f->qf_op]) == -1 ||
+			    sqlq_param(out, f->qf_value) == -1)
+				return -1;
+			break;
+		}
+	}
+	if (f->qf_not && buf_addc(b, ')') == -1)
+		return -1;
+	return 0;
+}
+
+/* " WHERE a AND b ..." or nothing. */
+static int
+add_where(struct sqlq *out, const struct query *q)
+{
+	size_t i;
+
+	for (i = 0; q != NULL && i < q->q_nfilters; i++) {
+		if (buf_addstr(&out->sq_sql, i == 0 ? " WHERE " : " AND ") ==
+		    -1)
+			return -1;
+		if (add_filter(out, &q->q_filters[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* "a", "b" for cols; used for select lists and insert/update targets. */
+static int
+add_cols(struct buf *b, const struct column *const *cols, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((i > 0 && buf_addstr(b, ", ") == -1) ||
+		    sql_ident(b, cols[i]->co_name) == -1)
+			return -1;
+	return 0;
+}
+
+/* The select list of q, or "*". */
+static int
+add_select(struct buf *b, const struct query *q)
+{
+	if (q == NULL || q->q_nselect == 0)
+		return buf_addc(b, '*');
+	return add_cols(b, q->q_select, q->q_nselect);
+}
+
+/*
+ * The tail shared by insert, update and delete: the returned rows as one
+ * JSON array, shaped by ret's select list, and their count.
+ */
+static int
+add_returning(struct buf *b, const struct query *ret)
+{
+	if (buf_addstr(b, " RETURNING *) SELECT ") == -1)
+		return -1;
+	if (ret == NULL || ret->q_nselect == 0)
+		return buf_addstr(b, JSON_AGG("_r") ", count(*) FROM _r");
+	if (buf_addstr(b, JSON_AGG("_s") ", count(*) FROM (SELECT ") == -1 ||
+	    add_select(b, ret) == -1 || buf_addstr(b, " FROM _r) _s") == -1)
+		return -1;
+	return 0;
+}
+
+int
+sql_list(const struct table *t, const struct query *q, struct sqlq *out)
+{
+	struct buf *b = &out->sq_sql;
+	const struct q_order *o;
+	char num[24];
+	size_t i;
+
+	if (buf_addstr(b, "SELECT " JSON_AGG("_r") " FROM (SELECT ") == -1 ||
+	    add_select(b, q) == -1 || buf_addstr(b, " FROM ") == -1 ||
+	    add_table(b, t) == -1 || add_where(out, q) == -1)
+		return -1;
+	for (i = 0; i < q->q_norder; i++) {
+		o = &q->q_order[i];
+		if (buf_addstr(b, i == 0 ? " ORDER BY " : ", ") == -1 ||
+		    sql_ident(b, o->qo_col->co_name) == -1 ||
+		    buf_addstr(b, o->qo_desc ? " DESC" : " ASC") == -1)
+			return -1;
+		if (o->qo_nulls != 0 &&
+		    buf_addstr(b, o->qo_nulls == 1 ? " NULLS FIRST"
+		                                   : " NULLS LAST") == -1)
+			return -1;
+	}
+	if (q->q_has_limit) {
+		snprintf(num, sizeof(num), "%ld", q->q_limit);
+		if (buf_addstr(b, " LIMIT ") == -1 ||
+		    sqlq_param(out, num) == -1)
+			return -1;
+	}
+	if (q->q_offset > 0) {
+		snprintf(num, sizeof(num), "%ld", q->q_offset);
+		if (buf_addstr(b, " OFFSET ") == -1 ||
+		    sqlq_param(out, num) == -1)
+			return -1;
+	}
+	return buf_addstr(b, ") _r");
+}
+
+int
+sql_count(const struct table *t, const struct query *q, struct sqlq *out)
+{
+	struct buf *b = &out->sq_sql;
+
+	if (buf_addstr(b, "SELECT count(*) FROM ") == -1 ||
+	    add_table(b, t) == -1 || add_where(out, q) == -1)
+		return -1;
+	return 0;
+}
+
+int
+sql_insert(const struct table *t, const struct column *const *cols,
+    size_t ncols, const char *json_body, const struct query *ret,
+    struct sqlq *out)
+{
+	struct buf *b = &out->sq_sql;
+	const char *p;
+
+	if (buf_addstr(b, "WITH _r AS (INSERT INTO ") == -1 ||
+	    add_table(b, t) == -1)
+		return -1;
+	if (ncols == 0) {
+		if (buf_addstr(b, " DEFAULT VALUES") == -1)
+			return -1;
+		return add_returning(b, ret);
+	}
+	if (json_body == NULL)
+		return -1;
+	/* An object goes through json_populate_record, an array through
+	 * its recordset twin; rows_check() has already told them apart. */
+	for (p = json_body; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+	     p++)
+		;
+	if (buf_addstr(b, " (") == -1 || add_cols(b, cols, ncols) == -1 ||
+	    buf_addstr(b, ") SELECT ") == -1 ||
+	    add_cols(b, cols, ncols) == -1 ||
+	    buf_addstr(b, *p == '['
+	                      ? " FROM json_populate_recordset(NULL::"
+	                      : " FROM json_populate_record(NULL::") == -1 ||
+	    add_table(b, t) == -1 || buf_addstr(b, ", ") == -1 ||
+	    sqlq_param(out, json_body) == -1 || buf_addstr(b, "::json)") == -1)
+		return -1;
+	return add_returning(b, ret);
+}
+
+int
+sql_update(const struct table *t, const struct column *const *cols,
+    size_t ncols, const char *json_obj, const struct query *q, struct sqlq *out)
+{
+	struct buf *b = &out->sq_sql;
+
+	if (ncols == 0 || json_obj == NULL || q == NULL || q->q_nfilters == 0)
+		return -1;
+	/* SET (a, b) = (SELECT a, b ...) is the multi-column form; PostgreSQL
+	 * accepts it with a single column too when the source is a
+	 * sub-SELECT. */
+	if (buf_addstr(b, "WITH _r AS (UPDATE ") == -1 ||
+	    add_table(b, t) == -1 || buf_addstr(b, " SET (") == -1 ||
+	    add_cols(b, cols, ncols) == -1 ||
+	    buf_addstr(b, ") = (SELECT ") == -1 ||
+	    add_cols(b, cols, ncols) == -1 ||
+	    buf_addstr(b, " FROM json_populate_record(NULL::") == -1 ||
+	    add_table(b, t) == -1 || buf_addstr(b, ", ") == -1 ||
+	    sqlq_param(out, json_obj) == -1 ||
+	    buf_addstr(b, "::json))") == -1 || add_where(out, q) == -1)
+		return -1;
+	return add_returning(b, q);
+}
+
+int
+sql_delete(const struct table *t, const struct query *q, struct sqlq *out)
+{
+	struct buf *b = &out->sq_sql;
+
+	if (q == NULL || q->q_nfilters == 0)
+		return -1;
+	if (buf_addstr(b, "WITH _r AS (DELETE FROM ") == -1 ||
+	    add_table(b, t) == -1 || add_where(out, q) == -1)
+		return -1;
+	return add_returning(b, q);
+}

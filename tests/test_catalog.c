@@ -1,0 +1,135 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "common/buf.h"
+#include "gateway/catalog.h"
+
+static struct column
+col(const char *name, const char *typname, int pk)
+{
+	struct column c;
+
+	memset(&c, 0, sizeof(c));
+	strcpy(c.co_name, name);
+	strcpy(c.co_typname, typname);
+	c.co_kind = col_kind_from_typname(typname);
+	c.co_pk = pk;
+	return c;
+}
+
+Test(catalog, kinds)
+{
+	cr_assert_eq(col_kind_from_typname("text"), CK_TEXT);
+	cr_assert_eq(col_kind_from_typname("varchar"), CK_TEXT);
+	cr_assert_eq(col_kind_from_typname("bpchar"), CK_TEXT);
+	cr_assert_eq(col_kind_from_typname("citext"), CK_TEXT);
+	cr_assert_eq(col_kind_from_typname("name"), CK_TEXT);
+	cr_assert_eq(col_kind_from_typname("int2"), CK_INT2);
+	cr_assert_eq(col_kind_from_typname("int4"), CK_INT4);
+	cr_assert_eq(col_kind_from_typname("int8"), CK_INT8);
+	cr_assert_eq(col_kind_from_typname("numeric"), CK_NUMERIC);
+	cr_assert_eq(col_kind_from_typname("float4"), CK_FLOAT);
+	cr_assert_eq(col_kind_from_typname("float8"), CK_FLOAT);
+	cr_assert_eq(col_kind_from_typname("bool"), CK_BOOL);
+	cr_assert_eq(col_kind_from_typname("timestamptz"), CK_TIMESTAMPTZ);
+	cr_assert_eq(col_kind_from_typname("timestamp"), CK_TIMESTAMP);
+	cr_assert_eq(col_kind_from_typname("date"), CK_DATE);
+	cr_assert_eq(col_kind_from_typname("time"), CK_TIME);
+	cr_assert_eq(col_kind_from_typname("timetz"), CK_TIME);
+	cr_assert_eq(col_kind_from_typname("uuid"), CK_UUID);
+	cr_assert_eq(col_kind_from_typname("json"), CK_JSON);
+	cr_assert_eq(col_kind_from_typname("jsonb"), CK_JSON);
+	cr_assert_eq(col_kind_from_typname("point"), CK_OTHER);
+	cr_assert_eq(col_kind_from_typname("_int4"), CK_OTHER);
+	cr_assert_eq(col_kind_from_typname("INT4"), CK_OTHER);
+	cr_assert_eq(col_kind_from_typname(""), CK_OTHER);
+	cr_assert_eq(col_kind_from_typname(NULL), CK_OTHER);
+	cr_assert_str_eq(col_kind_name(CK_INT4), "integer");
+	cr_assert_str_eq(col_kind_name(CK_OTHER), "other");
+}
+
+Test(catalog, add_and_lookup)
+{
+	struct catalog ca;
+	struct column c;
+	const struct table *t;
+	char big[100];
+	int i;
+
+	memset(&ca, 0, sizeof(ca));
+	c = col("id", "int8", 1);
+	cr_assert_eq(catalog_add(&ca, "table_1", &c), 0);
+	c = col("title", "text", 0);
+	cr_assert_eq(catalog_add(&ca, "table_1", &c), 0);
+	cr_assert_eq(catalog_add(&ca, "table_1", &c), -1); /* duplicate */
+	/* Enough tables and columns to make both arrays grow. */
+	for (i = 0; i < 40; i++) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "t%d", i);
+		c = col(n, "int4", 0);
+		cr_assert_eq(catalog_add(&ca, n, &c), 0);
+		cr_assert_eq(catalog_add(&ca, "table_1", &c), 0);
+	}
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cr_assert_eq(catalog_add(&ca, big, &c), -1);
+	cr_assert_eq(catalog_add(&ca, "", &c), -1);
+	cr_assert_eq(ca.ca_ntables, 41);
+
+	cr_assert_null(catalog_table(&ca, "nope"));
+	cr_assert_null(catalog_table(&ca, "Table_1"));
+	t = catalog_table(&ca, "table_1");
+	cr_assert_not_null(t);
+	cr_assert_eq(t->tb_ncols, 42);
+	cr_assert_str_eq(table_column(t, "title")->co_name, "title");
+	cr_assert_null(table_column(t, "TITLE"));
+	cr_assert_null(table_column(t, "title "));
+	cr_assert_str_eq(table_pk(t)->co_name, "id");
+
+	/* A composite key is no single key. */
+	c = col("a", "int4", 1);
+	cr_assert_eq(catalog_add(&ca, "pair", &c), 0);
+	cr_assert_str_eq(table_pk(catalog_table(&ca, "pair"))->co_name, "a");
+	c = col("b", "int4", 1);
+	cr_assert_eq(catalog_add(&ca, "pair", &c), 0);
+	cr_assert_null(table_pk(catalog_table(&ca, "pair")));
+	cr_assert_null(table_pk(catalog_table(&ca, "t0")));
+
+	catalog_free(&ca);
+	catalog_free(&ca);
+	cr_assert_eq(ca.ca_ntables, 0);
+}
+
+Test(catalog, sql_ident)
+{
+	struct buf b;
+
+	buf_init(&b);
+	cr_assert_eq(sql_ident(&b, "table_1"), 0);
+	cr_assert_str_eq(b.b_data, "\"table_1\"");
+	buf_reset(&b);
+	cr_assert_eq(sql_ident(&b, "a\"b"), 0);
+	cr_assert_str_eq(b.b_data, "\"a\"\"b\"");
+	buf_reset(&b);
+	cr_assert_eq(sql_ident(&b, "\"; DROP TABLE x; --"), 0);
+	cr_assert_str_eq(b.b_data, "\"\"\"; DROP TABLE x; --\"");
+	buf_reset(&b);
+	cr_assert_eq(sql_ident(&b, "\"\""), 0);
+	cr_assert_str_eq(b.b_data, "\"\"\"\"\"\"");
+	buf_reset(&b);
+	cr_assert_eq(sql_ident(&b, "Ünïcode"), 0);
+	cr_assert_str_eq(b.b_data, "\"Ünïcode\"");
+
+	/* Refusals leave the buffer as it was. */
+	buf_reset(&b);
+	cr_assert_eq(buf_addstr(&b, "x"), 0);
+	cr_assert_eq(sql_ident(&b, ""), -1);
+	cr_assert_eq(sql_ident(&b, NULL), -1);
+	cr_assert_eq(sql_ident(&b, "bad\xff"), -1);
+	cr_assert_str_eq(b.b_data, "x");
+	cr_assert_eq(b.b_len, 1);
+	buf_free(&b);
+}
