@@ -9,55 +9,7 @@
 #include "gateway/catalog.h"
 #include "gateway/rows.h"
 
-/* A table with one column of each kind, and a hostile column name. */
-static struct catalog fx_ca;
-
-static void
-fx_col(const char *name, const char *type, const char *typname, int notnull,
-    int hasdef, int pk, int array)
-{
-	struct column c;
-
-	memset(&c, 0, sizeof(c));
-	strcpy(c.co_name, name);
-	strcpy(c.co_type, type);
-	strcpy(c.co_typname, typname);
-	c.co_kind = col_kind_from_typname(typname);
-	c.co_notnull = notnull;
-	c.co_hasdef = hasdef;
-	c.co_pk = pk;
-	c.co_array = array;
-	cr_assert_eq(catalog_add(&fx_ca, "table_1", &c), 0);
-}
-
-static const struct table *
-fx_table(void)
-{
-	catalog_free(&fx_ca);
-	fx_col("id", "bigint", "int8", 1, 1, 1, 0);
-	fx_col("title", "text", "text", 1, 0, 0, 0);
-	fx_col("done", "boolean", "bool", 1, 1, 0, 0);
-	fx_col("priority", "integer", "int4", 0, 0, 0, 0);
-	fx_col("created_at", "timestamp with time zone", "timestamptz", 1, 1, 0,
-	    0);
-	fx_col("small", "smallint", "int2", 0, 0, 0, 0);
-	fx_col("amount", "numeric(10,2)", "numeric", 0, 0, 0, 0);
-	fx_col("score", "double precision", "float8", 0, 0, 0, 0);
-	fx_col("uid", "uuid", "uuid", 0, 0, 0, 0);
-	fx_col("meta", "jsonb", "jsonb", 0, 0, 0, 0);
-	fx_col("doc", "json", "json", 0, 0, 0, 0);
-	fx_col("tags", "text[]", "text", 0, 0, 0, 1);
-	fx_col("day", "date", "date", 0, 0, 0, 0);
-	fx_col("spot", "point", "point", 0, 0, 0, 0);
-	fx_col("we\"ird; --", "text", "text", 0, 0, 0, 0);
-	return catalog_table(&fx_ca, "table_1");
-}
-
-static void
-fx_free(void)
-{
-	catalog_free(&fx_ca);
-}
+#include "tests/catalog_fixture.h"
 
 /* Checks text as a body; returns rows_check's result. */
 static int
