@@ -551,6 +551,30 @@ crud_run(struct req *rq)
 			goto done;
 		}
 		cr->cr_bulk = json_object_is_type(body, json_type_array);
+		if (q.q_has_columns) {
+			/* columns= decides what is inserted; keys it does not
+			 * name are ignored, as PostgREST does.  The owner
+			 * column stays when the rule set it. */
+			if (strcmp(r->rt_op, "create") != 0) {
+				crud_error(rq, 400, "PN105",
+				    "columns is only supported on create",
+				    NULL);
+				goto done;
+			}
+			free(cols);
+			ncols = 0;
+			if ((cols = calloc(q.q_ncolumns + 1, sizeof(*cols))) ==
+			    NULL) {
+				crud_error(
+				    rq, 503, "PN900", "out of memory", NULL);
+				goto done;
+			}
+			for (size_t k = 0; k < q.q_ncolumns; k++)
+				if (q.q_columns[k] != own)
+					cols[ncols++] = q.q_columns[k];
+			if (own != NULL)
+				cols[ncols++] = own;
+		}
 		if (strcmp(r->rt_op, "create") == 0)
 			rv = sql_insert(t, cols, ncols,
 			    json_object_to_json_string_ext(

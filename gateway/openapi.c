@@ -19,6 +19,11 @@
 #include "gateway/openapi.h"
 #include "gateway/routes.h"
 
+/* The build may pass the project's version; info.version is required. */
+#ifndef POSTERN_VERSION
+#define POSTERN_VERSION "0.1.0"
+#endif
+
 #define OA_NAME_MAX (CATALOG_NAME_MAX + 16)
 #define OA_MAX_PARAMS 8 /* path templates per path we describe */
 
@@ -593,6 +598,10 @@ add_path_params(struct oa *oa, struct json_object *params,
 	struct json_object *p, *s;
 	size_t i;
 
+	/* The key crud.c uses: the primary key, else a column named id. */
+	if (pk == NULL)
+		pk = table_column(t, "id");
+
 	for (i = 0; i < nnames; i++) {
 		p = oa_push(oa, params, json_object_new_object());
 		oa_str(oa, p, "name", names[i]);
@@ -600,7 +609,7 @@ add_path_params(struct oa *oa, struct json_object *params,
 		oa_bool(oa, p, "required", 1);
 		/* The last template is the key (routes_match() keeps it). */
 		if (i + 1 == nnames && pk != NULL) {
-			oa_str(oa, p, "description", "The row's primary key.");
+			oa_str(oa, p, "description", "The row's key.");
 			s = column_schema(oa, pk);
 			/* A path segment is never null. */
 			if (s != NULL)
@@ -800,8 +809,8 @@ add_security(struct oa *oa, struct json_object *op, const struct route *r)
 }
 
 static void
-add_data_op(struct oa *oa, struct json_object *item, const struct route *r,
-    char names[][ROUTE_NAME_MAX], size_t nnames)
+add_data_op(struct oa *oa, struct json_object *item, const char *method,
+    const struct route *r, char names[][ROUTE_NAME_MAX], size_t nnames)
 {
 	const struct table *t =
 	    catalog_table(oa->oa_rs->rs_catalog, r->rt_table);
@@ -821,11 +830,7 @@ add_data_op(struct oa *oa, struct json_object *item, const struct route *r,
 	input_schema_name(oa->oa_rs, r->rt_table, input, sizeof(input));
 	add_tag(oa, r->rt_table, NULL);
 
-	op = oa_obj(oa, item,
-	    r->rt_method[0] == 'G'   ? "get"
-	    : r->rt_method[0] == 'D' ? "delete"
-	    : r->rt_method[1] == 'O' ? "post"
-	                             : "patch");
+	op = oa_obj(oa, item, method);
 	snprintf(buf, sizeof(buf), "%s_%s%s", r->rt_op, r->rt_table,
 	    (update || del) && !keyed ? "_filtered" : "");
 	operation_id(oa, buf, id, sizeof(id));
@@ -1053,7 +1058,7 @@ add_paths(struct oa *oa, struct json_object *paths)
 		/* routes_match() serves the first route of a method. */
 		if (m == NULL || has_key(item, m))
 			continue;
-		add_data_op(oa, item, r, names, nnames);
+		add_data_op(oa, item, m, r, names, nnames);
 	}
 }
 
@@ -1078,7 +1083,7 @@ openapi_build(const struct routes *rs, const char *server_url, struct buf *out)
 	oa_str(&oa, root, "openapi", OPENAPI_VERSION);
 	info = oa_obj(&oa, root, "info");
 	oa_str(&oa, info, "title", "Postern");
-	oa_str(&oa, info, "version", "0.1.0");
+	oa_str(&oa, info, "version", POSTERN_VERSION);
 	oa_str(&oa, info, "description",
 	    "The live endpoints of this Postern gateway.  List endpoints take "
 	    "PostgREST's grammar: select=, <column>=<op>.<value> filters, "

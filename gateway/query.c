@@ -47,7 +47,7 @@ static const struct {
 
 /* PostgREST parameters we do not support: a clear 400 instead of PN107. */
 static const char *const unsupported_params[] = {
-    "and", "or", "not", "columns", "on_conflict", NULL};
+    "and", "or", "not", "on_conflict", NULL};
 
 static void seterr(struct q_error *, int, const char *, const char *, ...)
     __attribute__((format(printf, 4, 5)));
@@ -726,6 +726,71 @@ count_parse(const char *name, const char *s, long *out, struct q_error *err)
 
 _Static_assert(sizeof(long) >= 8, "limit and offset need a 64-bit long");
 
+/* ---- columns= ---- */
+
+/*
+ * columns=a,"b c" names the keys a bulk insert takes (postgrest-js always
+ * sends it with an array body); names may be double-quoted.
+ */
+static int
+columns_parse(const struct table *t, const char *value, struct query *out,
+    struct q_error *err)
+{
+	char name[CATALOG_NAME_MAX + 1], qs[MSG_QUOTE_MAX + 4];
+	const struct column *col, **nc;
+	const char *p = value, *e;
+	size_t len;
+
+	for (;;) {
+		if (*p == '"') {
+			if ((e = strchr(p + 1, '"')) == NULL) {
+				seterr(err, 400, "PN105",
+				    "columns: unbalanced quote");
+				return -1;
+			}
+			len = (size_t)(e - p - 1);
+			p++;
+			e++;
+		} else {
+			e = p + strcspn(p, ",");
+			len = (size_t)(e - p);
+		}
+		if (len == 0 || len >= sizeof(name)) {
+			seterr(err, 400, "PN105",
+			    "columns: empty or overlong "
+			    "name");
+			return -1;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if ((col = table_column(t, name)) == NULL) {
+			seterr(err, 400, "PN107",
+			    "column \"%s\" does not exist", msg_str(qs, name));
+			return -1;
+		}
+		if (out->q_ncolumns >= t->tb_ncols) {
+			seterr(err, 400, "PN105", "columns: a column repeats");
+			return -1;
+		}
+		if ((nc = reallocarray(out->q_columns, out->q_ncolumns + 1,
+		         sizeof(*nc))) == NULL) {
+			seterr(err, 500, "PN900", "out of memory");
+			return -1;
+		}
+		out->q_columns = nc;
+		out->q_columns[out->q_ncolumns++] = col;
+		if (*e == '\0')
+			break;
+		if (*e != ',') {
+			seterr(err, 400, "PN105", "columns: expected a comma");
+			return -1;
+		}
+		p = e + 1;
+	}
+	out->q_has_columns = 1;
+	return 0;
+}
+
 /* ---- the whole query ---- */
 
 int
@@ -753,6 +818,16 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 				goto fail;
 			}
 			if (select_parse(t, value, out, err) == -1)
+				goto fail;
+			continue;
+		}
+		if (strcmp(name, "columns") == 0) {
+			if (mode != QM_WRITE || out->q_has_columns) {
+				seterr(err, 400, "PN105",
+				    "columns is only for writes, once");
+				goto fail;
+			}
+			if (columns_parse(t, value, out, err) == -1)
 				goto fail;
 			continue;
 		}
@@ -824,5 +899,6 @@ query_free(struct query *q)
 	free(q->q_filters);
 	free(q->q_select);
 	free(q->q_order);
+	free(q->q_columns);
 	memset(q, 0, sizeof(*q));
 }

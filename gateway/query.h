@@ -57,6 +57,10 @@ struct query {
 	long q_limit;
 	long q_offset;
 	int q_has_limit; /* READ mode: always 1; WRITE mode: 0 */
+	/* columns= (PostgREST, for bulk inserts): the keys to insert. */
+	const struct column **q_columns; /* owned array */
+	size_t q_ncolumns;
+	int q_has_columns;
 };
 
 struct q_error {

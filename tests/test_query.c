@@ -724,3 +724,33 @@ Test(query, many_repeated_params)
 	free(p);
 	fx_free();
 }
+
+Test(query, columns_for_bulk_insert)
+{
+	static char n_columns[] = "columns", v_ok[] = "\"title\",priority",
+	            v_bad[] = "title,nope", v_quote[] = "\"title";
+	struct http_param p = {n_columns, v_ok};
+	struct query q;
+	struct q_error err;
+
+	cr_assert_eq(
+	    query_parse(fx_table(), &p, 1, 100, 1000, QM_WRITE, &q, &err), 0,
+	    "%s", err.qe_message);
+	cr_assert(q.q_has_columns);
+	cr_assert_eq(q.q_ncolumns, 2);
+	cr_assert_str_eq(q.q_columns[0]->co_name, "title");
+	cr_assert_str_eq(q.q_columns[1]->co_name, "priority");
+	query_free(&q);
+	/* Reads do not take it; unknown names and bad quoting are 400. */
+	cr_assert_eq(
+	    query_parse(fx_table(), &p, 1, 100, 1000, QM_READ, &q, &err), -1);
+	p.hp_value = v_bad;
+	cr_assert_eq(
+	    query_parse(fx_table(), &p, 1, 100, 1000, QM_WRITE, &q, &err), -1);
+	cr_assert_str_eq(err.qe_code, "PN107");
+	p.hp_value = v_quote;
+	cr_assert_eq(
+	    query_parse(fx_table(), &p, 1, 100, 1000, QM_WRITE, &q, &err), -1);
+	cr_assert_str_eq(err.qe_code, "PN105");
+	fx_free();
+}
