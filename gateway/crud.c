@@ -74,6 +74,8 @@ crud_qerror(struct req *rq, const struct q_error *e)
 static void
 crud_pg_error(struct req *rq, PGresult *res)
 {
+	int write = strcmp(rq->rq_route->rt_op, "list") != 0 &&
+	            strcmp(rq->rq_route->rt_op, "get") != 0;
 	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *det = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
@@ -87,14 +89,28 @@ crud_pg_error(struct req *rq, PGresult *res)
 		crud_error(rq, 409, "PN500", msg, det);
 	else if (strcmp(st, "23503") == 0)
 		crud_error(rq, 409, "PN501", msg, det);
+	else if (strcmp(st, "PT406") == 0)
+		/* postern.expect_one(): the write is rolled back. */
+		crud_error(rq, 406, "PN402", msg, NULL);
 	else if (strcmp(st, "23502") == 0 || strcmp(st, "23514") == 0 ||
 	         strncmp(st, "22", 2) == 0)
+		/* A value PostgreSQL refused: in a body (PN101) or in a
+		 * filter (PN105). */
 		crud_error(rq, 400,
-		    strncmp(st, "22", 2) == 0 ? "PN105" : "PN101", msg, det);
+		    strncmp(st, "22", 2) != 0 || write ? "PN101" : "PN105", msg,
+		    det);
 	else if (strcmp(st, "42883") == 0 || strcmp(st, "42804") == 0)
 		/* An operator the column's type lacks, e.g. gt on a point. */
 		crud_error(rq, 400, "PN108", msg, det);
-	else if (strcmp(st, "42501") == 0)
+	else if (strcmp(st, "42501") == 0 &&
+	         strncmp(msg, "permission denied", 17) == 0) {
+		/* A missing grant is a setup mistake, not the caller's. */
+		log_warnx("request %s: %s (grant the gateway's role access)",
+		    rq->rq_id, msg);
+		crud_error(
+		    rq, 500, "PN900", "the endpoint is misconfigured", NULL);
+	} else if (strcmp(st, "42501") == 0)
+		/* Row Level Security refused the write. */
 		crud_error(rq, 403, "PN300", msg, det);
 	else if (strcmp(st, "42703") == 0 || strcmp(st, "42P01") == 0) {
 		/* The catalog changed under us: reload, answer 400. */
@@ -433,7 +449,7 @@ crud_run(struct req *rq)
 	struct sqlq main_q, count_q;
 	struct buf claims;
 	struct dbstmt st[3];
-	const char *why, *cvals[2];
+	const char *why, *cvals[2], *text;
 	size_t nparams = 0, ncols = 0;
 	int nst = 2, write, rv;
 	char msg[256];
@@ -545,8 +561,8 @@ crud_run(struct req *rq)
 			    NULL);
 			goto done;
 		}
-		if (rows_check(t, body, strcmp(r->rt_op, "create") == 0, &cols,
-		        &ncols, &err) == -1) {
+		if (rows_check_ex(t, body, strcmp(r->rt_op, "create") == 0,
+		        &cols, &ncols, &err, own != NULL) == -1) {
 			crud_qerror(rq, &err);
 			goto done;
 		}
@@ -575,19 +591,20 @@ crud_run(struct req *rq)
 			if (own != NULL)
 				cols[ncols++] = own;
 		}
+		/* The client's own text is bound unless the owner rule changed
+		 * the body: json-c would clamp integers beyond 64 bits. */
+		text = own != NULL ? json_object_to_json_string_ext(
+		                         body, JSON_C_TO_STRING_PLAIN)
+		                   : rq->rq_body.b_data;
+		main_q.sq_expect_one = cr->cr_object;
 		if (strcmp(r->rt_op, "create") == 0)
-			rv = sql_insert(t, cols, ncols,
-			    json_object_to_json_string_ext(
-			        body, JSON_C_TO_STRING_PLAIN),
-			    &q, &main_q);
+			rv = sql_insert(t, cols, ncols, text, &q, &main_q);
 		else
-			rv = sql_update(t, cols, ncols,
-			    json_object_to_json_string_ext(
-			        body, JSON_C_TO_STRING_PLAIN),
-			    &q, &main_q);
-	} else if (strcmp(r->rt_op, "delete") == 0)
+			rv = sql_update(t, cols, ncols, text, &q, &main_q);
+	} else if (strcmp(r->rt_op, "delete") == 0) {
+		main_q.sq_expect_one = cr->cr_object;
 		rv = sql_delete(t, &q, &main_q);
-	else {
+	} else {
 		if (cr->cr_object && q.q_limit > 2)
 			q.q_limit = 2;
 		rv = sql_list(t, &q, &main_q);

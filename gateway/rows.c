@@ -147,7 +147,8 @@ value_fits(const struct column *c, struct json_object *v)
 /* Checks one row object and adds its new keys to cols. */
 static int
 row_check(const struct table *t, struct json_object *row,
-    const struct column **cols, size_t *ncols, struct q_error *err)
+    const struct column **cols, size_t *ncols, struct q_error *err,
+    int reserialized)
 {
 	const struct column *c;
 	char msg[256], name[MSG_QUOTE_MAX + 1], tname[CATALOG_NAME_MAX + 2];
@@ -187,7 +188,7 @@ row_check(const struct table *t, struct json_object *row,
 				seterr(err, "PN101", msg, NULL);
 				return -1;
 			}
-		} else if (json_has_clamped_int(val, 0)) {
+		} else if (reserialized && json_has_clamped_int(val, 0)) {
 			snprintf(msg, sizeof(msg),
 			    "invalid value for column \"%s\": number out of "
 			    "range",
@@ -214,6 +215,14 @@ row_check(const struct table *t, struct json_object *row,
 int
 rows_check(const struct table *t, struct json_object *body, int allow_array,
     const struct column ***cols, size_t *ncols, struct q_error *err)
+{
+	return rows_check_ex(t, body, allow_array, cols, ncols, err, 1);
+}
+
+int
+rows_check_ex(const struct table *t, struct json_object *body, int allow_array,
+    const struct column ***cols, size_t *ncols, struct q_error *err,
+    int reserialized)
 {
 	const struct column **cv = NULL;
 	size_t n = 0, nrows = 1, i;
@@ -255,9 +264,9 @@ rows_check(const struct table *t, struct json_object *body, int allow_array,
 	if (json_object_is_type(body, json_type_array)) {
 		for (i = 0; i < nrows; i++)
 			if (row_check(t, json_object_array_get_idx(body, i), cv,
-			        &n, err) == -1)
+			        &n, err, reserialized) == -1)
 				goto fail;
-	} else if (row_check(t, body, cv, &n, err) == -1)
+	} else if (row_check(t, body, cv, &n, err, reserialized) == -1)
 		goto fail;
 	if (n == 0 && !allow_array) {
 		seterr(err, "PN101", "nothing to update", NULL);

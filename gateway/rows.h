@@ -28,6 +28,15 @@
  * Missing NOT NULL columns are left to PostgreSQL (the caller may still add
  * an owner column).
  */
+/*
+ * As rows_check; reserialized says the caller binds json-c's re-serialised
+ * body rather than the client's text.  Only then are integers beyond 64 bits
+ * (which json-c clamps silently) refused; the client's own text reaches
+ * PostgreSQL unchanged otherwise.
+ */
+int rows_check_ex(const struct table *t, struct json_object *body,
+    int allow_array, const struct column ***cols, size_t *ncols,
+    struct q_error *err, int reserialized);
 int rows_check(const struct table *t, struct json_object *body, int allow_array,
     const struct column ***cols, size_t *ncols, struct q_error *err);
 

@@ -32,6 +32,7 @@ sqlq_init(struct sqlq *q)
 	q->sq_vals = NULL;
 	q->sq_nvals = 0;
 	q->sq_cap = 0;
+	q->sq_expect_one = 0;
 }
 
 void
@@ -204,14 +205,24 @@ add_select(struct buf *b, const struct query *q)
  * JSON array, shaped by ret's select list, and their count.
  */
 static int
-add_returning(struct buf *b, const struct query *ret)
+add_returning(struct sqlq *out, const struct query *ret)
 {
+	struct buf *b = &out->sq_sql;
+	const char *count = out->sq_expect_one
+	                        ? ", postern.expect_one(count(*)) FROM "
+	                        : ", count(*) FROM ";
+
 	if (buf_addstr(b, " RETURNING *) SELECT ") == -1)
 		return -1;
 	if (ret == NULL || ret->q_nselect == 0)
-		return buf_addstr(b, JSON_AGG("_r") ", count(*) FROM _r");
-	if (buf_addstr(b, JSON_AGG("_s") ", count(*) FROM (SELECT ") == -1 ||
-	    add_select(b, ret) == -1 || buf_addstr(b, " FROM _r) _s") == -1)
+		return buf_addstr(b, JSON_AGG("_r")) == -1 ||
+		               buf_addstr(b, count) == -1 ||
+		               buf_addstr(b, "_r") == -1
+		           ? -1
+		           : 0;
+	if (buf_addstr(b, JSON_AGG("_s")) == -1 || buf_addstr(b, count) == -1 ||
+	    buf_addstr(b, "(SELECT ") == -1 || add_select(b, ret) == -1 ||
+	    buf_addstr(b, " FROM _r) _s") == -1)
 		return -1;
 	return 0;
 }
@@ -279,7 +290,7 @@ sql_insert(const struct table *t, const struct column *const *cols,
 	if (ncols == 0) {
 		if (buf_addstr(b, " DEFAULT VALUES") == -1)
 			return -1;
-		return add_returning(b, ret);
+		return add_returning(out, ret);
 	}
 	if (json_body == NULL)
 		return -1;
@@ -297,7 +308,7 @@ sql_insert(const struct table *t, const struct column *const *cols,
 	    add_table(b, t) == -1 || buf_addstr(b, ", ") == -1 ||
 	    sqlq_param(out, json_body) == -1 || buf_addstr(b, "::json)") == -1)
 		return -1;
-	return add_returning(b, ret);
+	return add_returning(out, ret);
 }
 
 int
@@ -321,7 +332,7 @@ sql_update(const struct table *t, const struct column *const *cols,
 	    sqlq_param(out, json_obj) == -1 ||
 	    buf_addstr(b, "::json))") == -1 || add_where(out, q) == -1)
 		return -1;
-	return add_returning(b, q);
+	return add_returning(out, q);
 }
 
 int
@@ -334,5 +345,5 @@ sql_delete(const struct table *t, const struct query *q, struct sqlq *out)
 	if (buf_addstr(b, "WITH _r AS (DELETE FROM ") == -1 ||
 	    add_table(b, t) == -1 || add_where(out, q) == -1)
 		return -1;
-	return add_returning(b, q);
+	return add_returning(out, q);
 }

@@ -18,6 +18,10 @@
 #define SQLQ_MAX_PARAMS 65535
 
 struct sqlq {
+	/* Set before building a write: its count goes through
+	 * postern.expect_one(), which fails the statement (SQLSTATE PT406,
+	 * rolling the write back) unless exactly one row was affected. */
+	int sq_expect_one;
 	struct buf sq_sql;
 	char **sq_vals; /* owned copies; NULL = SQL NULL */
 	int sq_nvals;

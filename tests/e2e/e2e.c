@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <libpq-fe.h>
 #include <openssl/rand.h>
 
 #include "common/buf.h"
@@ -66,6 +68,8 @@ env_load(const char *path, struct e2e_env *env)
 	        offsetof(struct e2e_env, ee_authd_pid_file)},
 	    {"POSTERN_GATEWAY_PID_FILE",
 	        offsetof(struct e2e_env, ee_gateway_pid_file)},
+	    {"POSTERN_ADMIN_CONNINFO",
+	        offsetof(struct e2e_env, ee_admin_conninfo)},
 	};
 	FILE *fp = NULL;
 	char line[2048], *eq;
@@ -486,6 +490,207 @@ e2e_dev(const char *const *argv)
 fail:
 	free(envp);
 	return rv;
+}
+
+int
+e2e_call(const char *method, const char *path, const char *bearer,
+    const char *const *hdrs, const char *body, struct e2e_resp *out)
+{
+	struct e2e_req rq = {
+	    .rq_method = method, .rq_path = path, .rq_body = body};
+	const char *all[34];
+	struct buf auth;
+	size_t i, n = 0;
+	int has_ct = 0, rv = -1;
+
+	buf_init(&auth);
+	memset(out, 0, sizeof(*out));
+	for (i = 0; hdrs != NULL && hdrs[i] != NULL; i++) {
+		if (n + 3 >= sizeof(all) / sizeof(all[0]))
+			goto fail;
+		if (strncasecmp(hdrs[i], "Content-Type:", 13) == 0)
+			has_ct = 1;
+		all[n++] = hdrs[i];
+	}
+	if (bearer != NULL) {
+		if (buf_printf(&auth, "Authorization: Bearer %s", bearer) == -1)
+			goto fail;
+		all[n++] = auth.b_data;
+	}
+	if (body != NULL && !has_ct)
+		all[n++] = "Content-Type: application/json";
+	all[n] = NULL;
+	rq.rq_hdrs = all;
+	rv = e2e_do(&rq, out);
+fail:
+	buf_free(&auth);
+	return rv;
+}
+
+void
+e2e_signup_at(const char *prefix, const char *email, const char *password,
+    char *tok, size_t tokcap, int64_t *idp)
+{
+	struct e2e_resp r;
+	struct json_object *at, *u, *id;
+	struct buf body, path;
+	const char *s;
+
+	buf_init(&body);
+	buf_init(&path);
+	cr_assert(buf_printf(&body, "{\"email\":\"%s\",\"password\":\"%s\"}",
+	              email, password) == 0);
+	cr_assert(buf_printf(&path, "%s/signup", prefix) == 0);
+	cr_assert(e2e_post_json(path.b_data, body.b_data, &r) == 0,
+	    "signup at %s: no answer", prefix);
+	cr_assert_eq(r.er_status, 201, "signup %s at %s: %ld %s", email, prefix,
+	    r.er_status, r.er_body.b_data ? r.er_body.b_data : "");
+	cr_assert(r.er_json != NULL &&
+	          json_object_object_get_ex(r.er_json, "access_token", &at) &&
+	          json_object_is_type(at, json_type_string));
+	s = json_object_get_string(at);
+	cr_assert(strlen(s) < tokcap);
+	memcpy(tok, s, strlen(s) + 1);
+	if (idp != NULL) {
+		cr_assert(json_object_object_get_ex(r.er_json, "user", &u) &&
+		              json_object_object_get_ex(u, "id", &id) &&
+		              json_object_is_type(id, json_type_int),
+		    "signup answer without user.id: %s", r.er_body.b_data);
+		*idp = json_object_get_int64(id);
+	}
+	e2e_resp_free(&r);
+	buf_free(&body);
+	buf_free(&path);
+}
+
+void
+e2e_rand_hex(char *out, size_t outlen, size_t nbytes)
+{
+	unsigned char r[32];
+	size_t i;
+
+	cr_assert(nbytes <= sizeof(r) && outlen > 2 * nbytes);
+	cr_assert(RAND_bytes(r, (int)nbytes) == 1);
+	for (i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	out[2 * nbytes] = '\0';
+}
+
+/* Formats into a fresh string (free it), or NULL. */
+static char *
+vformat(const char *fmt, va_list ap)
+{
+	va_list ap2;
+	char *s;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+/*
+ * Runs sql on a fresh admin connection; *resp gets the result of the last
+ * statement (PQclear it) if it succeeded.
+ */
+static int
+sql_run(const char *sql, PGresult **resp)
+{
+	PGconn *conn = NULL;
+	PGresult *res = NULL;
+	ExecStatusType st;
+	int rv = -1;
+
+	*resp = NULL;
+	if (sql == NULL || e2e_cf.ee_admin_conninfo[0] == '\0')
+		goto fail;
+	conn = PQconnectdb(e2e_cf.ee_admin_conninfo);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "e2e_sql: %s", PQerrorMessage(conn));
+		goto fail;
+	}
+	res = PQexec(conn, sql);
+	st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		fprintf(stderr, "e2e_sql: %s: %s", sql, PQerrorMessage(conn));
+		goto fail;
+	}
+	*resp = res;
+	res = NULL;
+	rv = 0;
+fail:
+	PQclear(res);
+	PQfinish(conn);
+	return rv;
+}
+
+int
+e2e_sql(const char *fmt, ...)
+{
+	PGresult *res;
+	va_list ap;
+	char *sql;
+	int rv;
+
+	va_start(ap, fmt);
+	sql = vformat(fmt, ap);
+	va_end(ap);
+	rv = sql_run(sql, &res);
+	PQclear(res);
+	free(sql);
+	return rv;
+}
+
+int
+e2e_sql_value(char *out, size_t outlen, const char *fmt, ...)
+{
+	PGresult *res = NULL;
+	va_list ap;
+	char *sql;
+	const char *v;
+	int rv = -1;
+
+	va_start(ap, fmt);
+	sql = vformat(fmt, ap);
+	va_end(ap);
+	if (sql_run(sql, &res) == -1)
+		goto fail;
+	if (PQntuples(res) != 1 || PQnfields(res) != 1)
+		goto fail;
+	v = PQgetisnull(res, 0, 0) ? "" : PQgetvalue(res, 0, 0);
+	if (strlen(v) >= outlen)
+		goto fail;
+	memcpy(out, v, strlen(v) + 1);
+	rv = 0;
+fail:
+	PQclear(res);
+	free(sql);
+	return rv;
+}
+
+long
+e2e_wait_route(
+    const char *method, const char *path, const char *bearer, long timeout_ms)
+{
+	struct e2e_resp r;
+	int64_t deadline = e2e_now_ms() + timeout_ms;
+	long status = -1;
+
+	for (;;) {
+		if (e2e_call(method, path, bearer, NULL, NULL, &r) == 0)
+			status = r.er_status;
+		e2e_resp_free(&r);
+		if (status != -1 && status != 404)
+			break;
+		if (e2e_now_ms() >= deadline)
+			break;
+		e2e_sleep_ms(25);
+	}
+	return status;
 }
 
 int64_t

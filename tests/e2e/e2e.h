@@ -26,6 +26,7 @@ struct e2e_env {
 	char ee_conf[E2E_PATH_MAX];
 	char ee_authd_pid_file[E2E_PATH_MAX];
 	char ee_gateway_pid_file[E2E_PATH_MAX];
+	char ee_admin_conninfo[E2E_PATH_MAX]; /* superuser; may be empty */
 };
 
 struct e2e_resp {
@@ -103,6 +104,48 @@ int e2e_pid_alive(pid_t pid);
  * POSTERN_VAR and POSTERN_BUILD_DIR; returns its exit status or -1.
  */
 int e2e_dev(const char *const *argv);
+
+/*
+ * A request with an optional bearer token and extra header lines
+ * (NULL-terminated, may be NULL).  A body is sent as application/json
+ * unless hdrs carry their own Content-Type.  0 or -1, as e2e_do.
+ */
+int e2e_call(const char *method, const char *path, const char *bearer,
+    const char *const *hdrs, const char *body, struct e2e_resp *out);
+
+/*
+ * Signs up at the auth group under prefix (e.g. "/auth"); stores the
+ * access token in tok and, if idp is not NULL, the new user's id.  Fails
+ * the current test if the answer is not 201.
+ */
+void e2e_signup_at(const char *prefix, const char *email, const char *password,
+    char *tok, size_t tokcap, int64_t *idp);
+
+/* 2 * nbytes random lowercase hex digits into out (fails the test). */
+void e2e_rand_hex(char *out, size_t outlen, size_t nbytes);
+
+/*
+ * Runs SQL (one or more statements) as the cluster's superuser through
+ * POSTERN_ADMIN_CONNINFO.  The statement is built with printf: only for
+ * identifiers and values the test made up itself, never for input under
+ * test.  0, or -1 with the server's message printed to stderr.
+ */
+int e2e_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * As e2e_sql, for a query with one row of one column: copies its text
+ * (empty for NULL) into out.  -1 on any error or another row count.
+ */
+int e2e_sql_value(char *out, size_t outlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Polls method path (with bearer) until the answer is not 404 (a route
+ * published by SQL reaches the gateway by NOTIFY), at most timeout_ms.
+ * Returns the last status seen, or -1 if no answer came at all.
+ */
+long e2e_wait_route(
+    const char *method, const char *path, const char *bearer, long timeout_ms);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t e2e_now_ms(void);
