@@ -21,13 +21,16 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "authd/acct.h"
 #include "authd/authd.h"
+#include "authd/blocklist.h"
 #include "authd/email.h"
 #include "authd/password.h"
+#include "authd/ratelimit.h"
 #include "authd/token.h"
 
 #define ACCOUNT_MAX_FIELDS 64
-#define REFRESH_BYTES 32
+#define ROUTE_TABLE_MAX 64
 
 struct signup_col {
 	char *sc_qname;       /* quoted identifier, PQfreemem */
@@ -43,109 +46,29 @@ account_error(
 	return json_error_body(&rs->as_body, code, msg, NULL);
 }
 
-/* A failed connection, as opposed to a failed statement. */
-static int
-db_broken(PGconn *db, PGresult *res)
-{
-	ExecStatusType st;
-
-	if (res == NULL)
-		return 1;
-	st = PQresultStatus(res);
-	if (st == PGRES_FATAL_ERROR && PQstatus(db) != CONNECTION_OK)
-		return 1;
-	return 0;
-}
-
-static PGresult *
-db_exec(PGconn *db, const char *sql, int n, const char *const *vals)
-{
-	return PQexecParams(db, sql, n, NULL, vals, NULL, NULL, 0);
-}
-
-static void
-db_rollback(PGconn *db)
-{
-	PQclear(PQexec(db, "ROLLBACK"));
-}
-
-static const char *
-sqlstate(PGresult *res)
-{
-	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-	return s != NULL ? s : "";
-}
-
-/* Is there an auth group on this table that serves this operation? */
-static int
-group_allows(PGconn *db, const char *table, const char *op, int *allowed)
-{
-	const char *vals[2] = {table, op};
-	PGresult *res;
-
-	res = db_exec(db,
-	    "SELECT 1 FROM postern.endpoints WHERE kind = 'auth' AND "
-	    "table_name = $1 AND $2 = ANY (ops)",
-	    2, vals);
-	if (db_broken(db, res)) {
-		PQclear(res);
-		return -1;
-	}
-	*allowed = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		log_warnx("%s: %s", __func__, PQresultErrorMessage(res));
-	PQclear(res);
-	return 0;
-}
-
-static void
-audit(PGconn *db, const char *event, const char *table, const char *user_id,
-    const char *client, const char *sid)
-{
-	const char *vals[5] = {event, table, user_id, client, sid};
-	PGresult *res;
-
-	res = db_exec(db,
-	    "INSERT INTO auth.audit_log (event, tbl, user_id, client_addr, "
-	    "session_id) VALUES ($1, $2, $3, NULLIF($4, ''), $5::uuid)",
-	    5, vals);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		log_warnx("%s: %s", __func__, PQresultErrorMessage(res));
-	PQclear(res);
-}
-
 /*
  * Creates a session and writes the token response.  The refresh token is
- * random; only its SHA-256 is stored.
+ * random; only its SHA-256 is stored.  Returns 0, -1 on a broken
+ * connection, 1 on any other failure.
  */
 static int
 session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
     const char *user_id, const char *userjson, uint16_t status,
     struct acct_res *rs, char *sid, size_t sidcap)
 {
-	unsigned char raw[REFRESH_BYTES], digest[SHA256_DIGEST_LENGTH];
-	char hexhash[2 + 2 * SHA256_DIGEST_LENGTH + 1], life[32];
-	struct token_claims tc;
-	struct buf refresh, access;
+	char hash[REFRESH_HASH_HEX], life[32];
+	struct buf refresh;
 	const char *vals[6];
 	PGresult *res = NULL;
-	int64_t now;
-	int rv = -1;
+	int rv = 1;
 
 	buf_init(&refresh);
-	buf_init(&access);
-	if (random_bytes(raw, sizeof(raw)) == -1 ||
-	    b64url_encode(raw, sizeof(raw), &refresh) == -1)
-		goto internal;
-	SHA256((const unsigned char *)refresh.b_data, refresh.b_len, digest);
-	hexhash[0] = '\\';
-	hexhash[1] = 'x';
-	hex_encode(digest, sizeof(digest), hexhash + 2, sizeof(hexhash) - 2);
+	if (refresh_new(&refresh, hash) == -1)
+		goto fail;
 	snprintf(life, sizeof(life), "%ld", ad->ad_cf.cf_refresh_lifetime);
 	vals[0] = rq->ar_table;
 	vals[1] = user_id;
-	vals[2] = hexhash;
+	vals[2] = hash;
 	vals[3] = life;
 	vals[4] = rq->ar_ua;
 	vals[5] = rq->ar_client;
@@ -157,47 +80,22 @@ session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
 	    "=> $4::bigint), NULLIF($5, ''), NULLIF($6, '') FROM s "
 	    "RETURNING id::text",
 	    6, vals);
-	if (db_broken(db, res))
+	if (db_broken(db, res)) {
+		rv = -1;
 		goto fail;
+	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		log_warnx("%s: %s", __func__, PQresultErrorMessage(res));
-		goto internal;
+		goto fail;
 	}
 	x_strlcpy(sid, PQgetvalue(res, 0, 0), sidcap);
-
-	memset(&tc, 0, sizeof(tc));
-	now = time_epoch_s();
-	x_strlcpy(tc.tc_sub, user_id, sizeof(tc.tc_sub));
-	x_strlcpy(tc.tc_sid, sid, sizeof(tc.tc_sid));
-	x_strlcpy(tc.tc_tbl, rq->ar_table, sizeof(tc.tc_tbl));
-	tc.tc_iat = now;
-	tc.tc_exp = now + ad->ad_cf.cf_token_lifetime;
-	if (token_sign(ad->ad_key, ad->ad_keylen, &tc, &access) == -1)
-		goto internal;
-
-	rs->as_status = status;
-	buf_reset(&rs->as_body);
-	if (buf_addstr(&rs->as_body, "{\"access_token\":") == -1 ||
-	    buf_add_json_str(&rs->as_body, access.b_data, access.b_len) == -1 ||
-	    buf_printf(&rs->as_body,
-	        ",\"token_type\":\"bearer\",\"expires_in\":%ld,"
-	        "\"refresh_token\":",
-	        ad->ad_cf.cf_token_lifetime) == -1 ||
-	    buf_add_json_str(&rs->as_body, refresh.b_data, refresh.b_len) ==
-	        -1 ||
-	    buf_addstr(&rs->as_body, ",\"user\":") == -1 ||
-	    buf_addstr(&rs->as_body, userjson) == -1 ||
-	    buf_addc(&rs->as_body, '}') == -1)
-		goto internal;
+	if (tokens_write(
+	        ad, rq, user_id, sid, &refresh, userjson, status, rs) == -1)
+		goto fail;
 	rv = 0;
-	goto fail;
-internal:
-	rv = 1;
 fail:
 	PQclear(res);
-	OPENSSL_cleanse(raw, sizeof(raw));
 	buf_wipe_free(&refresh);
-	buf_wipe_free(&access);
 	return rv;
 }
 
@@ -319,6 +217,32 @@ has_column(PGresult *cols, const char *name)
 	return 0;
 }
 
+/*
+ * Answers 429 (with Retry-After) if either key is over its limit.  A NULL
+ * limiter or an empty key is skipped (no client address: a direct caller
+ * such as a test harness on the socket).
+ */
+static int
+rate_limited(struct authd *ad, PGconn *db, const struct acct_req *rq,
+    struct ratelimit *rl1, const char *k1, struct ratelimit *rl2,
+    const char *k2, struct acct_res *rs)
+{
+	int64_t now = time_epoch_s();
+	unsigned r1 = 0, r2 = 0;
+
+	(void)ad;
+	if (rl1 != NULL && k1 != NULL && k1[0] != '\0')
+		r1 = ratelimit_check(rl1, k1, now);
+	if (rl2 != NULL && k2 != NULL && k2[0] != '\0')
+		r2 = ratelimit_check(rl2, k2, now);
+	if (r1 == 0 && r2 == 0)
+		return 0;
+	rs->as_retry = r1 > r2 ? r1 : r2;
+	audit(db, "rate_limited", rq->ar_table, NULL, rq->ar_client, NULL);
+	account_error(rs, 429, "PN700", "too many attempts; retry later");
+	return 1;
+}
+
 static int
 account_signup(struct authd *ad, PGconn *db, struct json_object *o,
     const struct acct_req *rq, struct acct_res *rs)
@@ -339,6 +263,17 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	if (parse_credentials(o, email, sizeof(email), &pw, &pwlen, 1, rs) ==
 	    -1)
 		goto done;
+	if (ad->ad_blocklist != NULL &&
+	    blocklist_contains(ad->ad_blocklist, pw, pwlen)) {
+		account_error(rs, 400, "PN104",
+		    "this password is too common; choose another");
+		goto done;
+	}
+	if (rate_limited(
+	        ad, db, rq, NULL, NULL, ad->ad_rl_signup, rq->ar_client, rs))
+		goto done;
+	if (rq->ar_client[0] != '\0')
+		ratelimit_hit(ad->ad_rl_signup, rq->ar_client, time_epoch_s());
 	if (table_columns(db, rq->ar_table, &catalog) == -1)
 		goto fail;
 	if (PQresultStatus(catalog) != PGRES_TUPLES_OK ||
@@ -502,12 +437,20 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	PGresult *res = NULL;
 	struct buf sql;
 	size_t pwlen;
+	char ekey[EMAIL_MAX + ROUTE_TABLE_MAX + 2];
+	int64_t now;
 	int rv = -1, r, match;
 
 	buf_init(&sql);
 	user_id[0] = '\0';
 	if (parse_credentials(o, email, sizeof(email), &pw, &pwlen, 0, rs) ==
 	    -1)
+		goto done;
+	/* Limits apply before any lookup, alike for known and unknown
+	 * emails; a burst against one email never blocks another. */
+	snprintf(ekey, sizeof(ekey), "%s:%s", rq->ar_table, email);
+	if (rate_limited(ad, db, rq, ad->ad_rl_email, ekey, ad->ad_rl_addr,
+	        rq->ar_client, rs))
 		goto done;
 	if ((qtable = PQescapeIdentifier(
 	         db, rq->ar_table, strlen(rq->ar_table))) == NULL)
@@ -542,6 +485,10 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 		match = 0;
 	}
 	if (!match) {
+		now = time_epoch_s();
+		ratelimit_hit(ad->ad_rl_email, ekey, now);
+		if (rq->ar_client[0] != '\0')
+			ratelimit_hit(ad->ad_rl_addr, rq->ar_client, now);
 		audit(db, "login_failure", rq->ar_table,
 		    user_id[0] ? user_id : NULL, rq->ar_client, NULL);
 		account_error(rs, 401, "PN202", "invalid email or password");
@@ -557,6 +504,7 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 		goto fail;
 	if (r == 1)
 		goto internal;
+	ratelimit_reset(ad->ad_rl_email, ekey);
 	audit(db, "login", rq->ar_table, user_id, rq->ar_client, sid);
 	log_info("login: %s user %s session %s", rq->ar_table, user_id, sid);
 	goto done;
@@ -576,49 +524,89 @@ fail:
 static void
 wipe_password(struct json_object *o)
 {
+	static const char *const keys[] = {
+	    "password", "current_password", "new_password", "refresh_token"};
 	struct json_object *v;
+	size_t i;
 
-	if (json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, "password", &v) &&
-	    json_object_is_type(v, json_type_string))
-		OPENSSL_cleanse((void *)(uintptr_t)json_object_get_string(v),
-		    (size_t)json_object_get_string_len(v));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_is_type(o, json_type_object) &&
+		    json_object_object_get_ex(o, keys[i], &v) &&
+		    json_object_is_type(v, json_type_string))
+			OPENSSL_cleanse(
+			    (void *)(uintptr_t)json_object_get_string(v),
+			    (size_t)json_object_get_string_len(v));
 }
+
+/*
+ * What each auth operation needs: the auth-group op that enables it (a
+ * group's ops list names "sessions" for all three session routes), whether
+ * it reads a JSON body, and its handler.
+ */
+typedef int (*acct_fn)(struct authd *, PGconn *, struct json_object *,
+    const struct acct_req *, struct acct_res *);
+
+static const struct acct_op {
+	const char *ao_op;
+	const char *ao_group_op;
+	int ao_body;
+	acct_fn ao_fn;
+} acct_ops[] = {
+    {"signup", "signup", 1, account_signup},
+    {"login", "login", 1, account_login},
+    {"refresh", "refresh", 1, session_refresh},
+    {"logout", "logout", 0, session_logout},
+    {"me", "me", 0, session_me},
+    {"sessions", "sessions", 0, session_list},
+    {"session_revoke", "sessions", 0, session_revoke_one},
+    {"sessions_revoke_others", "sessions", 0, session_revoke_others},
+    {"password", "password", 1, session_password},
+};
 
 int
 account_handle(struct authd *ad, struct pg_conn *pgc, const struct acct_req *rq,
     struct acct_res *rs)
 {
 	PGconn *db = (PGconn *)pgc;
+	const struct acct_op *op = NULL;
 	struct json_object *o = NULL;
 	const char *why;
 	char msg[256];
+	size_t i;
 	int allowed, rv = 0;
 
-	if (group_allows(db, rq->ar_table, rq->ar_op, &allowed) == -1)
+	for (i = 0; i < sizeof(acct_ops) / sizeof(acct_ops[0]); i++)
+		if (strcmp(rq->ar_op, acct_ops[i].ao_op) == 0)
+			op = &acct_ops[i];
+	if (op == NULL) {
+		account_error(rs, 404, "PN400", "no such auth operation");
+		return 0;
+	}
+	if (group_allows(db, rq->ar_table, op->ao_group_op, &allowed) == -1)
 		return -1;
 	if (!allowed) {
 		account_error(rs, 404, "PN400", "no such auth operation");
 		return 0;
 	}
-	if ((o = json_parse_strict(rq->ar_body, rq->ar_bodylen, &why)) ==
-	    NULL) {
-		snprintf(msg, sizeof(msg), "malformed JSON body: %s", why);
-		account_error(rs, 400, "PN100", msg);
-		return 0;
+	if (op->ao_body) {
+		if ((o = json_parse_strict(
+		         rq->ar_body, rq->ar_bodylen, &why)) == NULL) {
+			snprintf(
+			    msg, sizeof(msg), "malformed JSON body: %s", why);
+			account_error(rs, 400, "PN100", msg);
+			return 0;
+		}
+		if (!json_object_is_type(o, json_type_object)) {
+			account_error(
+			    rs, 400, "PN100", "body must be a JSON object");
+			goto done;
+		}
 	}
-	if (!json_object_is_type(o, json_type_object)) {
-		account_error(rs, 400, "PN100", "body must be a JSON object");
-		goto done;
-	}
-	if (strcmp(rq->ar_op, "signup") == 0)
-		rv = account_signup(ad, db, o, rq, rs);
-	else if (strcmp(rq->ar_op, "login") == 0)
-		rv = account_login(ad, db, o, rq, rs);
-	else
-		account_error(rs, 404, "PN400", "no such auth operation");
+	rv = op->ao_fn(ad, db, o, rq, rs);
 done:
-	wipe_password(o);
-	json_object_put(o);
+	if (o != NULL) {
+		wipe_password(o);
+		json_object_put(o);
+	}
 	return rv;
 }

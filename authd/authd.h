@@ -28,6 +28,9 @@
 
 struct aconn;
 struct job;
+struct blocklist;
+struct ratelimit;
+struct revoked;
 
 struct authd {
 	struct event_base *ad_base;
@@ -48,6 +51,16 @@ struct authd {
 	struct event *ad_sigint;
 	struct event *ad_sighup;
 	struct event *ad_dbcheck;
+	/* Revoked sessions: loaded at start, kept current by NOTIFY
+	 * (revlisten.c); until the first load, verification fails closed. */
+	struct revoked *ad_revoked;
+	atomic_int ad_revoked_ready;
+	pthread_t ad_revlisten;
+	atomic_int ad_stopping;
+	struct ratelimit *ad_rl_email;  /* failed logins per email */
+	struct ratelimit *ad_rl_addr;   /* failed logins per client address */
+	struct ratelimit *ad_rl_signup; /* signups per client address */
+	struct blocklist *ad_blocklist; /* common passwords, or NULL */
 };
 
 struct aconn {
@@ -66,6 +79,7 @@ struct acct_req {
 	char *ar_client;
 	char *ar_ua;
 	char *ar_bearer;
+	char *ar_arg; /* the route's {id} segment, or "" */
 	char *ar_body;
 	size_t ar_bodylen;
 };
@@ -112,6 +126,13 @@ int account_handle(struct authd *ad, struct pg_conn *db,
     const struct acct_req *rq, struct acct_res *rs);
 int account_error(
     struct acct_res *rs, uint16_t status, const char *code, const char *msg);
+
+/* workers.c: a blocking connection as postern_authd (NULL on failure). */
+struct pg_conn *authd_db_connect(struct authd *ad);
+
+/* revlisten.c */
+int revlisten_start(struct authd *ad);
+void revlisten_stop(struct authd *ad);
 
 /* keyfile.c */
 int keyfile_load(

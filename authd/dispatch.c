@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "authd/authd.h"
+#include "authd/revoked.h"
 #include "authd/token.h"
 
 typedef int (*dispatch_fn)(
@@ -31,7 +32,9 @@ static const struct dispatch_row {
 };
 
 /* The auth operations a gateway may forward. */
-static const char *const dispatch_ops[] = {"signup", "login"};
+static const char *const dispatch_ops[] = {"signup", "login", "refresh",
+    "logout", "me", "sessions", "session_revoke", "sessions_revoke_others",
+    "password"};
 
 int
 dispatch_frame(
@@ -96,22 +99,36 @@ authd_answer_verify(
 	size_t toklen;
 	struct buf b;
 	uint8_t result;
+	int64_t now;
 	int rv = -1;
 
 	if (ipc_get_str(cur, &tok, &toklen) == -1 || ipc_end(cur) == -1)
 		return -1;
+	/* Until the revoked sessions are loaded, no token can be vouched
+	 * for: fail closed. */
+	if (!atomic_load(&ad->ad_revoked_ready))
+		return send_error(
+		    ac, h->ih_id, 503, "revocations not loaded yet");
 	memset(&tc, 0, sizeof(tc));
-	te = token_verify(ad->ad_key, ad->ad_keylen, tok, toklen,
-	    time_epoch_s(), ad->ad_cf.cf_token_leeway, &tc);
-	result = te == TOKEN_OK ? 0 : te == TOKEN_EXPIRED ? 2 : 1;
-	if (te != TOKEN_OK)
+	now = time_epoch_s();
+	te = token_verify(ad->ad_key, ad->ad_keylen, tok, toklen, now,
+	    ad->ad_cf.cf_token_leeway, &tc);
+	result = te == TOKEN_OK        ? IPC_VERIFY_OK
+	         : te == TOKEN_EXPIRED ? IPC_VERIFY_EXPIRED
+	                               : IPC_VERIFY_INVALID;
+	if (te == TOKEN_OK && revoked_contains(ad->ad_revoked, tc.tc_sid, now))
+		result = IPC_VERIFY_REVOKED;
+	if (result != IPC_VERIFY_OK)
 		memset(&tc, 0, sizeof(tc));
 	buf_init(&b);
 	if (ipc_msg_begin(&b, IPC_ANS_VERIFY, h->ih_id) == -1 ||
 	    ipc_put_u8(&b, result) == -1 || ipc_put_cstr(&b, tc.tc_sub) == -1 ||
 	    ipc_put_cstr(&b, tc.tc_sid) == -1 ||
 	    ipc_put_cstr(&b, tc.tc_tbl) == -1 ||
-	    ipc_put_cstr(&b, te == TOKEN_OK ? "" : token_err_str(te)) == -1 ||
+	    ipc_put_cstr(&b, result == IPC_VERIFY_OK ? ""
+	                     : result == IPC_VERIFY_REVOKED
+	                         ? "revoked"
+	                         : token_err_str(te)) == -1 ||
 	    ipc_msg_end(&b) == -1)
 		goto fail;
 	rv = aconn_send(ac, &b);
@@ -137,6 +154,7 @@ authd_answer_auth(
 	    ipc_get_cstr(cur, &j->j_req.ar_client) == -1 ||
 	    ipc_get_cstr(cur, &j->j_req.ar_ua) == -1 ||
 	    ipc_get_cstr(cur, &j->j_req.ar_bearer) == -1 ||
+	    ipc_get_cstr(cur, &j->j_req.ar_arg) == -1 ||
 	    ipc_get_str(cur, &body, &bodylen) == -1 || ipc_end(cur) == -1) {
 		job_free(j);
 		return -1;

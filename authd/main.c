@@ -20,6 +20,9 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "authd/authd.h"
+#include "authd/blocklist.h"
+#include "authd/ratelimit.h"
+#include "authd/revoked.h"
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
@@ -104,6 +107,29 @@ main(int argc, char *argv[])
 		    ad.ad_cf.cf_key_file);
 	if (resolve_peer(&ad) == -1)
 		exit(1);
+	/* The common-password list is read while we may still be root. */
+	if (ad.ad_cf.cf_password_blocklist[0] != '\0') {
+		if ((ad.ad_blocklist = blocklist_load(
+		         ad.ad_cf.cf_password_blocklist)) == NULL)
+			fatal("password_blocklist %s (install Debian's "
+			      "john-data, or set password_blocklist = to "
+			      "disable the check)",
+			    ad.ad_cf.cf_password_blocklist);
+		log_info("%zu common passwords refused (%s)",
+		    blocklist_count(ad.ad_blocklist),
+		    ad.ad_cf.cf_password_blocklist);
+	}
+	if ((ad.ad_revoked = revoked_new()) == NULL ||
+	    (ad.ad_rl_email = ratelimit_new(
+	         (unsigned)ad.ad_cf.cf_login_limit_per_email,
+	         (unsigned)ad.ad_cf.cf_login_limit_window, 100000)) == NULL ||
+	    (ad.ad_rl_addr = ratelimit_new(
+	         (unsigned)ad.ad_cf.cf_login_limit_per_addr,
+	         (unsigned)ad.ad_cf.cf_login_limit_window, 100000)) == NULL ||
+	    (ad.ad_rl_signup = ratelimit_new(
+	         (unsigned)ad.ad_cf.cf_signup_limit_per_addr,
+	         (unsigned)ad.ad_cf.cf_signup_limit_window, 100000)) == NULL)
+		fatalx("out of memory");
 
 	if (evthread_use_pthreads() == -1)
 		fatalx("evthread_use_pthreads failed");
@@ -121,6 +147,8 @@ main(int argc, char *argv[])
 		fatalx("cannot make the dummy hash");
 	OPENSSL_cleanse(dummy, sizeof(dummy));
 
+	if (revlisten_start(&ad) == -1)
+		fatalx("cannot start the revocation listener");
 	if ((ad.ad_workers =
 	            workers_start(&ad, (int)ad.ad_cf.cf_hash_workers)) == NULL)
 		fatalx("cannot start workers");
@@ -142,6 +170,12 @@ main(int argc, char *argv[])
 
 	server_close(&ad);
 	workers_stop(ad.ad_workers);
+	revlisten_stop(&ad);
+	revoked_free(ad.ad_revoked);
+	ratelimit_free(ad.ad_rl_email);
+	ratelimit_free(ad.ad_rl_addr);
+	ratelimit_free(ad.ad_rl_signup);
+	blocklist_free(ad.ad_blocklist);
 	event_free(ad.ad_sigterm);
 	event_free(ad.ad_sigint);
 	event_free(ad.ad_sighup);

@@ -52,6 +52,7 @@ job_free(struct job *j)
 	free(j->j_req.ar_table);
 	free(j->j_req.ar_client);
 	free(j->j_req.ar_ua);
+	free(j->j_req.ar_arg);
 	if (j->j_req.ar_bearer != NULL) {
 		OPENSSL_cleanse(j->j_req.ar_bearer, strlen(j->j_req.ar_bearer));
 		free(j->j_req.ar_bearer);
@@ -65,8 +66,8 @@ job_free(struct job *j)
 	free(j);
 }
 
-static PGconn *
-worker_connect(struct authd *ad)
+struct pg_conn *
+authd_db_connect(struct authd *ad)
 {
 	const char *keys[6], *vals[6];
 	const char *url = config_db_url(&ad->ad_cf, "authd");
@@ -113,7 +114,7 @@ worker_run_job(struct authd *ad, PGconn **dbp, struct job *j)
 		*dbp = NULL;
 	}
 	if (*dbp == NULL)
-		*dbp = worker_connect(ad);
+		*dbp = authd_db_connect(ad);
 	if (j->j_kind == JOB_DBCHECK) {
 		ok = 0;
 		if (*dbp != NULL) {

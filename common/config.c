@@ -64,6 +64,18 @@ static const struct config_key config_table[] = {
     KINT("list_default_limit", cf_list_default_limit, "100", 1, 1000000,
         "gateway"),
     KINT("list_max_limit", cf_list_max_limit, "1000", 1, 1000000, "gateway"),
+    KSTR("password_blocklist", cf_password_blocklist,
+        "/usr/share/john/password.lst", "authd"),
+    KSTR("trusted_proxies", cf_trusted_proxies, "", "gateway"),
+    KINT("login_limit_per_email", cf_login_limit_per_email, "10", 1, 1000000,
+        "authd"),
+    KINT("login_limit_per_addr", cf_login_limit_per_addr, "100", 1, 1000000,
+        "authd"),
+    KINT("login_limit_window", cf_login_limit_window, "900", 1, 86400, "authd"),
+    KINT("signup_limit_per_addr", cf_signup_limit_per_addr, "100", 1, 1000000,
+        "authd"),
+    KINT("signup_limit_window", cf_signup_limit_window, "3600", 1, 86400,
+        "authd"),
 };
 
 const struct config_key *

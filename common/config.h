@@ -43,6 +43,13 @@ struct config {
 	long cf_ipc_max_pending;
 	long cf_list_default_limit;
 	long cf_list_max_limit;
+	char cf_password_blocklist[CONFIG_STR_MAX];
+	char cf_trusted_proxies[CONFIG_STR_MAX];
+	long cf_login_limit_per_email;
+	long cf_login_limit_per_addr;
+	long cf_login_limit_window;
+	long cf_signup_limit_per_addr;
+	long cf_signup_limit_window;
 };
 
 /* One row per key; the documented table in README.md mirrors this. */

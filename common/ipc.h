@@ -50,6 +50,9 @@
  *	             str client_addr    client IP address, for rate limits
  *	             str user_agent     may be empty
  *	             str bearer_token   may be empty
+ *	             str arg            the route's {id} segment (a session
+ *	                                id for DELETE {prefix}/sessions/{id}),
+ *	                                else empty
  *	             str body           raw JSON request body
  *	ANS_AUTH     u16 http_status    status the gateway relays
  *	             u32 retry_after    seconds for Retry-After; 0 = none

@@ -54,9 +54,14 @@ grant usage on sequence public.users_id_seq to postern_authd;
 
 -- The /auth group on users, and GET /table_1 behind any valid bearer token.
 insert into postern.endpoints (kind, path, table_name, ops)
-select 'auth', '/auth', 'users', '{signup,login}'
+select 'auth', '/auth', 'users',
+	'{signup,login,refresh,logout,me,sessions,password}'
 where not exists (
 	select 1 from postern.endpoints where kind = 'auth' and path = '/auth');
+-- A demo loaded before the session operations existed gets them too.
+update postern.endpoints
+set ops = '{signup,login,refresh,logout,me,sessions,password}'
+where kind = 'auth' and path = '/auth' and ops = '{signup,login}';
 
 insert into postern.endpoints (kind, method, path, table_name, op, auth,
 	owner_column)

@@ -349,8 +349,8 @@ authc_verify(
 
 uint32_t
 authc_auth(struct authc *ac, const char *op, const char *table,
-    const char *client, const char *ua, const char *bearer, const char *body,
-    size_t bodylen, authc_cb cb, void *arg)
+    const char *client, const char *ua, const char *bearer, const char *param,
+    const char *body, size_t bodylen, authc_cb cb, void *arg)
 {
 	struct buf b;
 	uint32_t id = 0;
@@ -359,7 +359,7 @@ authc_auth(struct authc *ac, const char *op, const char *table,
 	if (ipc_msg_begin(&b, IPC_REQ_AUTH, 0) == 0 &&
 	    ipc_put_cstr(&b, op) == 0 && ipc_put_cstr(&b, table) == 0 &&
 	    ipc_put_cstr(&b, client) == 0 && ipc_put_cstr(&b, ua) == 0 &&
-	    ipc_put_cstr(&b, bearer) == 0 &&
+	    ipc_put_cstr(&b, bearer) == 0 && ipc_put_cstr(&b, param) == 0 &&
 	    ipc_put_str(&b, body, bodylen) == 0 && ipc_msg_end(&b) == 0)
 		id = authc_send(ac, &b, cb, arg);
 	/* The body holds a password. */

@@ -36,8 +36,8 @@ uint32_t authc_ping(struct authc *ac, authc_cb cb, void *arg);
 uint32_t authc_verify(
     struct authc *ac, const char *tok, size_t len, authc_cb cb, void *arg);
 uint32_t authc_auth(struct authc *ac, const char *op, const char *table,
-    const char *client, const char *ua, const char *bearer, const char *body,
-    size_t bodylen, authc_cb cb, void *arg);
+    const char *client, const char *ua, const char *bearer, const char *param,
+    const char *body, size_t bodylen, authc_cb cb, void *arg);
 /* Forgets a pending request: its callback will not be called. */
 void authc_cancel(struct authc *ac, uint32_t id);
 

@@ -16,31 +16,31 @@
 
 /* What JSON a column accepts, decided from pg_type.typname. */
 enum col_kind {
-	CK_TEXT,        /* text, varchar, bpchar, citext, name */
+	CK_TEXT, /* text, varchar, bpchar, citext, name */
 	CK_INT2,
 	CK_INT4,
 	CK_INT8,
-	CK_NUMERIC,     /* numeric */
-	CK_FLOAT,       /* float4, float8 */
+	CK_NUMERIC, /* numeric */
+	CK_FLOAT,   /* float4, float8 */
 	CK_BOOL,
 	CK_TIMESTAMPTZ,
 	CK_TIMESTAMP,
 	CK_DATE,
-	CK_TIME,        /* time, timetz */
+	CK_TIME, /* time, timetz */
 	CK_UUID,
-	CK_JSON,        /* json, jsonb */
-	CK_OTHER        /* anything else: passed as text, PostgreSQL checks */
+	CK_JSON, /* json, jsonb */
+	CK_OTHER /* anything else: passed as text, PostgreSQL checks */
 };
 
 struct column {
 	char co_name[CATALOG_NAME_MAX];
-	char co_type[CATALOG_NAME_MAX]; /* format_type(), e.g. "bigint" */
+	char co_type[CATALOG_NAME_MAX];    /* format_type(), e.g. "bigint" */
 	char co_typname[CATALOG_NAME_MAX]; /* pg_type.typname, e.g. "int8" */
 	enum col_kind co_kind;
 	int co_notnull;
-	int co_hasdef;   /* has a default or is an identity/serial column */
-	int co_pk;       /* part of the primary key */
-	int co_array;    /* an array type (co_kind describes the element) */
+	int co_hasdef; /* has a default or is an identity/serial column */
+	int co_pk;     /* part of the primary key */
+	int co_array;  /* an array type (co_kind describes the element) */
 };
 
 struct table {

@@ -44,6 +44,7 @@ struct gw {
 	int gw_listener_paused;
 	int gw_draining;
 	struct authc *gw_authc;
+	struct trusted_proxies *gw_proxies; /* whose X-Forwarded-For counts */
 	struct dbpool *gw_db;
 	struct routes *gw_routes; /* NULL until loaded */
 	struct event *gw_routes_retry;
@@ -62,6 +63,7 @@ struct req {
 	struct http_chunked rq_chunked;
 	struct buf rq_body;
 	char rq_id[72];
+	char rq_client[64]; /* the client's address (trusted_proxies applied) */
 	int64_t rq_start_ms;
 	struct routes *rq_routes; /* reference held while in flight */
 	const struct route *rq_route;

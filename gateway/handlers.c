@@ -125,6 +125,8 @@ handle_readyz(struct req *rq)
 
 /* ---- auth groups: forwarded to authd ---- */
 
+static int auth_op_has_body(const char *op);
+
 static void
 auth_answer(enum authc_status st, const struct ipc_hdr *h, struct ipc_cur *cur,
     void *arg)
@@ -154,8 +156,13 @@ auth_answer(enum authc_status st, const struct ipc_hdr *h, struct ipc_cur *cur,
 			snprintf(tmp, sizeof(tmp), "%u", retry);
 			req_add_header(rq, "Retry-After", tmp);
 		}
+		/* RFC 6750: when a token was given, say it was the token. */
 		if (status == 401)
-			req_add_header(rq, "WWW-Authenticate", "Bearer");
+			req_add_header(rq, "WWW-Authenticate",
+			    !auth_op_has_body(rq->rq_route->rt_op) &&
+			            http_head_get(&rq->rq_head, "Authorization")
+			        ? "Bearer error=\"invalid_token\""
+			        : "Bearer");
 		buf_reset(&rq->rq_rbody);
 		buf_add(&rq->rq_rbody, body, len);
 		req_respond(rq);
@@ -173,6 +180,14 @@ auth_answer(enum authc_status st, const struct ipc_hdr *h, struct ipc_cur *cur,
 	req_error(rq, 503, "PN800", "the auth daemon is unavailable");
 }
 
+/* Ops that read a JSON body need one; the others take none. */
+static int
+auth_op_has_body(const char *op)
+{
+	return strcmp(op, "signup") == 0 || strcmp(op, "login") == 0 ||
+	       strcmp(op, "refresh") == 0 || strcmp(op, "password") == 0;
+}
+
 static void
 handle_auth(struct req *rq)
 {
@@ -185,7 +200,8 @@ handle_auth(struct req *rq)
 		req_error(rq, 413, "PN600", "request body too large");
 		return;
 	}
-	if (!is_json_type(http_head_get(&rq->rq_head, "Content-Type"))) {
+	if (auth_op_has_body(r->rt_op) &&
+	    !is_json_type(http_head_get(&rq->rq_head, "Content-Type"))) {
 		req_error(
 		    rq, 415, "PN601", "Content-Type must be application/json");
 		return;
@@ -195,10 +211,10 @@ handle_auth(struct req *rq)
 	if (bearer_token(rq, &tok, &toklen) == -1 || toklen > TOKEN_MAX)
 		tok = "";
 	rq->rq_state = RS_AUTH;
-	rq->rq_authc_id = authc_auth(gw->gw_authc, r->rt_op, r->rt_table,
-	    rq->rq_conn->hc_addr, ua, tok,
-	    rq->rq_body.b_data ? rq->rq_body.b_data : "", rq->rq_body.b_len,
-	    auth_answer, rq);
+	rq->rq_authc_id =
+	    authc_auth(gw->gw_authc, r->rt_op, r->rt_table, rq->rq_client, ua,
+	        tok, rq->rq_idseg, rq->rq_body.b_data ? rq->rq_body.b_data : "",
+	        rq->rq_body.b_len, auth_answer, rq);
 	if (rq->rq_authc_id == 0)
 		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
 }
@@ -229,8 +245,10 @@ verify_answer(enum authc_status st, const struct ipc_hdr *h,
 	}
 	if (result != 0) {
 		unauthorized(rq, 1,
-		    result == 2 ? "the token has expired"
-		                : "the token is invalid");
+		    result == IPC_VERIFY_EXPIRED ? "the token has expired"
+		    : result == IPC_VERIFY_REVOKED
+		        ? "the token has been revoked"
+		        : "the token is invalid");
 		goto done;
 	}
 	if (strncmp(r->rt_auth, "bearer:", 7) == 0 &&

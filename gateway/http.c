@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "gateway/authc.h"
+#include "gateway/clientip.h"
 #include "gateway/db.h"
 #include "gateway/gateway.h"
 
@@ -177,6 +178,7 @@ req_new(struct hconn *hc)
 		return NULL;
 	rq->rq_conn = hc;
 	rq->rq_state = RS_HEAD;
+	x_strlcpy(rq->rq_client, hc->hc_addr, sizeof(rq->rq_client));
 	rq->rq_start_ms = time_mono_ms();
 	buf_init(&rq->rq_body);
 	buf_init(&rq->rq_rhdrs);
@@ -279,10 +281,38 @@ req_fail_read(struct req *rq, int status, const char *code, const char *msg)
 	req_error(rq, status, code, msg);
 }
 
+/*
+ * The client's address: the peer's, or, when the peer is a trusted proxy,
+ * the right-most untrusted hop of X-Forwarded-For (all such headers joined).
+ */
+static void
+req_client(struct req *rq)
+{
+	struct hconn *hc = rq->rq_conn;
+	struct buf xff;
+	size_t i;
+
+	buf_init(&xff);
+	for (i = 0; i < rq->rq_head.hh_nhdrs; i++) {
+		if (strcasecmp(
+		        rq->rq_head.hh_hdrs[i].hd_name, "X-Forwarded-For") != 0)
+			continue;
+		if ((xff.b_len > 0 && buf_addc(&xff, ',') == -1) ||
+		    buf_addstr(&xff, rq->rq_head.hh_hdrs[i].hd_value) == -1)
+			break;
+	}
+	client_addr(hc->hc_gw->gw_proxies, hc->hc_addr,
+	    xff.b_len > 0 ? xff.b_data : NULL, rq->rq_client,
+	    sizeof(rq->rq_client));
+	buf_free(&xff);
+}
+
 static void
 req_dispatch(struct req *rq)
 {
 	struct hconn *hc = rq->rq_conn;
+
+	req_client(rq);
 
 	event_del(hc->hc_timer);
 	bufferevent_disable(hc->hc_bev, EV_READ);

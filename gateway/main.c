@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "gateway/authc.h"
+#include "gateway/clientip.h"
 #include "gateway/db.h"
 #include "gateway/gateway.h"
 
@@ -78,7 +79,7 @@ main(int argc, char *argv[])
 {
 	static struct gw gw;
 	char err[512];
-	const char *path, *pwfile;
+	const char *path, *pwfile, *why;
 
 	log_init("gateway", LOG_LVL_INFO);
 	path = config_cmdline(argc, argv, "postern-gateway");
@@ -92,6 +93,9 @@ main(int argc, char *argv[])
 	if (pwfile[0] != '\0' && config_read_secret(pwfile, gw.gw_dbpass,
 	                             sizeof(gw.gw_dbpass)) == -1)
 		fatal("gateway_database_password_file %s", pwfile);
+	if ((gw.gw_proxies = trusted_proxies_parse(
+	         gw.gw_cf.cf_trusted_proxies, &why)) == NULL)
+		fatalx("trusted_proxies: %s", why);
 	if ((gw.gw_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	if ((gw.gw_db = pool_open(&gw)) == NULL)
@@ -124,6 +128,7 @@ main(int argc, char *argv[])
 	authc_free(gw.gw_authc);
 	db_pool_free(gw.gw_db);
 	routes_unref(gw.gw_routes);
+	trusted_proxies_free(gw.gw_proxies);
 	if (gw.gw_routes_retry != NULL)
 		event_free(gw.gw_routes_retry);
 	event_free(gw.gw_sigterm);

@@ -1028,6 +1028,120 @@ add_auth_op(struct oa *oa, struct json_object *item, const struct route *r)
 	oa_arr(oa, op, "security");
 }
 
+/* A JSON object schema with the given string properties, all required. */
+static struct json_object *
+strings_schema(struct oa *oa, const char *const *names, size_t n)
+{
+	struct json_object *s, *props, *req;
+	size_t i;
+
+	if ((s = json_object_new_object()) == NULL) {
+		oa->oa_err = 1;
+		return NULL;
+	}
+	oa_str(oa, s, "type", "object");
+	props = oa_obj(oa, s, "properties");
+	req = oa_arr(oa, s, "required");
+	for (i = 0; i < n; i++) {
+		oa_str(oa, oa_obj(oa, props, names[i]), "type", "string");
+		oa_pushstr(oa, req, names[i]);
+	}
+	return s;
+}
+
+/*
+ * The authenticated routes of an auth group (refresh needs no bearer
+ * token, only the refresh token): me, logout, sessions, password.
+ */
+static void
+add_auth_session_op(struct oa *oa, struct json_object *item,
+    const struct route *r, const char *method)
+{
+	static const char *const refresh_keys[] = {"refresh_token"};
+	static const char *const password_keys[] = {
+	    "current_password", "new_password"};
+	struct json_object *op, *body, *resps, *p, *sec, *list;
+	char buf[256], id[OA_NAME_MAX + 32], row[OA_NAME_MAX];
+	int refresh = strcmp(r->rt_op, "refresh") == 0;
+	int password = strcmp(r->rt_op, "password") == 0;
+
+	add_tag(oa, "auth", "Sign-up and login (tokens for the bearer rule).");
+	op = oa_obj(oa, item, method);
+	snprintf(buf, sizeof(buf), "%s_%s", r->rt_op, r->rt_table);
+	operation_id(oa, buf, id, sizeof(id));
+	oa_str(oa, op, "operationId", id);
+	oa_pushstr(oa, oa_arr(oa, op, "tags"), "auth");
+	snprintf(buf, sizeof(buf), "%s (%s)",
+	    refresh ? "New tokens for a refresh token; the old one is spent"
+	    : strcmp(r->rt_op, "logout") == 0   ? "Log out: revoke this session"
+	    : strcmp(r->rt_op, "me") == 0       ? "The caller's row"
+	    : strcmp(r->rt_op, "sessions") == 0 ? "The caller's live sessions"
+	    : strcmp(r->rt_op, "session_revoke") == 0
+	        ? "Revoke one of the caller's sessions"
+	    : password ? "Change the password; other sessions end"
+	               : "Revoke every other session",
+	    r->rt_table);
+	oa_str(oa, op, "summary", buf);
+	if (strstr(r->rt_path, "{id}") != NULL) {
+		p = oa_push(
+		    oa, oa_arr(oa, op, "parameters"), json_object_new_object());
+		oa_str(oa, p, "name", "id");
+		oa_str(oa, p, "in", "path");
+		oa_bool(oa, p, "required", 1);
+		p = oa_obj(oa, p, "schema");
+		oa_str(oa, p, "type", "string");
+		oa_str(oa, p, "format", "uuid");
+	}
+	if (refresh || password) {
+		body = oa_obj(oa, op, "requestBody");
+		oa_bool(oa, body, "required", 1);
+		oa_put(oa,
+		    oa_obj(oa, oa_obj(oa, body, "content"), "application/json"),
+		    "schema",
+		    refresh ? strings_schema(oa, refresh_keys, 1)
+		            : strings_schema(oa, password_keys, 2));
+	}
+	resps = oa_obj(oa, op, "responses");
+	row_schema_name(r->rt_table, row, sizeof(row));
+	if (refresh)
+		json_response(oa, resps, "200", "New tokens.",
+		    oa_ref(oa, "schemas", "TokenResponse"));
+	else if (strcmp(r->rt_op, "me") == 0) {
+		if (catalog_table(oa->oa_rs->rs_catalog, r->rt_table) != NULL) {
+			add_table_schemas(oa, r->rt_table);
+			json_response(oa, resps, "200", "The caller's row.",
+			    oa_ref(oa, "schemas", row));
+		} else
+			oa_str(oa, oa_obj(oa, resps, "200"), "description",
+			    "The caller's row.");
+	} else if (strcmp(r->rt_op, "sessions") == 0) {
+		if ((list = json_object_new_object()) == NULL)
+			oa->oa_err = 1;
+		oa_str(oa, list, "type", "array");
+		oa_str(oa, oa_obj(oa, list, "items"), "type", "object");
+		json_response(oa, resps, "200",
+		    "id, created_at, last_used_at, expires_at, user_agent, "
+		    "client_addr, current.",
+		    list);
+	} else
+		oa_str(oa, oa_obj(oa, resps, "204"), "description", "Done.");
+	if (refresh || password)
+		ref_response(oa, resps, "400", "BadRequest");
+	ref_response(oa, resps, "401", "Unauthorized");
+	if (password)
+		ref_response(oa, resps, "403", "Forbidden");
+	if (strcmp(r->rt_op, "session_revoke") == 0)
+		ref_response(oa, resps, "404", "NotFound");
+	if (password)
+		ref_response(oa, resps, "429", "TooManyRequests");
+	ref_response(oa, resps, "503", "Unavailable");
+	ref_response(oa, resps, "default", "Error");
+	sec = oa_arr(oa, op, "security");
+	if (!refresh)
+		oa_arr(oa, oa_push(oa, sec, json_object_new_object()),
+		    "bearerAuth");
+}
+
 static void
 add_paths(struct oa *oa, struct json_object *paths)
 {
@@ -1045,9 +1159,17 @@ add_paths(struct oa *oa, struct json_object *paths)
 		if (!json_object_object_get_ex(paths, key, &item))
 			item = oa_obj(oa, paths, key);
 		if (r->rt_kind == RT_AUTH) {
-			/* Only POST; a repeat is shadowed by the first. */
-			if (!has_key(item, "post"))
+			m = strcmp(r->rt_method, "GET") == 0      ? "get"
+			    : strcmp(r->rt_method, "DELETE") == 0 ? "delete"
+			                                          : "post";
+			/* A repeat is shadowed by the first. */
+			if (has_key(item, m))
+				continue;
+			if (strcmp(r->rt_op, "signup") == 0 ||
+			    strcmp(r->rt_op, "login") == 0)
 				add_auth_op(oa, item, r);
+			else
+				add_auth_session_op(oa, item, r, m);
 			continue;
 		}
 		m = strcmp(r->rt_method, "GET") == 0      ? "get"

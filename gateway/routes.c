@@ -6,7 +6,26 @@
 #include "gateway/catalog.h"
 #include "gateway/routes.h"
 
-static const char *const auth_ops[] = {"signup", "login"};
+/*
+ * The routes an auth group's ops publish under its prefix.  "sessions"
+ * publishes three.  rt_op is what the gateway forwards to authd.
+ */
+static const struct auth_route {
+	const char *ar_group_op;
+	const char *ar_op;
+	const char *ar_method;
+	const char *ar_suffix;
+} auth_routes[] = {
+    {"signup", "signup", "POST", "/signup"},
+    {"login", "login", "POST", "/login"},
+    {"refresh", "refresh", "POST", "/refresh"},
+    {"logout", "logout", "POST", "/logout"},
+    {"me", "me", "GET", "/me"},
+    {"sessions", "sessions", "GET", "/sessions"},
+    {"sessions", "sessions_revoke_others", "DELETE", "/sessions"},
+    {"sessions", "session_revoke", "DELETE", "/sessions/{id}"},
+    {"password", "password", "POST", "/password"},
+};
 static const char *const data_ops[] = {
     "list", "get", "create", "update", "delete"};
 
@@ -138,21 +157,25 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 			}
 			memcpy(opname, p, n);
 			opname[n] = '\0';
-			known = 0;
-			for (i = 0; i < sizeof(auth_ops) / sizeof(auth_ops[0]);
-			     i++)
-				if (strcmp(opname, auth_ops[i]) == 0)
-					known = 1;
-			/* Ops of later versions are skipped, not fatal. */
-			if (!known)
-				continue;
-			x_strlcpy(r.rt_op, opname, sizeof(r.rt_op));
-			x_strlcpy(r.rt_method, "POST", sizeof(r.rt_method));
-			snprintf(r.rt_path, sizeof(r.rt_path), "%s/%s",
-			    strcmp(path, "/") == 0 ? "" : path, opname);
-			if (routes_push(rs, &r) == -1) {
-				*why = "out of memory";
-				return -1;
+			/* Ops of later versions match nothing and are
+			 * skipped, not fatal. */
+			for (i = 0;
+			     i < sizeof(auth_routes) / sizeof(auth_routes[0]);
+			     i++) {
+				if (strcmp(opname,
+				        auth_routes[i].ar_group_op) != 0)
+					continue;
+				x_strlcpy(r.rt_op, auth_routes[i].ar_op,
+				    sizeof(r.rt_op));
+				x_strlcpy(r.rt_method, auth_routes[i].ar_method,
+				    sizeof(r.rt_method));
+				snprintf(r.rt_path, sizeof(r.rt_path), "%s%s",
+				    strcmp(path, "/") == 0 ? "" : path,
+				    auth_routes[i].ar_suffix);
+				if (routes_push(rs, &r) == -1) {
+					*why = "out of memory";
+					return -1;
+				}
 			}
 		}
 		return 0;

@@ -20,7 +20,7 @@ struct route {
 	char rt_method[8];
 	char rt_path[ROUTE_PATH_MAX]; /* auth: prefix + "/" + op */
 	char rt_table[ROUTE_NAME_MAX];
-	char rt_op[16];
+	char rt_op[32];
 	char rt_auth[ROUTE_NAME_MAX + 8]; /* none | bearer | bearer:<table> */
 	char rt_owner[ROUTE_NAME_MAX];
 };

@@ -201,7 +201,7 @@ Test(ipc, auth_round_trip)
 {
 	struct ipc_cur c;
 	struct buf b;
-	char *op, *tbl, *addr, *ua, *bearer, *body;
+	char *op, *tbl, *addr, *ua, *bearer, *arg, *body;
 	uint16_t st;
 	uint32_t ra;
 
@@ -212,6 +212,7 @@ Test(ipc, auth_round_trip)
 	cr_assert_eq(ipc_put_cstr(&b, "192.0.2.1"), 0);
 	cr_assert_eq(ipc_put_cstr(&b, "curl/8"), 0);
 	cr_assert_eq(ipc_put_cstr(&b, ""), 0);
+	cr_assert_eq(ipc_put_cstr(&b, "0b9e"), 0);
 	cr_assert_eq(ipc_put_str(&b, "{\"a\":1}", 7), 0);
 	cr_assert_eq(ipc_msg_end(&b), 0);
 	frame_open(&b, IPC_REQ_AUTH, 3, &c);
@@ -220,6 +221,7 @@ Test(ipc, auth_round_trip)
 	cr_assert_eq(ipc_get_cstr(&c, &addr), 0);
 	cr_assert_eq(ipc_get_cstr(&c, &ua), 0);
 	cr_assert_eq(ipc_get_cstr(&c, &bearer), 0);
+	cr_assert_eq(ipc_get_cstr(&c, &arg), 0);
 	cr_assert_eq(ipc_get_cstr(&c, &body), 0);
 	cr_assert_eq(ipc_end(&c), 0);
 	cr_assert_str_eq(op, "login");
@@ -227,12 +229,14 @@ Test(ipc, auth_round_trip)
 	cr_assert_str_eq(addr, "192.0.2.1");
 	cr_assert_str_eq(ua, "curl/8");
 	cr_assert_str_eq(bearer, "");
+	cr_assert_str_eq(arg, "0b9e");
 	cr_assert_str_eq(body, "{\"a\":1}");
 	free(op);
 	free(tbl);
 	free(addr);
 	free(ua);
 	free(bearer);
+	free(arg);
 	free(body);
 
 	cr_assert_eq(ipc_msg_begin(&b, IPC_ANS_AUTH, 3), 0);

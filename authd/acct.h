@@ -1,0 +1,62 @@
+/*
+ * Internal to authd's account code (account.c: signup and login;
+ * session.c: refresh, logout, me, sessions, password; dbutil.c: what they
+ * share).  All of it runs on worker threads, each with its own connection.
+ */
+#ifndef POSTERN_AUTHD_ACCT_H
+#define POSTERN_AUTHD_ACCT_H
+
+#include <libpq-fe.h>
+#include <openssl/sha.h>
+
+#include "authd/authd.h"
+#include "authd/token.h"
+
+#define REFRESH_BYTES 32
+/* "\x" and the hex of a SHA-256: a bytea literal for a bound parameter. */
+#define REFRESH_HASH_HEX (2 + 2 * SHA256_DIGEST_LENGTH + 1)
+
+/* A failed connection, as opposed to a failed statement. */
+int db_broken(PGconn *db, PGresult *res);
+PGresult *db_exec(PGconn *db, const char *sql, int n, const char *const *vals);
+void db_rollback(PGconn *db);
+const char *sqlstate(PGresult *res);
+/* Is there an auth group on this table serving op?  -1 on a broken
+ * connection. */
+int group_allows(PGconn *db, const char *table, const char *op, int *allowed);
+/* Writes a row of auth.audit_log; never fails the request. */
+void audit(PGconn *db, const char *event, const char *table,
+    const char *user_id, const char *client, const char *sid);
+
+/* A new refresh token (base64url of 32 random bytes, appended to plain)
+ * and the bytea literal of its SHA-256. */
+int refresh_new(struct buf *plain, char hash[REFRESH_HASH_HEX]);
+/* The bytea literal of the SHA-256 of a presented refresh token. */
+void refresh_hash(const char *tok, size_t len, char hash[REFRESH_HASH_HEX]);
+/* Signs an access token for (user, sid) and writes the token response. */
+int tokens_write(struct authd *ad, const struct acct_req *rq,
+    const char *user_id, const char *sid, const struct buf *refresh,
+    const char *userjson, uint16_t status, struct acct_res *rs);
+
+/* Verifies the request's bearer token for this auth group: 0 and claims, or
+ * -1 with a 401 answer written. */
+int bearer_claims(struct authd *ad, const struct acct_req *rq,
+    struct token_claims *tc, struct acct_res *rs);
+
+/* session.c: one handler per operation. */
+int session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
+    const struct acct_req *rq, struct acct_res *rs);
+int session_logout(struct authd *ad, PGconn *db, struct json_object *o,
+    const struct acct_req *rq, struct acct_res *rs);
+int session_me(struct authd *ad, PGconn *db, struct json_object *o,
+    const struct acct_req *rq, struct acct_res *rs);
+int session_list(struct authd *ad, PGconn *db, struct json_object *o,
+    const struct acct_req *rq, struct acct_res *rs);
+int session_revoke_one(struct authd *ad, PGconn *db, struct json_object *o,
+    const struct acct_req *rq, struct acct_res *rs);
+int session_revoke_others(struct authd *ad, PGconn *db, struct json_object *o,
+    const struct acct_req *rq, struct acct_res *rs);
+int session_password(struct authd *ad, PGconn *db, struct json_object *o,
+    const struct acct_req *rq, struct acct_res *rs);
+
+#endif
