@@ -1,5 +1,6 @@
 #include <sys/queue.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,12 @@
 #define DB_BACKOFF_MIN_MS 100
 #define DB_BACKOFF_MAX_MS 2000
 #define DB_MAX_PARAMS 4096
+/* Prepared statements kept per connection; past it the cache starts over. */
+#define DB_PREP_MAX 256
+/* One pipeline: DEALLOCATE, and per statement a Parse and an Execute. */
+#define DB_MAX_ITEMS (1 + 2 * DB_MAX_STMTS)
+#define ITEM_DEALLOCATE (-1)
+#define ITEM_PREPARE (-2)
 
 enum slot_state { SLOT_DOWN, SLOT_CONNECTING, SLOT_IDLE, SLOT_BUSY };
 
@@ -27,6 +34,13 @@ struct dbq {
 	struct event *q_timer;
 };
 
+/* A statement prepared (or being prepared) on one connection. */
+struct prep {
+	uint64_t pr_hash;
+	char *pr_sql;
+	char pr_name[16];
+};
+
 struct slot {
 	struct dbpool *s_pool;
 	PGconn *s_conn;
@@ -37,9 +51,18 @@ struct slot {
 	long s_backoff_ms;
 	struct dbq *s_q;
 	PGresult *s_res[DB_MAX_STMTS];
-	int s_nended; /* statements whose results have ended */
+	int s_nended; /* pipeline items whose results have ended */
 	int s_flushing;
 	int s_listener;
+	short s_what; /* events watched on s_fd */
+	/* What each pipeline item is: a statement's index, or a prepare or
+	 * DEALLOCATE whose result only matters if it failed. */
+	int s_items[DB_MAX_ITEMS];
+	int s_nitems;
+	struct prep s_prep[DB_PREP_MAX];
+	int s_nprep;
+	unsigned s_prep_serial;
+	unsigned s_gen; /* the catalog generation s_prep belongs to */
 };
 
 struct dbpool {
@@ -57,6 +80,8 @@ struct dbpool {
 	char *p_channel;
 	void (*p_notify_cb)(void *);
 	void *p_notify_arg;
+	unsigned p_gen; /* bumped when the catalog changes: prepared
+	                   statements of older generations are dropped */
 };
 
 static void slot_start(struct slot *s);
@@ -105,6 +130,9 @@ slot_watch(struct slot *s, short what)
 {
 	int fd = s->s_conn != NULL ? PQsocket(s->s_conn) : -1;
 
+	/* Nothing changed: no epoll_ctl. */
+	if (s->s_ev != NULL && s->s_fd == fd && s->s_what == what)
+		return;
 	/* libpq may change the socket while connecting. */
 	if (s->s_ev != NULL && (s->s_fd != fd || what == 0)) {
 		event_free(s->s_ev);
@@ -121,8 +149,56 @@ slot_watch(struct slot *s, short what)
 		event_assign(s->s_ev, s->s_pool->p_base, fd, what | EV_PERSIST,
 		    slot_io, s);
 	}
-	if (s->s_ev != NULL)
+	if (s->s_ev != NULL) {
 		event_add(s->s_ev, NULL);
+		s->s_what = what;
+	}
+}
+
+static void
+prep_clear(struct slot *s)
+{
+	int i;
+
+	for (i = 0; i < s->s_nprep; i++)
+		free(s->s_prep[i].pr_sql);
+	s->s_nprep = 0;
+}
+
+static uint64_t
+prep_hash(const char *sql)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *sql != '\0'; sql++)
+		h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
+	return h;
+}
+
+static struct prep *
+prep_find(struct slot *s, const char *sql, uint64_t h)
+{
+	int i;
+
+	for (i = 0; i < s->s_nprep; i++)
+		if (s->s_prep[i].pr_hash == h &&
+		    strcmp(s->s_prep[i].pr_sql, sql) == 0)
+			return &s->s_prep[i];
+	return NULL;
+}
+
+/* Forgets a statement whose preparation failed. */
+static void
+prep_forget(struct slot *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->s_nprep; i++)
+		if (strcmp(s->s_prep[i].pr_name, name) == 0) {
+			free(s->s_prep[i].pr_sql);
+			s->s_prep[i] = s->s_prep[--s->s_nprep];
+			return;
+		}
 }
 
 static void
@@ -143,6 +219,8 @@ slot_down(struct slot *s, const char *why)
 	PQfinish(s->s_conn);
 	s->s_conn = NULL;
 	s->s_state = SLOT_DOWN;
+	s->s_what = 0;
+	prep_clear(s);
 	slot_clear_results(s);
 	s->s_q = NULL;
 	tv.tv_sec = s->s_backoff_ms / 1000;
@@ -244,29 +322,61 @@ slot_flush(struct slot *s)
 	slot_watch(s, r == 1 ? EV_READ | EV_WRITE : EV_READ);
 }
 
+/*
+ * Sends one request as a pipeline: each statement is prepared once per
+ * connection (parse and plan once, not per request) and executed by name;
+ * one sync closes the implicit transaction.
+ */
 static void
 slot_send(struct slot *s, struct dbq *q)
 {
+	struct dbpool *p = s->s_pool;
+	struct prep *pr;
+	uint64_t h;
 	int i;
 
 	s->s_q = q;
 	q->q_slot = s;
 	s->s_state = SLOT_BUSY;
+	s->s_nitems = 0;
 	slot_clear_results(s);
 	if (q->q_timer != NULL)
 		event_del(q->q_timer);
-	for (i = 0; i < q->q_nstmts; i++)
-		if (PQsendQueryParams(s->s_conn, q->q_sql[i], q->q_nparams[i],
-		        NULL, (const char *const *)q->q_vals[i], NULL, NULL,
-		        0) == 0) {
-			slot_down(s, PQerrorMessage(s->s_conn));
-			return;
-		}
-	if (PQpipelineSync(s->s_conn) == 0) {
-		slot_down(s, PQerrorMessage(s->s_conn));
-		return;
+	/* The catalog changed, or the cache is full: start over. */
+	if (s->s_gen != p->p_gen || s->s_nprep + q->q_nstmts > DB_PREP_MAX) {
+		if (PQsendQueryParams(s->s_conn, "DEALLOCATE ALL", 0, NULL,
+		        NULL, NULL, NULL, 0) == 0)
+			goto broken;
+		s->s_items[s->s_nitems++] = ITEM_DEALLOCATE;
+		prep_clear(s);
+		s->s_gen = p->p_gen;
 	}
+	for (i = 0; i < q->q_nstmts; i++) {
+		h = prep_hash(q->q_sql[i]);
+		if ((pr = prep_find(s, q->q_sql[i], h)) == NULL) {
+			pr = &s->s_prep[s->s_nprep];
+			if ((pr->pr_sql = strdup(q->q_sql[i])) == NULL)
+				goto broken;
+			pr->pr_hash = h;
+			snprintf(pr->pr_name, sizeof(pr->pr_name), "p%u",
+			    ++s->s_prep_serial);
+			s->s_nprep++;
+			if (PQsendPrepare(s->s_conn, pr->pr_name, q->q_sql[i],
+			        q->q_nparams[i], NULL) == 0)
+				goto broken;
+			s->s_items[s->s_nitems++] = ITEM_PREPARE;
+		}
+		if (PQsendQueryPrepared(s->s_conn, pr->pr_name, q->q_nparams[i],
+		        (const char *const *)q->q_vals[i], NULL, NULL, 0) == 0)
+			goto broken;
+		s->s_items[s->s_nitems++] = i;
+	}
+	if (PQpipelineSync(s->s_conn) == 0)
+		goto broken;
 	slot_flush(s);
+	return;
+broken:
+	slot_down(s, PQerrorMessage(s->s_conn));
 }
 
 static void
@@ -312,11 +422,27 @@ listener_read(struct slot *s)
 		p->p_notify_cb(p->p_notify_arg);
 }
 
+/* The item after a failed prepare executes that statement: forget it. */
+static void
+slot_forget_failed(struct slot *s)
+{
+	struct dbq *q = s->s_q;
+	struct prep *pr;
+	int next = s->s_nended + 1;
+
+	if (q == NULL || next >= s->s_nitems || s->s_items[next] < 0)
+		return;
+	pr = prep_find(s, q->q_sql[s->s_items[next]],
+	    prep_hash(q->q_sql[s->s_items[next]]));
+	if (pr != NULL)
+		prep_forget(s, pr->pr_name);
+}
+
 static void
 slot_read(struct slot *s)
 {
 	PGresult *res;
-	int nstmts;
+	int nitems, item;
 
 	if (PQconsumeInput(s->s_conn) == 0) {
 		slot_down(s, PQerrorMessage(s->s_conn));
@@ -326,12 +452,12 @@ slot_read(struct slot *s)
 		listener_read(s);
 		return;
 	}
-	nstmts = s->s_q != NULL ? s->s_q->q_nstmts : 0;
+	nitems = s->s_nitems;
 	while (s->s_state == SLOT_BUSY && !PQisBusy(s->s_conn)) {
 		res = PQgetResult(s->s_conn);
 		if (res == NULL) {
-			/* The end of one statement's results. */
-			if (s->s_nended < nstmts) {
+			/* The end of one item's results. */
+			if (s->s_nended < nitems) {
 				s->s_nended++;
 				continue;
 			}
@@ -342,11 +468,19 @@ slot_read(struct slot *s)
 			slot_complete(s);
 			return;
 		}
-		if (s->s_nended < DB_MAX_STMTS) {
-			PQclear(s->s_res[s->s_nended]);
-			s->s_res[s->s_nended] = res;
-		} else
-			PQclear(res);
+		item = s->s_nended < nitems ? s->s_items[s->s_nended]
+		                            : ITEM_DEALLOCATE;
+		if (item >= 0) {
+			PQclear(s->s_res[item]);
+			s->s_res[item] = res;
+			continue;
+		}
+		/* A prepare that did not succeed must be prepared again next
+		 * time; its error shows in the statement's own result. */
+		if (item == ITEM_PREPARE &&
+		    PQresultStatus(res) != PGRES_COMMAND_OK)
+			slot_forget_failed(s);
+		PQclear(res);
 	}
 	if (PQstatus(s->s_conn) == CONNECTION_BAD)
 		slot_down(s, PQerrorMessage(s->s_conn));
@@ -390,6 +524,12 @@ pool_kick(struct dbpool *p)
 		}
 		slot_send(&p->p_slots[i], q);
 	}
+}
+
+void
+db_pool_invalidate(struct dbpool *p)
+{
+	p->p_gen++;
 }
 
 void
@@ -635,6 +775,7 @@ slot_free(struct slot *s)
 		event_free(s->s_retry);
 	if (s->s_q != NULL)
 		dbq_free(s->s_q);
+	prep_clear(s);
 	slot_clear_results(s);
 	PQfinish(s->s_conn);
 }

@@ -53,6 +53,9 @@ void db_cancel(struct dbq *q);
 int db_pool_healthy(const struct dbpool *p);
 void db_pool_stats(
     const struct dbpool *p, int *in_use, int *idle, int *waiting);
+/* The catalog changed: statements prepared before are dropped (each
+ * connection does DEALLOCATE ALL before its next request). */
+void db_pool_invalidate(struct dbpool *p);
 /* Called each time a pool connection becomes ready. */
 void db_pool_on_ready(struct dbpool *p, void (*cb)(void *), void *arg);
 /*

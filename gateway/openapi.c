@@ -187,9 +187,13 @@ operation_id(struct oa *oa, const char *base, char *out, size_t cap)
 {
 	int n;
 
-	snprintf(out, cap, "%s", base);
+	/* Truncation is harmless here: the result only has to be unique,
+	 * which has_key() checks. */
+	if (snprintf(out, cap, "%s", base) < 0)
+		out[0] = '\0';
 	for (n = 2; has_key(oa->oa_opids, out) && n < 10000; n++)
-		snprintf(out, cap, "%s_%d", base, n);
+		if (snprintf(out, cap, "%s_%d", base, n) < 0)
+			out[0] = '\0';
 	oa_put(oa, oa->oa_opids, out, json_object_new_boolean(1));
 }
 

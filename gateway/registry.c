@@ -165,6 +165,7 @@ registry_loaded(enum db_status st, PGresult **res, int nres, void *arg)
 	}
 	routes_unref(gw->gw_routes);
 	gw->gw_routes = rs;
+	db_pool_invalidate(gw->gw_db);
 	log_info("loaded %zu routes over %zu tables", rs->rs_n,
 	    rs->rs_catalog->ca_ntables);
 	if (gw->gw_routes_again)

@@ -235,7 +235,8 @@ sql_list(const struct table *t, const struct query *q, struct sqlq *out)
 	char num[24];
 	size_t i;
 
-	if (buf_addstr(b, "SELECT " JSON_AGG("_r") " FROM (SELECT ") == -1 ||
+	if (buf_addstr(
+	        b, "SELECT " JSON_AGG("_r") ", count(*) FROM (SELECT ") == -1 ||
 	    add_select(b, q) == -1 || buf_addstr(b, " FROM ") == -1 ||
 	    add_table(b, t) == -1 || add_where(out, q) == -1)
 		return -1;

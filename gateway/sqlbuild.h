@@ -41,7 +41,7 @@ int sqlq_param(struct sqlq *q, const char *val);
  * must only be freed.
  */
 
-/* One row, one column: the JSON array of the selected rows. */
+/* One row, two columns: the JSON array of the selected rows, their count. */
 int sql_list(const struct table *t, const struct query *q, struct sqlq *out);
 /* One row, one column: count(*) of the rows the filters match. */
 int sql_count(const struct table *t, const struct query *q, struct sqlq *out);

@@ -91,7 +91,7 @@ Test(sqlbuild, list_default)
 	const struct table *t = setup("", QM_READ);
 
 	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
-	expect("SELECT " AGG("_r") " FROM (SELECT * FROM public.\"table_1\" "
+	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT * FROM public.\"table_1\" "
 	                           "LIMIT $1) _r",
 	    1, "100");
 	teardown();
@@ -105,7 +105,7 @@ Test(sqlbuild, list_select_order_limit_offset)
 	    QM_READ);
 
 	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
-	expect("SELECT " AGG("_r") " FROM (SELECT \"id\", \"title\" FROM "
+	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT \"id\", \"title\" FROM "
 	                           "public.\"table_1\" ORDER BY \"priority\" "
 	                           "DESC NULLS LAST, \"id\" ASC, \"done\" ASC "
 	                           "NULLS FIRST LIMIT $1 OFFSET $2) _r",
@@ -168,7 +168,7 @@ Test(sqlbuild, hostile_values_only_bound)
 	size_t i;
 
 	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
-	expect("SELECT " AGG("_r") " FROM (SELECT * FROM public.\"table_1\" "
+	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT * FROM public.\"table_1\" "
 	                           "WHERE \"title\" = $1 AND \"title\" IN ($2, "
 	                           "$3) AND \"title\"::text ILIKE $4 AND "
 	                           "\"title\" <> $5 LIMIT $6) _r",
@@ -329,7 +329,7 @@ Test(sqlbuild, no_limit_in_write_mode_and_count)
 	const struct table *t = setup("priority=gte.2", QM_WRITE);
 
 	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
-	expect("SELECT " AGG("_r") " FROM (SELECT * FROM public.\"table_1\" "
+	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT * FROM public.\"table_1\" "
 	                           "WHERE \"priority\" >= $1) _r",
 	    1, "2");
 	teardown();

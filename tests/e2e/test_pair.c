@@ -1,0 +1,757 @@
+/*
+ * A second gateway+authd pair on the fixture's database.  Each test starts
+ * its own pair (the rate limiters live in authd's memory, so a fresh pair
+ * is a fresh count) from a copy of the fixture's config with its own socket
+ * and listen address, the same database and the same signing key, and none
+ * of the POSTERN_* variables the fixture runs with: the pair has the
+ * default rate limits and, unless a test asks, no trusted proxies.
+ *
+ *   - a revocation made through one pair reaches the other within one
+ *     second (LISTEN/NOTIFY), and revocations are loaded at authd's start;
+ *   - the per-address limits at their defaults: 100 failed logins, 100
+ *     signups, and X-Forwarded-For only counts from a trusted proxy.
+ *
+ * ctest runs this alone (RUN_SERIAL); the tests run one at a time.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
+#include "authd/token.h"
+#include "common/buf.h"
+#include "e2e.h"
+
+#define PASSWORD "correct horse battery"
+#define WRONG_PASSWORD "not the password at all"
+#define TOKCAP (TOKEN_MAX_LEN + 1)
+#define ADDR_CAP 64
+#define LOGIN_LIMIT_PER_ADDR 100  /* the default */
+#define SIGNUP_LIMIT_PER_ADDR 100 /* the default */
+#define REVOKE_DEADLINE_MS 1000
+#define POLL_MS 50
+
+extern char **environ;
+
+/* The second pair of this test process. */
+struct pair {
+	char p_dir[64]; /* temporary; holds all of the below */
+	char p_conf[E2E_PATH_MAX];
+	char p_socket[E2E_PATH_MAX];
+	char p_authd_log[E2E_PATH_MAX];
+	char p_gateway_log[E2E_PATH_MAX];
+	char p_base[E2E_PATH_MAX]; /* http://127.0.0.1:<port> */
+	pid_t p_authd;
+	pid_t p_gateway;
+};
+
+static struct pair pr = {.p_authd = -1, .p_gateway = -1};
+
+/* SIGTERM, then SIGKILL after 10 s; reaps the child. */
+static void
+child_stop(pid_t *pidp)
+{
+	int64_t deadline;
+	pid_t pid = *pidp;
+	int st;
+
+	if (pid <= 0)
+		return;
+	*pidp = -1;
+	kill(pid, SIGTERM);
+	deadline = e2e_now_ms() + 10000;
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (e2e_now_ms() >= deadline) {
+			fprintf(stderr, "test_pair: pid %ld ignored SIGTERM\n",
+			    (long)pid);
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+				;
+			return;
+		}
+		e2e_sleep_ms(20);
+	}
+}
+
+/* 1 if the file holds a sanitizer report (printed to stderr), else 0. */
+static int
+log_has_report(const char *path)
+{
+	static const char *const marks[] = {"ERROR: AddressSanitizer",
+	    "ERROR: LeakSanitizer", "runtime error:"};
+	char line[4096];
+	FILE *fp;
+	size_t i;
+	int found = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (strstr(line, marks[i]) != NULL) {
+				fprintf(stderr, "%s: %s", path, line);
+				found = 1;
+			}
+	fclose(fp);
+	return found;
+}
+
+static void
+pair_remove(void)
+{
+	const char *const files[] = {
+	    pr.p_conf, pr.p_socket, pr.p_authd_log, pr.p_gateway_log};
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i][0] != '\0')
+			unlink(files[i]);
+	if (pr.p_dir[0] != '\0')
+		rmdir(pr.p_dir);
+	pr.p_dir[0] = '\0';
+}
+
+/*
+ * Stops both daemons and fails the test if either logged a sanitizer
+ * report; removes the pair's directory once all is well.
+ */
+static void
+pair_finish(void)
+{
+	int bad;
+
+	child_stop(&pr.p_gateway);
+	child_stop(&pr.p_authd);
+	bad = log_has_report(pr.p_authd_log) | log_has_report(pr.p_gateway_log);
+	cr_assert(
+	    !bad, "sanitizer report in the second pair's logs (%s)", pr.p_dir);
+	pair_remove();
+}
+
+/* Whatever happened, no child outlives its test; logs stay for a look. */
+static void
+pair_fini(void)
+{
+	if (pr.p_gateway > 0 || pr.p_authd > 0) {
+		child_stop(&pr.p_gateway);
+		child_stop(&pr.p_authd);
+		fprintf(stderr, "test_pair: logs of the second pair in %s\n",
+		    pr.p_dir);
+	}
+	e2e_teardown();
+}
+
+TestSuite(pair, .init = e2e_setup, .fini = pair_fini, .timeout = 90);
+
+static const char *
+body_of(const struct e2e_resp *r)
+{
+	return r->er_body.b_data != NULL ? r->er_body.b_data : "(empty)";
+}
+
+/*
+ * e2e_call against base instead of the fixture's gateway.  The helpers
+ * take the base URL from e2e_cf; this test is single-threaded, so swapping
+ * it for one call is safe.
+ */
+static int
+call_at(const char *base, const char *method, const char *path,
+    const char *bearer, const char *const *hdrs, const char *body,
+    struct e2e_resp *out)
+{
+	char saved[E2E_PATH_MAX], want[E2E_PATH_MAX];
+	int rv;
+
+	/* base may be e2e_cf.ee_base_url itself. */
+	snprintf(want, sizeof(want), "%s", base);
+	memcpy(saved, e2e_cf.ee_base_url, sizeof(saved));
+	memcpy(e2e_cf.ee_base_url, want, sizeof(want));
+	rv = e2e_call(method, path, bearer, hdrs, body, out);
+	memcpy(e2e_cf.ee_base_url, saved, sizeof(saved));
+	return rv;
+}
+
+static long
+status_at(
+    const char *base, const char *method, const char *path, const char *bearer)
+{
+	struct e2e_resp r;
+	long st = -1;
+
+	if (call_at(base, method, path, bearer, NULL, NULL, &r) == 0)
+		st = r.er_status;
+	e2e_resp_free(&r);
+	return st;
+}
+
+/* Whether pid has exited (reaped here); *pidp becomes -1 if so. */
+static int
+child_exited(pid_t *pidp)
+{
+	int st;
+
+	if (*pidp <= 0)
+		return 1;
+	if (waitpid(*pidp, &st, WNOHANG) == *pidp) {
+		*pidp = -1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether the file contains needle. */
+static int
+file_has(const char *path, const char *needle)
+{
+	char line[4096];
+	FILE *fp;
+	int found = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, needle) != NULL;
+	fclose(fp);
+	return found;
+}
+
+/*
+ * A loopback port nothing listens on, below the kernel's ephemeral range
+ * (a port in it may be the local end of an outgoing connection, and then
+ * the gateway cannot bind it), as deploy/dev picks them.
+ */
+static int
+free_port(void)
+{
+	struct sockaddr_in sin;
+	unsigned char r[2];
+	int lo = 32768, hi = 60999, base, span, i, p, fd, rc;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) !=
+	    NULL) {
+		if (fscanf(fp, "%d %d", &lo, &hi) != 2) {
+			lo = 32768;
+			hi = 60999;
+		}
+		fclose(fp);
+	}
+	if (lo > 11024) {
+		base = 10000;
+		span = lo - 10000;
+	} else {
+		base = hi + 1;
+		span = 65536 - base;
+	}
+	cr_assert(span > 0, "no port outside the ephemeral range");
+	for (i = 0; i < 100; i++) {
+		cr_assert(RAND_bytes(r, sizeof(r)) == 1);
+		p = base + ((r[0] << 8) | r[1]) % span;
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)p);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		cr_assert((fd = socket(
+		               AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1);
+		rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+		close(fd);
+		if (rc == -1 && errno == ECONNREFUSED)
+			return p;
+	}
+	cr_assert_fail("no free port on 127.0.0.1");
+	return -1;
+}
+
+/* Whether a config line sets one of the keys the pair sets itself. */
+static int
+conf_line_ours(const char *line)
+{
+	static const char *const keys[] = {"listen", "socket",
+	    "trusted_proxies", "login_limit_per_email", "login_limit_per_addr",
+	    "login_limit_window", "signup_limit_per_addr",
+	    "signup_limit_window"};
+	const char *p = line;
+	size_t i, n;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		n = strlen(keys[i]);
+		if (strncmp(p, keys[i], n) == 0 &&
+		    (p[n] == ' ' || p[n] == '\t' || p[n] == '='))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Writes the pair's config: the fixture's (database, roles, key_file,
+ * authd_user, ...) with its own socket and listen, trusted_proxies set
+ * only if trusted is not NULL, and the rate limits at their defaults.
+ */
+static void
+write_conf(int port, const char *trusted)
+{
+	char line[2048];
+	FILE *in, *out;
+	int fd;
+
+	cr_assert((in = fopen(e2e_cf.ee_conf, "r")) != NULL, "cannot read %s",
+	    e2e_cf.ee_conf);
+	/* It names the database password files: mode 0600 like the original. */
+	fd = open(pr.p_conf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert(fd != -1 && (out = fdopen(fd, "w")) != NULL);
+	fprintf(out, "# The second pair of test_pair.c.\n");
+	while (fgets(line, sizeof(line), in) != NULL)
+		if (!conf_line_ours(line))
+			fputs(line, out);
+	fprintf(out, "listen = 127.0.0.1:%d\nsocket = %s\n", port, pr.p_socket);
+	if (trusted != NULL)
+		fprintf(out, "trusted_proxies = %s\n", trusted);
+	fclose(in);
+	cr_assert(fclose(out) == 0);
+}
+
+/*
+ * Starts build/postern-<name> --config <pair conf> with stdout and stderr
+ * appended to log, in an environment without any POSTERN_* variable (the
+ * fixture's raised limits and trusted proxy must not reach the pair).
+ */
+static pid_t
+spawn_daemon(const char *name, const char *log)
+{
+	char bin[E2E_PATH_MAX + 32], *argv[4];
+	char **envp;
+	posix_spawn_file_actions_t fa;
+	size_t i, j = 0, n = 0;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/postern-%s", e2e_cf.ee_build_dir, name);
+	cr_assert(access(bin, X_OK) == 0, "%s is not executable", bin);
+	while (environ[n] != NULL)
+		n++;
+	cr_assert((envp = calloc(n + 1, sizeof(*envp))) != NULL);
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "POSTERN_", 8) != 0)
+			envp[j++] = environ[i];
+	envp[j] = NULL;
+	argv[0] = bin;
+	argv[1] = (char *)(uintptr_t) "--config";
+	argv[2] = pr.p_conf;
+	argv[3] = NULL;
+	cr_assert(posix_spawn_file_actions_init(&fa) == 0);
+	cr_assert(posix_spawn_file_actions_addopen(
+	              &fa, 0, "/dev/null", O_RDONLY, 0) == 0);
+	cr_assert(posix_spawn_file_actions_addopen(
+	              &fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600) == 0);
+	cr_assert(posix_spawn_file_actions_adddup2(&fa, 1, 2) == 0);
+	cr_assert(posix_spawn(&pid, bin, &fa, NULL, argv, envp) == 0,
+	    "cannot start %s", bin);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	return pid;
+}
+
+/* Waits for authd's socket; fails if authd exits or 10 s pass. */
+static void
+wait_authd(void)
+{
+	int64_t deadline = e2e_now_ms() + 10000;
+	struct stat sb;
+
+	for (;;) {
+		if (stat(pr.p_socket, &sb) == 0 && S_ISSOCK(sb.st_mode))
+			return;
+		cr_assert(!child_exited(&pr.p_authd),
+		    "the second authd exited during start-up (log %s)",
+		    pr.p_authd_log);
+		cr_assert(e2e_now_ms() < deadline,
+		    "the second authd made no socket in 10 s (log %s)",
+		    pr.p_authd_log);
+		e2e_sleep_ms(20);
+	}
+}
+
+/*
+ * Waits until the gateway answers /readyz 200 (0), or exits because its
+ * port was taken (-1, to pick another); fails the test otherwise.
+ */
+static int
+wait_gateway(void)
+{
+	int64_t deadline = e2e_now_ms() + 20000;
+
+	for (;;) {
+		if (status_at(pr.p_base, "GET", "/readyz", NULL) == 200)
+			return 0;
+		if (child_exited(&pr.p_gateway)) {
+			if (file_has(
+			        pr.p_gateway_log, "Address already in use"))
+				return -1;
+			cr_assert_fail("the second gateway exited (log %s)",
+			    pr.p_gateway_log);
+		}
+		cr_assert(e2e_now_ms() < deadline,
+		    "the second gateway was not ready in 20 s (log %s)",
+		    pr.p_gateway_log);
+		e2e_sleep_ms(50);
+	}
+}
+
+/* Starts the second pair; trusted is its trusted_proxies, or NULL. */
+static void
+pair_start(const char *trusted)
+{
+	int attempt, port;
+
+	snprintf(pr.p_dir, sizeof(pr.p_dir), "/tmp/postern-pair.XXXXXX");
+	cr_assert(mkdtemp(pr.p_dir) != NULL, "mkdtemp");
+	snprintf(pr.p_conf, sizeof(pr.p_conf), "%s/postern.conf", pr.p_dir);
+	snprintf(pr.p_socket, sizeof(pr.p_socket), "%s/authd.sock", pr.p_dir);
+	snprintf(
+	    pr.p_authd_log, sizeof(pr.p_authd_log), "%s/authd.log", pr.p_dir);
+	snprintf(pr.p_gateway_log, sizeof(pr.p_gateway_log), "%s/gateway.log",
+	    pr.p_dir);
+
+	port = free_port();
+	write_conf(port, trusted);
+	pr.p_authd = spawn_daemon("authd", pr.p_authd_log);
+	wait_authd();
+	for (attempt = 0;; attempt++) {
+		snprintf(
+		    pr.p_base, sizeof(pr.p_base), "http://127.0.0.1:%d", port);
+		pr.p_gateway = spawn_daemon("gateway", pr.p_gateway_log);
+		if (wait_gateway() == 0)
+			break;
+		cr_assert(attempt < 3, "no port could be bound");
+		port = free_port();
+		write_conf(port, trusted);
+	}
+	cr_log_info("second pair at %s (authd %ld, gateway %ld, dir %s)",
+	    pr.p_base, (long)pr.p_authd, (long)pr.p_gateway, pr.p_dir);
+}
+
+/* ----------------------------------------------------------- helpers */
+
+static void
+creds_body(struct buf *b, const char *email, const char *password)
+{
+	buf_init(b);
+	cr_assert(buf_printf(b, "{\"email\":\"%s\",\"password\":\"%s\"}", email,
+	              password) == 0);
+}
+
+/* POST {email,password} to base/auth/<op>; returns the status. */
+static long
+creds_at(const char *base, const char *op, const char *email,
+    const char *password, const char *const *hdrs, struct e2e_resp *keep)
+{
+	struct e2e_resp r;
+	char path[64];
+	struct buf b;
+	long st;
+
+	snprintf(path, sizeof(path), "/auth/%s", op);
+	creds_body(&b, email, password);
+	cr_assert(call_at(base, "POST", path, NULL, hdrs, b.b_data, &r) == 0,
+	    "POST %s%s: no answer", base, path);
+	buf_free(&b);
+	st = r.er_status;
+	if (keep != NULL)
+		*keep = r;
+	else
+		e2e_resp_free(&r);
+	return st;
+}
+
+/* Logs in at base; the access token goes to tok. */
+static void
+login_at(const char *base, const char *email, char *tok)
+{
+	struct e2e_resp r;
+	struct json_object *v;
+	const char *s;
+
+	cr_assert_eq(creds_at(base, "login", email, PASSWORD, NULL, &r), 200,
+	    "login at %s: %s", base, body_of(&r));
+	cr_assert(r.er_json != NULL &&
+	          json_object_object_get_ex(r.er_json, "access_token", &v));
+	s = json_object_get_string(v);
+	cr_assert(strlen(s) < TOKCAP);
+	memcpy(tok, s, strlen(s) + 1);
+	e2e_resp_free(&r);
+}
+
+static void
+assert_429(const struct e2e_resp *r, unsigned long max_retry)
+{
+	struct json_object *c;
+	char v[64], *end;
+	unsigned long n;
+
+	e2e_assert_error(r, 429);
+	cr_assert(json_object_object_get_ex(r->er_json, "code", &c) &&
+	              strcmp(json_object_get_string(c), "PN700") == 0,
+	    "429 with code %s", body_of(r));
+	cr_assert(e2e_header(r, "Retry-After", v, sizeof(v)) == 0,
+	    "429 without Retry-After");
+	n = strtoul(v, &end, 10);
+	cr_assert(isdigit((unsigned char)v[0]) && *end == '\0' && n > 0 &&
+	              n <= max_retry,
+	    "Retry-After \"%s\" is not 1..%lu", v, max_retry);
+	cr_log_info("429 with Retry-After %lu", n);
+}
+
+/* A random client address in 198.18.0.0/15 (RFC 2544, benchmarking). */
+static void
+fake_addr(char *out, size_t outlen)
+{
+	unsigned char r[3];
+
+	cr_assert(RAND_bytes(r, sizeof(r)) == 1);
+	snprintf(
+	    out, outlen, "198.%d.%d.%d", 18 + (r[0] & 1), r[1], 1 + r[2] % 254);
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * Polls base's /table_1 with tok every POLL_MS until 401; returns the
+ * milliseconds since t0, or -1 if REVOKE_DEADLINE_MS passed first.
+ */
+static double
+wait_revoked(const char *base, const char *tok, double t0)
+{
+	double t;
+	long st;
+
+	for (;;) {
+		st = status_at(base, "GET", "/table_1", tok);
+		t = now_ms() - t0;
+		if (st == 401)
+			return t;
+		cr_assert_eq(
+		    st, 200, "GET /table_1 at %s answered %ld", base, st);
+		if (t > REVOKE_DEADLINE_MS)
+			return -1;
+		e2e_sleep_ms(POLL_MS);
+	}
+}
+
+/* ------------------------------------------------------------- tests */
+
+Test(pair, revocation_reaches_the_other_pair)
+{
+	char email[128], tok1[TOKCAP], tok_old[TOKCAP], tok2[TOKCAP];
+	const char *p1 = e2e_cf.ee_base_url, *p2 = pr.p_base;
+	double t0, ms12, ms21;
+
+	e2e_email(email, sizeof(email), "pair");
+	e2e_signup(email, PASSWORD, tok1, sizeof(tok1));
+	/* Revoked before the second authd starts: it loads it at start. */
+	login_at(p1, email, tok_old);
+	cr_assert_eq(status_at(p1, "POST", "/auth/logout", tok_old), 204);
+
+	pair_start(NULL);
+
+	/* One signing key: tokens of either pair work on both. */
+	cr_assert_eq(status_at(p2, "GET", "/table_1", tok1), 200,
+	    "a token of the first pair is refused by the second");
+	login_at(p2, email, tok2);
+	cr_assert_eq(status_at(p1, "GET", "/table_1", tok2), 200,
+	    "a token of the second pair is refused by the first");
+	cr_assert_eq(status_at(p2, "GET", "/table_1", tok_old), 401,
+	    "a session revoked before the second authd started is accepted");
+
+	/*
+	 * Logout through the first pair; the second learns by NOTIFY.  The
+	 * time runs from the logout's answer to the second pair's first 401.
+	 */
+	cr_assert_eq(status_at(p1, "POST", "/auth/logout", tok1), 204);
+	t0 = now_ms();
+	ms12 = wait_revoked(p2, tok1, t0);
+	cr_log_info("revocation first -> second pair: %.1f ms", ms12);
+	cr_assert(ms12 >= 0,
+	    "the second pair accepted the token %d ms after logout",
+	    REVOKE_DEADLINE_MS);
+	cr_assert_eq(status_at(p1, "GET", "/table_1", tok1), 401,
+	    "the first pair still accepts its logged-out token");
+	cr_assert_eq(status_at(p2, "GET", "/table_1", tok2), 200);
+
+	/* And the other way round. */
+	cr_assert_eq(status_at(p2, "POST", "/auth/logout", tok2), 204);
+	t0 = now_ms();
+	ms21 = wait_revoked(p1, tok2, t0);
+	cr_log_info("revocation second -> first pair: %.1f ms", ms21);
+	cr_assert(ms21 >= 0,
+	    "the first pair accepted the token %d ms after logout",
+	    REVOKE_DEADLINE_MS);
+	cr_assert_eq(status_at(p2, "GET", "/table_1", tok2), 401);
+	pair_finish();
+}
+
+/*
+ * Without trusted proxies X-Forwarded-For is the client's word and counts
+ * for nothing: failed logins with 100 distinct emails and 100 distinct
+ * forwarded addresses all count against 127.0.0.1.
+ */
+Test(pair, login_limit_per_addr_ignores_untrusted_xff)
+{
+	char email[128], known[128], tok[TOKCAP], addr[ADDR_CAP], line[128];
+	char n[32];
+	const char *h[2] = {line, NULL};
+	struct e2e_resp r;
+	long st;
+	int i;
+
+	e2e_email(known, sizeof(known), "pair-known");
+	e2e_signup(known, PASSWORD, tok, sizeof(tok));
+	pair_start(NULL);
+
+	for (i = 0; i < LOGIN_LIMIT_PER_ADDR; i++) {
+		e2e_email(email, sizeof(email), "pair-addr");
+		fake_addr(addr, sizeof(addr));
+		snprintf(line, sizeof(line), "X-Forwarded-For: %s", addr);
+		st = creds_at(
+		    pr.p_base, "login", email, WRONG_PASSWORD, h, NULL);
+		cr_assert_eq(
+		    st, 401, "failed login %d answered %ld", i + 1, st);
+	}
+	e2e_email(email, sizeof(email), "pair-addr");
+	fake_addr(addr, sizeof(addr));
+	snprintf(line, sizeof(line), "X-Forwarded-For: %s", addr);
+	creds_at(pr.p_base, "login", email, WRONG_PASSWORD, h, &r);
+	assert_429(&r, 900);
+	e2e_resp_free(&r);
+	/* The address is blocked whatever the email or the password. */
+	creds_at(pr.p_base, "login", known, PASSWORD, h, &r);
+	assert_429(&r, 900);
+	e2e_resp_free(&r);
+	creds_at(pr.p_base, "login", known, PASSWORD, NULL, &r);
+	assert_429(&r, 900);
+	e2e_resp_free(&r);
+	/* The forwarded address was never taken for the client's. */
+	cr_assert(e2e_sql_value(n, sizeof(n),
+	              "select count(*) from auth.audit_log "
+	              "where client_addr = '%s'",
+	              addr) == 0);
+	cr_assert_str_eq(n, "0", "an untrusted X-Forwarded-For was logged");
+	/* The limit is the second authd's: the first still lets it in. */
+	cr_assert_eq(
+	    creds_at(e2e_cf.ee_base_url, "login", known, PASSWORD, NULL, NULL),
+	    200);
+	pair_finish();
+}
+
+/*
+ * With 127.0.0.1 as a trusted proxy the forwarded address is the client:
+ * one made-up client runs into the per-address limit, another does not.
+ */
+Test(pair, login_limit_per_addr_trusted_xff)
+{
+	char email[128], addr[ADDR_CAP], other[ADDR_CAP], line[128];
+	char line2[128], n[32];
+	const char *h[2] = {line, NULL}, *h2[2] = {line2, NULL};
+	struct e2e_resp r;
+	long st;
+	int i;
+
+	pair_start("127.0.0.1");
+	fake_addr(addr, sizeof(addr));
+	do
+		fake_addr(other, sizeof(other));
+	while (strcmp(addr, other) == 0);
+	snprintf(line, sizeof(line), "X-Forwarded-For: %s", addr);
+	snprintf(line2, sizeof(line2), "X-Forwarded-For: %s", other);
+
+	for (i = 0; i < LOGIN_LIMIT_PER_ADDR; i++) {
+		e2e_email(email, sizeof(email), "pair-trusted");
+		st = creds_at(
+		    pr.p_base, "login", email, WRONG_PASSWORD, h, NULL);
+		cr_assert_eq(
+		    st, 401, "failed login %d answered %ld", i + 1, st);
+	}
+	e2e_email(email, sizeof(email), "pair-trusted");
+	creds_at(pr.p_base, "login", email, WRONG_PASSWORD, h, &r);
+	assert_429(&r, 900);
+	e2e_resp_free(&r);
+	/* Another client, and the proxy itself, are not blocked. */
+	st = creds_at(pr.p_base, "login", email, WRONG_PASSWORD, h2, NULL);
+	cr_assert_eq(st, 401, "another forwarded client answered %ld", st);
+	st = creds_at(pr.p_base, "login", email, WRONG_PASSWORD, NULL, NULL);
+	cr_assert_eq(st, 401, "the proxy's own address answered %ld", st);
+
+	cr_assert(e2e_sql_value(n, sizeof(n),
+	              "select count(*) from auth.audit_log "
+	              "where client_addr = '%s' and event = 'rate_limited'",
+	              addr) == 0);
+	cr_assert_str_eq(n, "1");
+	cr_assert(e2e_sql_value(n, sizeof(n),
+	              "select count(*) from auth.audit_log "
+	              "where client_addr = '%s' and event = 'login_failure'",
+	              addr) == 0);
+	cr_assert_str_eq(n, "100");
+	pair_finish();
+}
+
+Test(pair, signup_limit_per_addr)
+{
+	char email[128], addr[ADDR_CAP], line[128], n[32];
+	const char *h[2] = {line, NULL};
+	struct e2e_resp r;
+	long st;
+	int i;
+
+	pair_start(NULL);
+	for (i = 0; i < SIGNUP_LIMIT_PER_ADDR; i++) {
+		e2e_email(email, sizeof(email), "pair-signup");
+		st = creds_at(pr.p_base, "signup", email, PASSWORD, NULL, NULL);
+		cr_assert_eq(st, 201, "signup %d answered %ld", i + 1, st);
+	}
+	e2e_email(email, sizeof(email), "pair-signup");
+	creds_at(pr.p_base, "signup", email, PASSWORD, NULL, &r);
+	assert_429(&r, 3600);
+	e2e_resp_free(&r);
+	/* An untrusted X-Forwarded-For does not get round it. */
+	fake_addr(addr, sizeof(addr));
+	snprintf(line, sizeof(line), "X-Forwarded-For: %s", addr);
+	creds_at(pr.p_base, "signup", email, PASSWORD, h, &r);
+	assert_429(&r, 3600);
+	e2e_resp_free(&r);
+	cr_assert(e2e_sql_value(n, sizeof(n),
+	              "select count(*) from public.users where email = '%s'",
+	              email) == 0);
+	cr_assert_str_eq(n, "0", "a refused signup created the user");
+	/* The first pair's limit is its own. */
+	cr_assert_eq(
+	    creds_at(e2e_cf.ee_base_url, "signup", email, PASSWORD, NULL, NULL),
+	    201);
+	pair_finish();
+}
