@@ -31,6 +31,7 @@ struct job;
 struct blocklist;
 struct ratelimit;
 struct revoked;
+struct notices;
 
 struct authd {
 	struct event_base *ad_base;
@@ -61,6 +62,7 @@ struct authd {
 	struct ratelimit *ad_rl_addr;   /* failed logins per client address */
 	struct ratelimit *ad_rl_signup; /* signups per client address */
 	struct blocklist *ad_blocklist; /* common passwords, or NULL */
+	struct notices *ad_notices;     /* revocation notices to gateways */
 };
 
 struct aconn {
@@ -129,6 +131,13 @@ int account_error(
 
 /* workers.c: a blocking connection as postern_authd (NULL on failure). */
 struct pg_conn *authd_db_connect(struct authd *ad);
+
+/* notice.c */
+int notice_init(struct authd *ad);
+void notice_free(struct authd *ad);
+void notice_revoked(struct authd *ad, const char *sid, int64_t expires_at);
+void notice_flush_all(struct authd *ad);
+void notice_flush(struct authd *ad);
 
 /* revlisten.c */
 int revlisten_start(struct authd *ad);

@@ -125,6 +125,8 @@ authd_answer_verify(
 	    ipc_put_u8(&b, result) == -1 || ipc_put_cstr(&b, tc.tc_sub) == -1 ||
 	    ipc_put_cstr(&b, tc.tc_sid) == -1 ||
 	    ipc_put_cstr(&b, tc.tc_tbl) == -1 ||
+	    ipc_put_u64(
+	        &b, result == IPC_VERIFY_OK ? (uint64_t)tc.tc_exp : 0) == -1 ||
 	    ipc_put_cstr(&b, result == IPC_VERIFY_OK ? ""
 	                     : result == IPC_VERIFY_REVOKED
 	                         ? "revoked"
@@ -191,6 +193,9 @@ dispatch_job_done(struct authd *ad, struct job *j)
 
 	if (j->j_kind != JOB_AUTH)
 		return;
+	/* A revocation this job made reaches the gateways before its
+	 * answer does. */
+	notice_flush(ad);
 	/* The gateway may have gone away meanwhile; then nobody waits. */
 	if ((ac = aconn_find(ad, j->j_conn)) == NULL)
 		return;

@@ -147,6 +147,8 @@ main(int argc, char *argv[])
 		fatalx("cannot make the dummy hash");
 	OPENSSL_cleanse(dummy, sizeof(dummy));
 
+	if (notice_init(&ad) == -1)
+		fatalx("out of memory");
 	if (revlisten_start(&ad) == -1)
 		fatalx("cannot start the revocation listener");
 	if ((ad.ad_workers =
@@ -171,6 +173,7 @@ main(int argc, char *argv[])
 	server_close(&ad);
 	workers_stop(ad.ad_workers);
 	revlisten_stop(&ad);
+	notice_free(&ad);
 	revoked_free(ad.ad_revoked);
 	ratelimit_free(ad.ad_rl_email);
 	ratelimit_free(ad.ad_rl_addr);

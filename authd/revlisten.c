@@ -59,6 +59,10 @@ revlisten_load(struct authd *ad, PGconn *db)
 	PQclear(res);
 	if (!atomic_load(&ad->ad_revoked_ready))
 		log_info("loaded %d revoked sessions", n);
+	else
+		/* Notifications may have been lost while the connection was
+		 * down: gateways must forget what they cached. */
+		notice_flush_all(ad);
 	atomic_store(&ad->ad_revoked_ready, 1);
 	return 0;
 }
@@ -73,7 +77,7 @@ revlisten_notify(struct authd *ad, const char *payload)
 		log_warnx("malformed revocation notice ignored");
 		return;
 	}
-	revoked_add(ad->ad_revoked, sid, exp);
+	notice_revoked(ad, sid, exp);
 }
 
 static void *

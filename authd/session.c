@@ -30,7 +30,7 @@ revoke_rows(struct authd *ad, PGresult *res)
 	int i;
 
 	for (i = 0; i < PQntuples(res); i++)
-		revoked_add(ad->ad_revoked, PQgetvalue(res, i, 0),
+		notice_revoked(ad, PQgetvalue(res, i, 0),
 		    strtoll(PQgetvalue(res, i, 1), NULL, 10));
 }
 
@@ -260,7 +260,7 @@ session_logout(struct authd *ad, PGconn *db, struct json_object *o,
 	        1, vals, &n) == -1)
 		return -1;
 	/* Even if the row is gone, this authd refuses the sid from now on. */
-	revoked_add(ad->ad_revoked, tc.tc_sid, tc.tc_exp);
+	notice_revoked(ad, tc.tc_sid, tc.tc_exp);
 	audit(db, "logout", rq->ar_table, tc.tc_sub, rq->ar_client, tc.tc_sid);
 	no_content(rs);
 	return 0;

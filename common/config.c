@@ -67,6 +67,7 @@ static const struct config_key config_table[] = {
     KSTR("password_blocklist", cf_password_blocklist,
         "/usr/share/john/password.lst", "authd"),
     KSTR("trusted_proxies", cf_trusted_proxies, "", "gateway"),
+    KINT("verify_cache", cf_verify_cache, "8192", 0, 1000000, "gateway"),
     KINT("login_limit_per_email", cf_login_limit_per_email, "10", 1, 1000000,
         "authd"),
     KINT("login_limit_per_addr", cf_login_limit_per_addr, "100", 1, 1000000,

@@ -50,6 +50,7 @@ struct config {
 	long cf_login_limit_window;
 	long cf_signup_limit_per_addr;
 	long cf_signup_limit_window;
+	long cf_verify_cache;
 };
 
 /* One row per key; the documented table in README.md mirrors this. */

@@ -12,6 +12,7 @@ static const char *const ipc_type_names[IPC_TYPE_MAX] = {
     [IPC_REQ_AUTH] = "REQ_AUTH",
     [IPC_ANS_AUTH] = "ANS_AUTH",
     [IPC_ANS_ERROR] = "ANS_ERROR",
+    [IPC_EVT_REVOKED] = "EVT_REVOKED",
 };
 
 const char *

@@ -43,6 +43,7 @@
  *	             str sub            user id; empty unless result is 0
  *	             str sid            session id; empty unless result is 0
  *	             str tbl            auth table; empty unless result is 0
+ *	             u64 exp            the token's exp (epoch s); 0 unless 0
  *	             str reason         why it failed; empty when result is 0
  *
  *	REQ_AUTH     str op             "signup" | "login" | ... (auth route)
@@ -60,6 +61,16 @@
  *
  *	ANS_ERROR    u16 http_status    e.g. 400 for a malformed request
  *	             str message        short, safe to show to the client
+ *
+ *	EVT_REVOKED  str sid            authd -> gateway, unasked, request id 0:
+ *	                                this session is revoked; an empty sid
+ *	                                means "forget every verification" (authd
+ *	                                reloaded its revocations and may have
+ *	                                missed some).  authd sends it before any
+ *	                                answer that follows the revocation, so a
+ *	                                gateway caching verifications never
+ *	                                serves a revoked session after seeing
+ *	                                the answer to its logout.
  */
 #ifndef POSTERN_COMMON_IPC_H
 #define POSTERN_COMMON_IPC_H
@@ -80,6 +91,7 @@ enum ipc_type {
 	IPC_REQ_AUTH,
 	IPC_ANS_AUTH,
 	IPC_ANS_ERROR,
+	IPC_EVT_REVOKED,
 	IPC_TYPE_MAX
 };
 

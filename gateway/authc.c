@@ -11,10 +11,13 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "gateway/authc.h"
 
 #define AUTHC_BACKOFF_MIN_MS 50
 #define AUTHC_BACKOFF_MAX_MS 1000
+#define AUTHC_HEARTBEAT_MS 250
+#define AUTHC_FRESH_MS 1000
 
 struct pending {
 	TAILQ_ENTRY(pending) p_entry;
@@ -37,9 +40,15 @@ struct authc {
 	uint32_t ac_next_id;
 	size_t ac_npending;
 	TAILQ_HEAD(, pending) ac_pending;
+	void (*ac_evt_cb)(const char *, void *);
+	void *ac_evt_arg;
+	struct event *ac_heartbeat;
+	int64_t ac_last_pong_ms;
+	int ac_hb_pending;
 };
 
 static void authc_connect(struct authc *ac);
+static void heartbeat_cb(evutil_socket_t fd, short what, void *arg);
 
 int
 authc_connected(const struct authc *ac)
@@ -111,6 +120,9 @@ authc_drop(struct authc *ac, const char *why)
 		ac->ac_bev = NULL;
 	}
 	ac->ac_connected = 0;
+	ac->ac_last_pong_ms = 0;
+	if (ac->ac_evt_cb != NULL)
+		ac->ac_evt_cb(NULL, ac->ac_evt_arg);
 	authc_fail_all(ac);
 	if (!event_pending(ac->ac_retry, EV_TIMEOUT, NULL))
 		authc_schedule_retry(ac);
@@ -143,7 +155,19 @@ authc_read(struct bufferevent *bev, void *arg)
 			authc_drop(ac, "out of memory");
 			return;
 		}
-		if ((p = pending_find(ac, h.ih_id)) != NULL) {
+		if (h.ih_type == IPC_EVT_REVOKED) {
+			char *sid = NULL;
+			ipc_cur_init(&cur, frame + IPC_HDR_LEN, h.ih_len);
+			if (ipc_get_cstr(&cur, &sid) == -1 ||
+			    ipc_end(&cur) == -1) {
+				free(sid);
+				authc_drop(ac, "malformed revocation notice");
+				return;
+			}
+			if (ac->ac_evt_cb != NULL)
+				ac->ac_evt_cb(sid, ac->ac_evt_arg);
+			free(sid);
+		} else if ((p = pending_find(ac, h.ih_id)) != NULL) {
 			ipc_cur_init(&cur, frame + IPC_HDR_LEN, h.ih_len);
 			pending_finish(p, AUTHC_OK, &h, &cur);
 			/* The callback may have dropped the connection. */
@@ -236,12 +260,97 @@ authc_new(struct event_base *base, const char *path, long timeout_ms,
 	ac->ac_max_pending = max_pending;
 	ac->ac_backoff_ms = AUTHC_BACKOFF_MIN_MS;
 	TAILQ_INIT(&ac->ac_pending);
-	if ((ac->ac_retry = evtimer_new(base, authc_retry_cb, ac)) == NULL) {
+	if ((ac->ac_retry = evtimer_new(base, authc_retry_cb, ac)) == NULL ||
+	    (ac->ac_heartbeat = event_new(
+	         base, -1, EV_PERSIST, heartbeat_cb, ac)) == NULL) {
+		if (ac->ac_retry != NULL)
+			event_free(ac->ac_retry);
 		free(ac);
 		return NULL;
 	}
+	{
+		struct timeval tv = {0, AUTHC_HEARTBEAT_MS * 1000};
+		event_add(ac->ac_heartbeat, &tv);
+	}
 	authc_connect(ac);
 	return ac;
+}
+
+void
+authc_set_event_cb(
+    struct authc *ac, void (*cb)(const char *, void *), void *arg)
+{
+	ac->ac_evt_cb = cb;
+	ac->ac_evt_arg = arg;
+}
+
+/*
+ * Before an earlier answer is reused, whatever authd has already sent must
+ * be taken in: a revocation notice may be waiting in the socket, or authd
+ * may have died with its end of the socket closed, and the event loop may
+ * not have got to either yet.  One non-blocking peek tells.
+ */
+int
+authc_fresh(struct authc *ac)
+{
+	struct evbuffer *in;
+	char c;
+	ssize_t n;
+	int fd;
+
+	if (!ac->ac_connected || ac->ac_bev == NULL ||
+	    ac->ac_last_pong_ms == 0 ||
+	    time_mono_ms() - ac->ac_last_pong_ms > AUTHC_FRESH_MS)
+		return 0;
+	fd = bufferevent_getfd(ac->ac_bev);
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		authc_drop(ac, n == 0 ? "closed by authd" : strerror(errno));
+		return 0;
+	}
+	if (n > 0) {
+		/* bufferevent keeps the end of its input frozen and thaws it
+		 * only while it reads itself; do as it does. */
+		in = bufferevent_get_input(ac->ac_bev);
+		evbuffer_unfreeze(in, 0);
+		n = evbuffer_read(in, fd, -1);
+		evbuffer_freeze(in, 0);
+		if (n <= 0) {
+			authc_drop(ac, "read failed");
+			return 0;
+		}
+		authc_read(ac->ac_bev, ac);
+		if (!ac->ac_connected)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+heartbeat_answer(enum authc_status st, const struct ipc_hdr *h,
+    struct ipc_cur *cur, void *arg)
+{
+	struct authc *ac = arg;
+
+	(void)cur;
+	ac->ac_hb_pending = 0;
+	if (st == AUTHC_OK && h->ih_type == IPC_ANS_PING)
+		ac->ac_last_pong_ms = time_mono_ms();
+}
+
+/* authd proves it is alive four times a second; a stopped authd stops
+ * the reuse of its earlier answers within a second. */
+static void
+heartbeat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct authc *ac = arg;
+
+	(void)fd;
+	(void)what;
+	if (!ac->ac_connected || ac->ac_hb_pending)
+		return;
+	if (authc_ping(ac, heartbeat_answer, ac) != 0)
+		ac->ac_hb_pending = 1;
 }
 
 void
@@ -256,6 +365,8 @@ authc_free(struct authc *ac)
 	if (ac->ac_bev != NULL)
 		bufferevent_free(ac->ac_bev);
 	event_free(ac->ac_retry);
+	if (ac->ac_heartbeat != NULL)
+		event_free(ac->ac_heartbeat);
 	free(ac);
 }
 

@@ -38,6 +38,15 @@ uint32_t authc_verify(
 uint32_t authc_auth(struct authc *ac, const char *op, const char *table,
     const char *client, const char *ua, const char *bearer, const char *param,
     const char *body, size_t bodylen, authc_cb cb, void *arg);
+/*
+ * Revocation events: cb(sid) for IPC_EVT_REVOKED, cb("") for "forget
+ * everything", and cb(NULL) when the connection drops.
+ */
+void authc_set_event_cb(
+    struct authc *ac, void (*cb)(const char *, void *), void *arg);
+/* Connected, and authd answered a heartbeat within the last second: only
+ * then may answers it gave earlier be reused. */
+int authc_fresh(struct authc *ac);
 /* Forgets a pending request: its callback will not be called. */
 void authc_cancel(struct authc *ac, uint32_t id);
 

@@ -471,15 +471,32 @@ slot_read(struct slot *s)
 		item = s->s_nended < nitems ? s->s_items[s->s_nended]
 		                            : ITEM_DEALLOCATE;
 		if (item >= 0) {
+			/* Keep the error of a failed prepare rather than the
+			 * "aborted" of the execute that followed it. */
+			if (s->s_res[item] != NULL &&
+			    PQresultStatus(s->s_res[item]) ==
+			        PGRES_FATAL_ERROR) {
+				PQclear(res);
+				continue;
+			}
 			PQclear(s->s_res[item]);
 			s->s_res[item] = res;
 			continue;
 		}
 		/* A prepare that did not succeed must be prepared again next
-		 * time; its error shows in the statement's own result. */
+		 * time, and its error is the statement's answer. */
 		if (item == ITEM_PREPARE &&
-		    PQresultStatus(res) != PGRES_COMMAND_OK)
+		    PQresultStatus(res) != PGRES_COMMAND_OK) {
 			slot_forget_failed(s);
+			if (PQresultStatus(res) == PGRES_FATAL_ERROR &&
+			    s->s_q != NULL && s->s_nended + 1 < s->s_nitems &&
+			    s->s_items[s->s_nended + 1] >= 0) {
+				item = s->s_items[s->s_nended + 1];
+				PQclear(s->s_res[item]);
+				s->s_res[item] = res;
+				continue;
+			}
+		}
 		PQclear(res);
 	}
 	if (PQstatus(s->s_conn) == CONNECTION_BAD)

@@ -18,6 +18,7 @@
 #include "gateway/db.h"
 #include "gateway/gateway.h"
 #include "gateway/openapi.h"
+#include "gateway/vcache.h"
 
 #define AUTH_BODY_MAX (64 * 1024)
 #define TOKEN_MAX 4096
@@ -221,13 +222,35 @@ handle_auth(struct req *rq)
 
 /* ---- data routes ---- */
 
+/* A verified caller: the endpoint's group rule, then the operation. */
+static void
+bearer_accept(struct req *rq, const struct vclaims *vc)
+{
+	const struct route *r = rq->rq_route;
+
+	if (strncmp(r->rt_auth, "bearer:", 7) == 0 &&
+	    strcmp(r->rt_auth + 7, vc->vc_tbl) != 0) {
+		req_error(rq, 403, "PN300",
+		    "this endpoint does not accept tokens of that auth group");
+		return;
+	}
+	x_strlcpy(rq->rq_sub, vc->vc_sub, sizeof(rq->rq_sub));
+	x_strlcpy(rq->rq_sid, vc->vc_sid, sizeof(rq->rq_sid));
+	x_strlcpy(rq->rq_tbl, vc->vc_tbl, sizeof(rq->rq_tbl));
+	crud_run(rq);
+}
+
 static void
 verify_answer(enum authc_status st, const struct ipc_hdr *h,
     struct ipc_cur *cur, void *arg)
 {
 	struct req *rq = arg;
-	const struct route *r = rq->rq_route;
+	struct gw *gw = rq->rq_conn->hc_gw;
 	char *sub = NULL, *sid = NULL, *tbl = NULL, *reason = NULL;
+	struct vclaims vc;
+	const char *tok;
+	size_t toklen;
+	uint64_t exp;
 	uint8_t result;
 
 	rq->rq_authc_id = 0;
@@ -238,8 +261,8 @@ verify_answer(enum authc_status st, const struct ipc_hdr *h,
 	}
 	if (h->ih_type != IPC_ANS_VERIFY || ipc_get_u8(cur, &result) == -1 ||
 	    ipc_get_cstr(cur, &sub) == -1 || ipc_get_cstr(cur, &sid) == -1 ||
-	    ipc_get_cstr(cur, &tbl) == -1 || ipc_get_cstr(cur, &reason) == -1 ||
-	    ipc_end(cur) == -1) {
+	    ipc_get_cstr(cur, &tbl) == -1 || ipc_get_u64(cur, &exp) == -1 ||
+	    ipc_get_cstr(cur, &reason) == -1 || ipc_end(cur) == -1) {
 		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
 		goto done;
 	}
@@ -251,16 +274,14 @@ verify_answer(enum authc_status st, const struct ipc_hdr *h,
 		        : "the token is invalid");
 		goto done;
 	}
-	if (strncmp(r->rt_auth, "bearer:", 7) == 0 &&
-	    strcmp(r->rt_auth + 7, tbl) != 0) {
-		req_error(rq, 403, "PN300",
-		    "this endpoint does not accept tokens of that auth group");
-		goto done;
-	}
-	x_strlcpy(rq->rq_sub, sub, sizeof(rq->rq_sub));
-	x_strlcpy(rq->rq_sid, sid, sizeof(rq->rq_sid));
-	x_strlcpy(rq->rq_tbl, tbl, sizeof(rq->rq_tbl));
-	crud_run(rq);
+	memset(&vc, 0, sizeof(vc));
+	x_strlcpy(vc.vc_sub, sub, sizeof(vc.vc_sub));
+	x_strlcpy(vc.vc_sid, sid, sizeof(vc.vc_sid));
+	x_strlcpy(vc.vc_tbl, tbl, sizeof(vc.vc_tbl));
+	vc.vc_exp = exp > INT64_MAX ? INT64_MAX : (int64_t)exp;
+	if (gw->gw_vcache != NULL && bearer_token(rq, &tok, &toklen) == 0)
+		vcache_put(gw->gw_vcache, tok, toklen, &vc);
+	bearer_accept(rq, &vc);
 done:
 	free(sub);
 	free(sid);
@@ -274,6 +295,7 @@ handle_data(struct req *rq)
 	struct gw *gw = rq->rq_conn->hc_gw;
 	const char *tok;
 	size_t len;
+	struct vclaims vc;
 
 	if (strcmp(rq->rq_route->rt_auth, "none") == 0) {
 		crud_run(rq);
@@ -286,6 +308,13 @@ handle_data(struct req *rq)
 	/* An oversized token is refused here, without a round trip. */
 	if (len > TOKEN_MAX) {
 		unauthorized(rq, 1, "the token is invalid");
+		return;
+	}
+	/* authd said yes to this very token before, has revoked nothing of
+	 * it since (it would have told us first), and is alive. */
+	if (gw->gw_vcache != NULL && authc_fresh(gw->gw_authc) &&
+	    vcache_get(gw->gw_vcache, tok, len, time_epoch_s(), &vc)) {
+		bearer_accept(rq, &vc);
 		return;
 	}
 	rq->rq_state = RS_AUTH;

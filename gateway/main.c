@@ -15,6 +15,7 @@
 #include "gateway/clientip.h"
 #include "gateway/db.h"
 #include "gateway/gateway.h"
+#include "gateway/vcache.h"
 
 #define DRAIN_SECONDS 10
 
@@ -42,6 +43,21 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopexit(gw->gw_base, NULL);
 	else
 		event_base_loopexit(gw->gw_base, &tv);
+}
+
+/* authd revoked a session (sid), asks us to forget everything (""), or
+ * the connection dropped (NULL): cached verifications go accordingly. */
+static void
+on_revoked(const char *sid, void *arg)
+{
+	struct gw *gw = arg;
+
+	if (gw->gw_vcache == NULL)
+		return;
+	if (sid == NULL || sid[0] == '\0')
+		vcache_flush(gw->gw_vcache);
+	else
+		vcache_revoke_sid(gw->gw_vcache, sid);
 }
 
 static struct dbpool *
@@ -103,10 +119,15 @@ main(int argc, char *argv[])
 	if (registry_init(&gw) == -1)
 		fatalx("cannot set up the endpoint registry");
 	OPENSSL_cleanse(gw.gw_dbpass, sizeof(gw.gw_dbpass));
+	if (gw.gw_cf.cf_verify_cache > 0 &&
+	    (gw.gw_vcache = vcache_new((size_t)gw.gw_cf.cf_verify_cache)) ==
+	        NULL)
+		fatalx("out of memory");
 	if ((gw.gw_authc = authc_new(gw.gw_base, gw.gw_cf.cf_socket,
 	         gw.gw_cf.cf_ipc_timeout_ms, gw.gw_cf.cf_ipc_max_pending)) ==
 	    NULL)
 		fatalx("cannot create the authd client");
+	authc_set_event_cb(gw.gw_authc, on_revoked, &gw);
 	if (http_listen(&gw) == -1)
 		exit(1);
 	gw.gw_sigterm = evsignal_new(gw.gw_base, SIGTERM, on_signal, &gw);
@@ -126,6 +147,7 @@ main(int argc, char *argv[])
 	http_close_listener(&gw);
 	http_close_all(&gw);
 	authc_free(gw.gw_authc);
+	vcache_free(gw.gw_vcache);
 	db_pool_free(gw.gw_db);
 	routes_unref(gw.gw_routes);
 	trusted_proxies_free(gw.gw_proxies);

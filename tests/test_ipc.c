@@ -170,6 +170,7 @@ Test(ipc, verify_round_trip)
 	struct ipc_cur c;
 	struct buf b;
 	uint8_t v;
+	uint64_t exp;
 
 	buf_init(&b);
 	cr_assert_eq(ipc_msg_begin(&b, IPC_REQ_VERIFY, 0xfffffffe), 0);
@@ -184,6 +185,7 @@ Test(ipc, verify_round_trip)
 	cr_assert_eq(ipc_put_cstr(&b, "42"), 0);
 	cr_assert_eq(ipc_put_cstr(&b, "sess-1"), 0);
 	cr_assert_eq(ipc_put_cstr(&b, "users"), 0);
+	cr_assert_eq(ipc_put_u64(&b, 1795812509), 0);
 	cr_assert_eq(ipc_put_cstr(&b, NULL), 0);
 	cr_assert_eq(ipc_msg_end(&b), 0);
 	frame_open(&b, IPC_ANS_VERIFY, 9, &c);
@@ -192,7 +194,16 @@ Test(ipc, verify_round_trip)
 	expect_str(&c, "42");
 	expect_str(&c, "sess-1");
 	expect_str(&c, "users");
+	cr_assert_eq(ipc_get_u64(&c, &exp), 0);
+	cr_assert_eq(exp, 1795812509);
 	expect_str(&c, "");
+	cr_assert_eq(ipc_end(&c), 0);
+
+	cr_assert_eq(ipc_msg_begin(&b, IPC_EVT_REVOKED, 0), 0);
+	cr_assert_eq(ipc_put_cstr(&b, "sess-1"), 0);
+	cr_assert_eq(ipc_msg_end(&b), 0);
+	frame_open(&b, IPC_EVT_REVOKED, 0, &c);
+	expect_str(&c, "sess-1");
 	cr_assert_eq(ipc_end(&c), 0);
 	buf_free(&b);
 }

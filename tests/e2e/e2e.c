@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -432,6 +433,25 @@ e2e_read_pid(const char *path)
 	return pid;
 }
 
+/* Threads of pid still listed in /proc (the zombie main thread counts). */
+static int
+e2e_threads(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
 int
 e2e_pid_alive(pid_t pid)
 {
@@ -447,6 +467,14 @@ e2e_pid_alive(pid_t pid)
 	    (p = strrchr(line, ')')) != NULL && p[1] == ' ')
 		alive = p[2] != 'Z' && p[2] != 'X';
 	fclose(fp);
+	/*
+	 * A killed multi-threaded process shows its main thread as a zombie
+	 * while the other threads are still exiting, and they still hold its
+	 * file descriptors (a peer sees its sockets close only after the last
+	 * one).  It is down when no thread is left.
+	 */
+	if (!alive)
+		alive = e2e_threads(pid) > 1;
 	return alive;
 }
 
