@@ -109,6 +109,18 @@ int req_add_header(struct req *rq, const char *name, const char *value);
 void handle_request(struct req *rq);
 void handle_abort(struct req *rq);
 
+/* metrics.c: GET /metrics, and the counters it reports. */
+void metrics_handle(struct req *rq);
+/* Called once per finished request (http.c, when its response is
+ * queued). */
+void metrics_request_done(struct req *rq);
+
+/* admin.c: /_admin/... (the builder API, API.md section 4). */
+void admin_handle(struct req *rq);
+
+/* console.c: /_console/... (the web console's static files). */
+void console_handle(struct req *rq);
+
 /* crud.c */
 void crud_run(struct req *rq);
 void crud_abort(struct req *rq);

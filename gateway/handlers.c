@@ -370,6 +370,20 @@ handle_request(struct req *rq)
 			handle_readyz(rq);
 		return;
 	}
+	/* Operations and the builder: not part of the endpoint registry. */
+	if (strcmp(path, "/metrics") == 0) {
+		metrics_handle(rq);
+		return;
+	}
+	if (strcmp(path, "/_admin") == 0 || strncmp(path, "/_admin/", 8) == 0) {
+		admin_handle(rq);
+		return;
+	}
+	if (strcmp(path, "/_console") == 0 ||
+	    strncmp(path, "/_console/", 10) == 0) {
+		console_handle(rq);
+		return;
+	}
 	if (gw->gw_routes == NULL) {
 		req_error(rq, 503, "PN801",
 		    "the endpoint registry is not loaded yet");

@@ -256,6 +256,7 @@ req_respond(struct req *rq)
 	rq->rq_state = RS_WRITE;
 	timer_arm(hc, hc->hc_gw->gw_cf.cf_request_timeout_ms);
 	req_log(rq);
+	metrics_request_done(rq);
 	/* hconn_write runs once the output buffer has drained. */
 	bufferevent_enable(hc->hc_bev, EV_WRITE);
 }
