@@ -51,6 +51,9 @@ struct config {
 	long cf_signup_limit_per_addr;
 	long cf_signup_limit_window;
 	long cf_verify_cache;
+	char cf_admin_key_file[CONFIG_STR_MAX];
+	char cf_log_file[CONFIG_STR_MAX];
+	long cf_drain_timeout_ms;
 };
 
 /* One row per key; the documented table in README.md mirrors this. */
