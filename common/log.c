@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 static const char *log_proc = "postern";
 static int log_level = LOG_LVL_INFO;
 static const char *const log_names[] = {"error", "warn", "info", "debug"};
+static char log_path[1024]; /* the log_file, or "" for stderr */
 
 void
 log_init(const char *proc, int level)
@@ -41,6 +43,55 @@ log_level_parse(const char *s)
 		if (strcasecmp(s, log_names[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+log_open(const char *path)
+{
+	char old[sizeof(log_path)];
+	size_t n;
+	int saved;
+
+	if (path == NULL || path[0] == '\0') {
+		log_path[0] = '\0';
+		return 0;
+	}
+	if ((n = strlen(path)) >= sizeof(log_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(old, log_path, sizeof(old));
+	memcpy(log_path, path, n + 1);
+	if (log_reopen() == -1) {
+		saved = errno;
+		memcpy(log_path, old, sizeof(log_path));
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int
+log_reopen(void)
+{
+	int fd, saved;
+
+	if (log_path[0] == '\0')
+		return 0;
+	if ((fd = open(log_path,
+	         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640)) ==
+	    -1)
+		return -1;
+	if (fd != STDERR_FILENO) {
+		if (dup2(fd, STDERR_FILENO) == -1) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
 }
 
 void

@@ -26,6 +26,21 @@ __attribute__((noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 __attribute__((noreturn));
 
+/*
+ * Sends log lines to path (opened O_APPEND, mode 0640, created if missing)
+ * instead of the stderr the daemon was started with; NULL or "" keeps
+ * stderr.  The file replaces file descriptor 2 itself, so messages written
+ * to stderr by libraries and sanitizers land in it too, and a reopen is a
+ * single dup2(), atomic for threads logging at that moment.  0 or -1
+ * (errno set; logging is unchanged).
+ */
+int log_open(const char *path);
+/*
+ * Reopens the file given to log_open, for logrotate's "create" mode (after
+ * a SIGHUP).  A no-op without a file.  0 or -1 (the old file stays in use).
+ */
+int log_reopen(void);
+
 /* ISO 8601 UTC with milliseconds, as in every log line. */
 void log_timestamp(char *ts, size_t cap);
 

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "gateway/authc.h"
+#include "gateway/gateway.h"
 
 #define AUTHC_BACKOFF_MIN_MS 50
 #define AUTHC_BACKOFF_MAX_MS 1000
@@ -26,6 +27,7 @@ struct pending {
 	authc_cb p_cb;
 	void *p_arg;
 	struct event *p_timer;
+	int64_t p_start_us; /* when sent, for the round-trip metric */
 };
 
 struct authc {
@@ -84,6 +86,10 @@ pending_finish(struct pending *p, enum authc_status st, const struct ipc_hdr *h,
 	authc_cb cb = p->p_cb;
 	void *arg = p->p_arg;
 
+	/* Every request to authd ends here once: answered, timed out or
+	 * failed with the connection.  That makes it the one place to time
+	 * round trips for /metrics. */
+	metrics_authd_done((int)st, metrics_clock_us() - p->p_start_us);
 	pending_free(p);
 	cb(st, h, cur, arg);
 }
@@ -422,6 +428,7 @@ authc_send(struct authc *ac, struct buf *b, authc_cb cb, void *arg)
 	p->p_id = id;
 	p->p_cb = cb;
 	p->p_arg = arg;
+	p->p_start_us = metrics_clock_us();
 	TAILQ_INSERT_TAIL(&ac->ac_pending, p, p_entry);
 	ac->ac_npending++;
 	tv.tv_sec = ac->ac_timeout_ms / 1000;

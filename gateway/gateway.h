@@ -80,7 +80,8 @@ struct req {
 	int rq_ready_authd;
 	/* The response. */
 	int rq_status;
-	struct buf rq_rhdrs; /* extra header lines, CRLF-terminated */
+	const char *rq_ctype; /* static string; NULL means JSON */
+	struct buf rq_rhdrs;  /* extra header lines, CRLF-terminated */
 	struct buf rq_rbody;
 };
 
@@ -99,6 +100,8 @@ struct hconn {
 int http_listen(struct gw *gw);
 void http_close_listener(struct gw *gw);
 void http_close_all(struct gw *gw);
+/* SIGTERM: closes idle connections; the others close after their response. */
+void http_drain(struct gw *gw);
 /* Queues the response held in req (rq_status, rq_rhdrs, rq_rbody). */
 void req_respond(struct req *rq);
 /* Builds a JSON error response and sends it. */
@@ -114,9 +117,19 @@ void metrics_handle(struct req *rq);
 /* Called once per finished request (http.c, when its response is
  * queued). */
 void metrics_request_done(struct req *rq);
+/* Called by authc.c once per request to authd: st is its enum authc_status,
+ * usec the time since it was sent (metrics_clock_us). */
+void metrics_authd_done(int st, int64_t usec);
+/* The bounded label a request is counted and logged under: its route
+ * template, a fixed path such as "/healthz", "unmatched" or "malformed". */
+const char *metrics_route_label(const struct req *rq);
+/* CLOCK_MONOTONIC in microseconds. */
+int64_t metrics_clock_us(void);
 
 /* admin.c: /_admin/... (the builder API, API.md section 4). */
 void admin_handle(struct req *rq);
+/* Loads (or, if missing, creates) admin_key_file; logs why on -1. */
+int admin_init(struct gw *gw);
 
 /* console.c: /_console/... (the web console's static files). */
 void console_handle(struct req *rq);

@@ -203,6 +203,7 @@ req_log(struct req *rq)
 	struct buf b;
 	const char *m = rq->rq_head.hh_path ? rq->rq_head.hh_method_str : "-";
 	const char *p = rq->rq_head.hh_path ? rq->rq_head.hh_path : "-";
+	const char *route = metrics_route_label(rq);
 	char ts[40];
 
 	if (log_get_level() < LOG_LVL_INFO)
@@ -218,6 +219,8 @@ req_log(struct req *rq)
 	    buf_add_json_str(&b, m, strlen(m)) == 0 &&
 	    buf_addstr(&b, ",\"path\":") == 0 &&
 	    buf_add_json_str(&b, p, strlen(p)) == 0 &&
+	    buf_addstr(&b, ",\"route\":") == 0 &&
+	    buf_add_json_str(&b, route, strlen(route)) == 0 &&
 	    buf_printf(&b, ",\"status\":%d,\"ms\":%lld", rq->rq_status,
 	        (long long)(time_mono_ms() - rq->rq_start_ms)) == 0 &&
 	    (rq->rq_sub[0] == '\0' || (buf_addstr(&b, ",\"user\":") == 0 &&
@@ -241,9 +244,10 @@ req_respond(struct req *rq)
 	    rq->rq_status, reason(rq->rq_status), rq->rq_id);
 	if (rq->rq_status != 204) {
 		if (rq->rq_rbody.b_len > 0 || rq->rq_status >= 400)
-			evbuffer_add_printf(out, "Content-Type: "
-			                         "application/json; "
-			                         "charset=utf-8\r\n");
+			evbuffer_add_printf(out, "Content-Type: %s\r\n",
+			    rq->rq_ctype != NULL
+			        ? rq->rq_ctype
+			        : "application/json; charset=utf-8");
 		evbuffer_add_printf(
 		    out, "Content-Length: %zu\r\n", rq->rq_rbody.b_len);
 	}
@@ -620,6 +624,35 @@ http_close_listener(struct gw *gw)
 	if (gw->gw_listener != NULL) {
 		evconnlistener_free(gw->gw_listener);
 		gw->gw_listener = NULL;
+	}
+}
+
+/*
+ * Draining (SIGTERM): requests in flight finish, and their connections
+ * close after the response (req_respond adds Connection: close).  Idle
+ * keep-alive connections close now, as nginx and Go's Shutdown do, except
+ * one whose next request already waits in the socket: that one is in
+ * flight too and is served.  They close gently (hconn_linger: FIN, then
+ * discard), so a request racing the close sees an orderly end of stream,
+ * which clients retry on a new connection, rather than a reset.
+ */
+void
+http_drain(struct gw *gw)
+{
+	struct hconn *hc, *next;
+	char c;
+
+	for (hc = TAILQ_FIRST(&gw->gw_conns); hc != NULL; hc = next) {
+		next = TAILQ_NEXT(hc, hc_entry);
+		if (hc->hc_req != NULL || hc->hc_lingering)
+			continue;
+		if (evbuffer_get_length(bufferevent_get_input(hc->hc_bev)) >
+		        0 ||
+		    recv(bufferevent_getfd(hc->hc_bev), &c, 1,
+		        MSG_PEEK | MSG_DONTWAIT) == 1)
+			continue;
+		hc->hc_close = 1;
+		hconn_linger(hc);
 	}
 }
 

@@ -1,7 +1,8 @@
 /*
  * postern-gateway: configuration, the database pool, the authd client, the
  * route table, the HTTP listener, then the event loop.  SIGTERM/SIGINT stop
- * accepting and let requests in flight finish (bounded), then exit 0.
+ * accepting and let requests in flight finish (bounded by drain_timeout_ms),
+ * then exit 0; SIGHUP reopens the log and reloads what it can.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -17,28 +18,125 @@
 #include "gateway/gateway.h"
 #include "gateway/vcache.h"
 
-#define DRAIN_SECONDS 10
+/* The --config path, for reloading on SIGHUP (NULL: defaults and env). */
+static const char *conf_path;
 
+/* Keys the gateway applies on SIGHUP: each is read afresh by every request
+ * or connection, none is held in a structure built at start-up. */
+static const char *const reloadable[] = {"log_level", "log_file",
+    "trusted_proxies", "body_limit", "header_limit", "max_connections",
+    "request_timeout_ms", "idle_timeout_ms", "list_default_limit",
+    "list_max_limit", "drain_timeout_ms"};
+
+static int
+is_reloadable(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
+		if (strcmp(reloadable[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * SIGHUP: reads the configuration again and applies the reloadable keys.
+ * A changed key that needs a restart is named in the log and keeps its
+ * old value; a configuration that does not load changes nothing.
+ */
+static void
+reload_config(struct gw *gw)
+{
+	static struct config ncf; /* large; the loop is single-threaded */
+	struct trusted_proxies *tp = NULL;
+	const struct config_key *t;
+	const char *why;
+	char err[512], *o, *n;
+	size_t i, nkeys;
+	int same;
+
+	if (config_load(&ncf, conf_path, err, sizeof(err)) == -1) {
+		log_warnx("SIGHUP: configuration: %s; nothing changed", err);
+		return;
+	}
+	if (strcmp(ncf.cf_trusted_proxies, gw->gw_cf.cf_trusted_proxies) != 0 &&
+	    (tp = trusted_proxies_parse(ncf.cf_trusted_proxies, &why)) ==
+	        NULL) {
+		log_warnx("SIGHUP: trusted_proxies: %s; nothing changed", why);
+		return;
+	}
+	if (strcmp(ncf.cf_log_file, gw->gw_cf.cf_log_file) != 0 &&
+	    log_open(ncf.cf_log_file) == -1) {
+		log_warn(
+		    "SIGHUP: log_file %s; nothing changed", ncf.cf_log_file);
+		trusted_proxies_free(tp);
+		return;
+	}
+	if (tp != NULL) {
+		trusted_proxies_free(gw->gw_proxies);
+		gw->gw_proxies = tp;
+	}
+	t = config_keys(&nkeys);
+	for (i = 0; i < nkeys; i++) {
+		if (strcmp(t[i].ck_who, "authd") == 0)
+			continue;
+		o = (char *)&gw->gw_cf + t[i].ck_off;
+		n = (char *)&ncf + t[i].ck_off;
+		same = t[i].ck_type == CONFIG_T_STR
+		           ? strcmp(o, n) == 0
+		           : memcmp(o, n, sizeof(long)) == 0;
+		if (same)
+			continue;
+		if (!is_reloadable(t[i].ck_name)) {
+			log_warnx("SIGHUP: %s changed: restart the gateway "
+			          "to apply it",
+			    t[i].ck_name);
+			continue;
+		}
+		if (t[i].ck_type == CONFIG_T_STR)
+			memcpy(o, n, CONFIG_STR_MAX);
+		else
+			memcpy(o, n, sizeof(long));
+		log_info("SIGHUP: %s changed", t[i].ck_name);
+	}
+	log_set_level(log_level_parse(gw->gw_cf.cf_log_level));
+}
+
+/*
+ * SIGTERM/SIGINT: stop accepting, close idle connections, let requests in
+ * flight finish for at most drain_timeout_ms, then leave the loop; main()
+ * closes what is left and exits 0.  A second signal ends the wait.
+ * SIGHUP: reopen the log file (logrotate), reload the configuration's
+ * reloadable keys and the endpoint registry.
+ */
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct gw *gw = arg;
-	struct timeval tv = {DRAIN_SECONDS, 0};
+	long ms = gw->gw_cf.cf_drain_timeout_ms;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: reloading endpoints");
+		if (log_reopen() == -1)
+			log_warn(
+			    "SIGHUP: cannot reopen %s", gw->gw_cf.cf_log_file);
+		log_info("SIGHUP: reloading the configuration and endpoints");
+		reload_config(gw);
 		registry_reload(gw);
 		return;
 	}
 	if (gw->gw_draining) {
+		log_info("signal %d while draining: stopping now", (int)sig);
 		event_base_loopexit(gw->gw_base, NULL);
 		return;
 	}
-	log_info(
-	    "signal %d: draining %zu connections", (int)sig, gw->gw_nconns);
 	gw->gw_draining = 1;
 	http_close_listener(gw);
+	http_drain(gw);
+	log_info("signal %d: draining %zu connections (at most %ld ms)",
+	    (int)sig, gw->gw_nconns, ms);
+	/* hconn_free leaves the loop when the last connection goes. */
 	if (gw->gw_nconns == 0)
 		event_base_loopexit(gw->gw_base, NULL);
 	else
@@ -99,9 +197,12 @@ main(int argc, char *argv[])
 
 	log_init("gateway", LOG_LVL_INFO);
 	path = config_cmdline(argc, argv, "postern-gateway");
+	conf_path = path;
 	if (config_load(&gw.gw_cf, path, err, sizeof(err)) == -1)
 		fatalx("configuration: %s", err);
 	log_set_level(log_level_parse(gw.gw_cf.cf_log_level));
+	if (log_open(gw.gw_cf.cf_log_file) == -1)
+		fatal("log_file %s", gw.gw_cf.cf_log_file);
 	signal(SIGPIPE, SIG_IGN);
 	TAILQ_INIT(&gw.gw_conns);
 
@@ -128,6 +229,8 @@ main(int argc, char *argv[])
 	    NULL)
 		fatalx("cannot create the authd client");
 	authc_set_event_cb(gw.gw_authc, on_revoked, &gw);
+	if (admin_init(&gw) == -1) /* builder: the admin key */
+		exit(1);
 	if (http_listen(&gw) == -1)
 		exit(1);
 	gw.gw_sigterm = evsignal_new(gw.gw_base, SIGTERM, on_signal, &gw);
@@ -144,6 +247,9 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(gw.gw_base);
 
+	if (gw.gw_nconns > 0)
+		log_warnx(
+		    "drain timeout: closing %zu connections", gw.gw_nconns);
 	http_close_listener(&gw);
 	http_close_all(&gw);
 	authc_free(gw.gw_authc);

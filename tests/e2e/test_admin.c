@@ -1,0 +1,1153 @@
+/*
+ * The builder API (/_admin, API.md section 4) against the fixture's stack:
+ *
+ *   - the admin key: required, compared exactly, a user's token refused,
+ *     the key file created with mode 0600 and refused when others can read
+ *     it (a gateway of our own, started on a throwaway config);
+ *   - tables: listed from the catalog, created from a typed column list,
+ *     invalid definitions refused with 400 and no table left behind, an
+ *     existing name 409;
+ *   - endpoints: auth groups and data endpoints created, listed, deleted,
+ *     with their checks, and 409 on a route that exists;
+ *   - the tutorial done purely through the admin API;
+ *   - the live registry: an endpoint created through the fixture's gateway
+ *     answers on a second gateway+authd pair within one second.
+ *
+ * Every test makes up its own table and path names, so they run in
+ * parallel with each other and with the other suites.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
+#include "common/buf.h"
+#include "e2e.h"
+
+#define PASSWORD "correct horse battery"
+#define TOKCAP 4096
+#define KEYCAP 1100
+#define LIVE_DEADLINE_MS 1000
+
+extern char **environ;
+
+static char admin_key[KEYCAP];
+
+static void
+admin_setup(void)
+{
+	char path[E2E_PATH_MAX];
+	FILE *fp;
+	size_t n;
+
+	e2e_setup();
+	cr_assert(e2e_conf_get("admin_key_file", path, sizeof(path)) == 0,
+	    "no admin_key_file in %s", e2e_cf.ee_conf);
+	cr_assert((fp = fopen(path, "r")) != NULL, "cannot read %s", path);
+	n = fread(admin_key, 1, sizeof(admin_key) - 1, fp);
+	fclose(fp);
+	while (n > 0 && isspace((unsigned char)admin_key[n - 1]))
+		n--;
+	admin_key[n] = '\0';
+	cr_assert(n >= 32, "the admin key is too short");
+}
+
+static void admin_fini(void);
+
+TestSuite(admin, .init = admin_setup, .fini = admin_fini, .timeout = 60);
+
+static const char *
+body_of(const struct e2e_resp *r)
+{
+	return r->er_body.b_data != NULL ? r->er_body.b_data : "(empty)";
+}
+
+/* An /_admin request with the admin key; the status. */
+static long
+admin(const char *method, const char *path, const char *body,
+    struct e2e_resp *keep)
+{
+	struct e2e_resp r;
+	long st;
+
+	cr_assert(e2e_call(method, path, admin_key, NULL, body, &r) == 0,
+	    "%s %s: no answer", method, path);
+	st = r.er_status;
+	if (keep != NULL)
+		*keep = r;
+	else
+		e2e_resp_free(&r);
+	return st;
+}
+
+/* A fresh lowercase name: prefix_<16 hex digits>. */
+static void
+fresh(char *out, size_t outlen, const char *prefix)
+{
+	char hex[17];
+
+	e2e_rand_hex(hex, sizeof(hex), 8);
+	cr_assert((size_t)snprintf(out, outlen, "%s_%s", prefix, hex) < outlen);
+}
+
+static void
+create_table(const char *name, const char *columns)
+{
+	struct e2e_resp r;
+	struct buf b;
+
+	buf_init(&b);
+	cr_assert(buf_printf(&b, "{\"name\":\"%s\",\"columns\":%s}", name,
+	              columns) == 0);
+	cr_assert_eq(admin("POST", "/_admin/tables", b.b_data, &r), 201,
+	    "create table %s: %ld %s", name, r.er_status, body_of(&r));
+	e2e_resp_free(&r);
+	buf_free(&b);
+}
+
+/* Creates an endpoint from a JSON definition; returns its id. */
+static long long
+create_endpoint(const char *def)
+{
+	struct e2e_resp r;
+	struct json_object *id;
+	char loc[128], want[128];
+	long long v;
+
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 201,
+	    "create endpoint %s: %ld %s", def, r.er_status, body_of(&r));
+	cr_assert(r.er_json != NULL &&
+	              json_object_object_get_ex(r.er_json, "id", &id) &&
+	              json_object_is_type(id, json_type_int),
+	    "no id: %s", body_of(&r));
+	v = json_object_get_int64(id);
+	snprintf(want, sizeof(want), "/_admin/endpoints/%lld", v);
+	cr_assert(e2e_header(&r, "Location", loc, sizeof(loc)) == 0 &&
+	              strcmp(loc, want) == 0,
+	    "Location should be %s", want);
+	e2e_resp_free(&r);
+	return v;
+}
+
+/* Whether public.<name> exists (admin SQL). */
+static int
+table_exists(const char *name)
+{
+	char v[16];
+
+	cr_assert(
+	    e2e_sql_value(v, sizeof(v),
+	        "select to_regclass('public.%s') is not null", name) == 0);
+	return strcmp(v, "t") == 0;
+}
+
+/* The table object of name in a GET /_admin/tables answer, or NULL. */
+static struct json_object *
+find_table(struct json_object *list, const char *name)
+{
+	struct json_object *t, *n;
+	size_t i;
+
+	cr_assert(list != NULL && json_object_is_type(list, json_type_array));
+	for (i = 0; i < json_object_array_length(list); i++) {
+		t = json_object_array_get_idx(list, i);
+		if (json_object_object_get_ex(t, "name", &n) &&
+		    strcmp(json_object_get_string(n), name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the key */
+
+Test(admin, key_required)
+{
+	static const char *const wrong[] = {
+	    "Authorization: Bearer not-the-admin-key", NULL};
+	static const char *const basic[] = {
+	    "Authorization: Basic YWRtaW46YWRtaW4=", NULL};
+	struct e2e_resp r;
+	char h[256], altered[KEYCAP];
+
+	cr_assert(e2e_call("GET", "/_admin/tables", NULL, NULL, NULL, &r) == 0);
+	e2e_assert_error(&r, 401);
+	cr_assert(e2e_header(&r, "WWW-Authenticate", h, sizeof(h)) == 0 &&
+	          strncmp(h, "Bearer", 6) == 0);
+	e2e_resp_free(&r);
+
+	cr_assert(
+	    e2e_call("GET", "/_admin/tables", NULL, wrong, NULL, &r) == 0);
+	e2e_assert_error(&r, 401);
+	cr_assert(e2e_header(&r, "WWW-Authenticate", h, sizeof(h)) == 0 &&
+	          strstr(h, "invalid_token") != NULL);
+	e2e_resp_free(&r);
+
+	cr_assert(
+	    e2e_call("GET", "/_admin/tables", NULL, basic, NULL, &r) == 0);
+	e2e_assert_error(&r, 401);
+	e2e_resp_free(&r);
+
+	/* One character off, and a prefix of the key, are wrong keys. */
+	memcpy(altered, admin_key, strlen(admin_key) + 1);
+	altered[0] = altered[0] == 'A' ? 'B' : 'A';
+	cr_assert(
+	    e2e_call("GET", "/_admin/endpoints", altered, NULL, NULL, &r) == 0);
+	e2e_assert_error(&r, 401);
+	e2e_resp_free(&r);
+	altered[0] = admin_key[0];
+	altered[strlen(altered) - 1] = '\0';
+	cr_assert(
+	    e2e_call("GET", "/_admin/endpoints", altered, NULL, NULL, &r) == 0);
+	e2e_assert_error(&r, 401);
+	e2e_resp_free(&r);
+
+	/* Unknown admin routes are not revealed without the key. */
+	cr_assert(e2e_call("GET", "/_admin/nope", NULL, NULL, NULL, &r) == 0);
+	e2e_assert_error(&r, 401);
+	e2e_resp_free(&r);
+	cr_assert_eq(admin("GET", "/_admin/nope", NULL, &r), 404);
+	e2e_assert_error(&r, 404);
+	e2e_resp_free(&r);
+
+	cr_assert_eq(admin("GET", "/_admin/tables", NULL, NULL), 200);
+}
+
+Test(admin, user_token_refused)
+{
+	char email[128], tok[TOKCAP];
+	struct e2e_resp r;
+
+	e2e_email(email, sizeof(email), "admin-user");
+	e2e_signup(email, PASSWORD, tok, sizeof(tok));
+	cr_assert(e2e_call("GET", "/_admin/tables", tok, NULL, NULL, &r) == 0);
+	e2e_assert_error(&r, 401);
+	e2e_resp_free(&r);
+	cr_assert(e2e_call("POST", "/_admin/endpoints", tok, NULL,
+	              "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/x\","
+	              "\"table\":\"table_1\",\"op\":\"list\"}",
+	              &r) == 0);
+	e2e_assert_error(&r, 401);
+	e2e_resp_free(&r);
+}
+
+Test(admin, key_file_mode)
+{
+	char path[E2E_PATH_MAX];
+	struct stat sb;
+
+	cr_assert(e2e_conf_get("admin_key_file", path, sizeof(path)) == 0);
+	cr_assert(stat(path, &sb) == 0 && S_ISREG(sb.st_mode));
+	cr_assert_eq(sb.st_mode & 0777, 0600, "%s has mode %o", path,
+	    (unsigned)(sb.st_mode & 0777));
+	/* 32 random bytes, base64url without padding. */
+	cr_assert_eq(strlen(admin_key), 43);
+	cr_assert_eq(
+	    strspn(admin_key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+	                      "opqrstuvwxyz0123456789-_"),
+	    43);
+}
+
+/* ------------------------------------ a gateway on a throwaway config */
+
+/* A loopback port nothing listens on (as test_pair.c picks them). */
+static int
+free_port(void)
+{
+	struct sockaddr_in sin;
+	unsigned char r[2];
+	int i, p, fd, rc;
+
+	for (i = 0; i < 100; i++) {
+		cr_assert(RAND_bytes(r, sizeof(r)) == 1);
+		p = 10000 + ((r[0] << 8) | r[1]) % 20000;
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)p);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		cr_assert((fd = socket(
+		               AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1);
+		rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+		close(fd);
+		if (rc == -1 && errno == ECONNREFUSED)
+			return p;
+	}
+	cr_assert_fail("no free port on 127.0.0.1");
+	return -1;
+}
+
+/* Whether a config line sets one of keys (NULL-terminated). */
+static int
+conf_line_sets(const char *line, const char *const *keys)
+{
+	const char *p = line;
+	size_t i, n;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	for (i = 0; keys[i] != NULL; i++) {
+		n = strlen(keys[i]);
+		if (strncmp(p, keys[i], n) == 0 &&
+		    (p[n] == ' ' || p[n] == '\t' || p[n] == '='))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Copies the fixture's config to conf, replacing the keys of extra
+ * (NULL-terminated "key = value" lines).
+ */
+static void
+conf_copy(const char *conf, const char *const *keys, const char *extra)
+{
+	char line[2048];
+	FILE *in, *out;
+	int fd;
+
+	cr_assert((in = fopen(e2e_cf.ee_conf, "r")) != NULL);
+	fd = open(conf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert(fd != -1 && (out = fdopen(fd, "w")) != NULL);
+	while (fgets(line, sizeof(line), in) != NULL)
+		if (!conf_line_sets(line, keys))
+			fputs(line, out);
+	fputs(extra, out);
+	fclose(in);
+	cr_assert(fclose(out) == 0);
+}
+
+/* Starts build/postern-<name> --config conf, output to log, without any
+ * POSTERN_* variable of ours. */
+static pid_t
+spawn_daemon(const char *name, const char *conf, const char *log)
+{
+	char bin[E2E_PATH_MAX + 32], *argv[4], **envp;
+	posix_spawn_file_actions_t fa;
+	size_t i, j = 0, n = 0;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/postern-%s", e2e_cf.ee_build_dir, name);
+	cr_assert(access(bin, X_OK) == 0, "%s is not executable", bin);
+	while (environ[n] != NULL)
+		n++;
+	cr_assert((envp = calloc(n + 1, sizeof(*envp))) != NULL);
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "POSTERN_", 8) != 0)
+			envp[j++] = environ[i];
+	envp[j] = NULL;
+	argv[0] = bin;
+	argv[1] = (char *)(uintptr_t) "--config";
+	argv[2] = (char *)(uintptr_t)conf;
+	argv[3] = NULL;
+	cr_assert(posix_spawn_file_actions_init(&fa) == 0);
+	cr_assert(posix_spawn_file_actions_addopen(
+	              &fa, 0, "/dev/null", O_RDONLY, 0) == 0);
+	cr_assert(posix_spawn_file_actions_addopen(
+	              &fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600) == 0);
+	cr_assert(posix_spawn_file_actions_adddup2(&fa, 1, 2) == 0);
+	cr_assert(posix_spawn(&pid, bin, &fa, NULL, argv, envp) == 0);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	return pid;
+}
+
+/* SIGTERM, then SIGKILL after 10 s; reaps. */
+static void
+child_stop(pid_t *pidp)
+{
+	int64_t deadline = e2e_now_ms() + 10000;
+	int st;
+
+	if (*pidp <= 0)
+		return;
+	kill(*pidp, SIGTERM);
+	while (waitpid(*pidp, &st, WNOHANG) == 0) {
+		if (e2e_now_ms() >= deadline) {
+			kill(*pidp, SIGKILL);
+			waitpid(*pidp, &st, 0);
+			break;
+		}
+		e2e_sleep_ms(20);
+	}
+	*pidp = -1;
+}
+
+static const char *const gw_keys[] = {
+    "listen", "socket", "admin_key_file", NULL};
+
+Test(admin, key_file_created_0600)
+{
+	char dir[] = "/tmp/postern-admkey.XXXXXX", conf[128], key[128],
+	     log[128], extra[512], buf[128];
+	struct stat sb;
+	int64_t deadline;
+	pid_t pid;
+	FILE *fp;
+	size_t n;
+
+	cr_assert(mkdtemp(dir) != NULL);
+	snprintf(conf, sizeof(conf), "%s/postern.conf", dir);
+	snprintf(key, sizeof(key), "%s/admin.key", dir);
+	snprintf(log, sizeof(log), "%s/gateway.log", dir);
+	snprintf(extra, sizeof(extra),
+	    "listen = 127.0.0.1:%d\nsocket = %s/none.sock\n"
+	    "admin_key_file = %s\n",
+	    free_port(), dir, key);
+	conf_copy(conf, gw_keys, extra);
+	pid = spawn_daemon("gateway", conf, log);
+	deadline = e2e_now_ms() + 10000;
+	while (stat(key, &sb) == -1 || sb.st_size < 43) {
+		cr_assert(e2e_now_ms() < deadline, "no key made (log %s)", log);
+		e2e_sleep_ms(20);
+	}
+	child_stop(&pid);
+	cr_assert_eq(
+	    sb.st_mode & 0777, 0600, "mode %o", (unsigned)(sb.st_mode & 0777));
+	cr_assert((fp = fopen(key, "r")) != NULL);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	cr_assert(n == 44 && buf[43] == '\n', "key file: %zu bytes", n);
+	unlink(key);
+	unlink(conf);
+	unlink(log);
+	rmdir(dir);
+}
+
+Test(admin, key_file_readable_by_others_refused)
+{
+	char dir[] = "/tmp/postern-admkey.XXXXXX", conf[128], key[128],
+	     log[128], extra[512];
+	int64_t deadline;
+	pid_t pid;
+	int fd, st;
+
+	cr_assert(mkdtemp(dir) != NULL);
+	snprintf(conf, sizeof(conf), "%s/postern.conf", dir);
+	snprintf(key, sizeof(key), "%s/admin.key", dir);
+	snprintf(log, sizeof(log), "%s/gateway.log", dir);
+	cr_assert((fd = open(key, O_WRONLY | O_CREAT | O_EXCL, 0600)) != -1);
+	cr_assert(
+	    write(fd, "0123456789abcdef0123456789abcdef0123\n", 37) == 37);
+	close(fd);
+	cr_assert(chmod(key, 0644) == 0);
+	snprintf(extra, sizeof(extra),
+	    "listen = 127.0.0.1:%d\nsocket = %s/none.sock\n"
+	    "admin_key_file = %s\n",
+	    free_port(), dir, key);
+	conf_copy(conf, gw_keys, extra);
+	pid = spawn_daemon("gateway", conf, log);
+	deadline = e2e_now_ms() + 10000;
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (e2e_now_ms() >= deadline) {
+			child_stop(&pid);
+			cr_assert_fail("the gateway ran with a 0644 admin key");
+		}
+		e2e_sleep_ms(20);
+	}
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+	unlink(key);
+	unlink(conf);
+	unlink(log);
+	rmdir(dir);
+}
+
+/* ---------------------------------------------------------- tables */
+
+Test(admin, tables_list)
+{
+	struct e2e_resp r;
+	struct json_object *t, *cols, *c, *v, *pk;
+	size_t i;
+	int seen_email = 0;
+
+	cr_assert_eq(admin("GET", "/_admin/tables", NULL, &r), 200);
+	cr_assert((t = find_table(r.er_json, "users")) != NULL,
+	    "users not listed: %s", body_of(&r));
+	cr_assert(json_object_object_get_ex(t, "auth_capable", &v) &&
+	          json_object_get_boolean(v));
+	cr_assert(
+	    json_object_object_get_ex(t, "primary_key", &pk) &&
+	    json_object_array_length(pk) == 1 &&
+	    strcmp(json_object_get_string(json_object_array_get_idx(pk, 0)),
+	        "id") == 0);
+	cr_assert(json_object_object_get_ex(t, "columns", &cols));
+	for (i = 0; i < json_object_array_length(cols); i++) {
+		c = json_object_array_get_idx(cols, i);
+		cr_assert(json_object_object_get_ex(c, "name", &v));
+		if (strcmp(json_object_get_string(v), "email") != 0)
+			continue;
+		seen_email = 1;
+		cr_assert(json_object_object_get_ex(c, "type", &v) &&
+		          strcmp(json_object_get_string(v), "text") == 0);
+		cr_assert(json_object_object_get_ex(c, "not_null", &v) &&
+		          json_object_get_boolean(v));
+		cr_assert(json_object_object_get_ex(c, "unique", &v) &&
+		          json_object_get_boolean(v));
+		cr_assert(json_object_object_get_ex(c, "default", NULL));
+	}
+	cr_assert(seen_email);
+	/* table_1 cannot back an auth group. */
+	cr_assert((t = find_table(r.er_json, "table_1")) != NULL);
+	cr_assert(json_object_object_get_ex(t, "auth_capable", &v) &&
+	          !json_object_get_boolean(v));
+	e2e_resp_free(&r);
+}
+
+Test(admin, tables_create)
+{
+	char name[64], v[8];
+	struct e2e_resp r;
+	struct json_object *t, *cols, *c, *jv;
+
+	fresh(name, sizeof(name), "adm_t");
+	create_table(name,
+	    "[{\"name\":\"title\",\"type\":\"text\",\"not_null\":true},"
+	    "{\"name\":\"done\",\"type\":\"boolean\",\"default\":false},"
+	    "{\"name\":\"n\",\"type\":\"integer\",\"default\":7},"
+	    "{\"name\":\"code\",\"type\":\"uuid\",\"unique\":true,"
+	    "\"default\":\"gen_random_uuid()\"},"
+	    "{\"name\":\"at\",\"type\":\"timestamptz\",\"default\":\"now()\"},"
+	    "{\"name\":\"meta\",\"type\":\"jsonb\",\"default\":{\"a\":[1]}},"
+	    "{\"name\":\"price\",\"type\":\"numeric\"},"
+	    "{\"name\":\"big\",\"type\":\"bigint\"},"
+	    "{\"name\":\"day\",\"type\":\"date\"}]");
+	cr_assert(table_exists(name));
+	cr_assert_eq(admin("GET", "/_admin/tables", NULL, &r), 200);
+	cr_assert((t = find_table(r.er_json, name)) != NULL);
+	cr_assert(json_object_object_get_ex(t, "columns", &cols));
+	cr_assert_eq(json_object_array_length(cols), 10, "%s",
+	    json_object_to_json_string(cols));
+	/* id first, the primary key. */
+	c = json_object_array_get_idx(cols, 0);
+	cr_assert(json_object_object_get_ex(c, "name", &jv) &&
+	          strcmp(json_object_get_string(jv), "id") == 0);
+	cr_assert(json_object_object_get_ex(c, "primary_key", &jv) &&
+	          json_object_get_boolean(jv));
+	e2e_resp_free(&r);
+	/* The gateway's role may use it: a row through admin SQL, a public
+	 * list endpoint reads it. */
+	cr_assert(
+	    e2e_sql("insert into public.%s (title) values ('x')", name) == 0);
+	cr_assert(e2e_sql_value(v, sizeof(v),
+	              "select has_table_privilege('postern_gateway', "
+	              "'public.%s', 'insert')::text",
+	              name) == 0);
+	cr_assert_str_eq(v, "true");
+}
+
+Test(admin, tables_create_explicit_id)
+{
+	char name[64], v[64];
+
+	fresh(name, sizeof(name), "adm_tid");
+	create_table(name, "[{\"name\":\"id\",\"type\":\"uuid\"},"
+	                   "{\"name\":\"x\",\"type\":\"text\"}]");
+	cr_assert(e2e_sql_value(v, sizeof(v),
+	              "select format_type(atttypid, atttypmod) from "
+	              "pg_attribute where attrelid = 'public.%s'::regclass "
+	              "and attname = 'id'",
+	              name) == 0);
+	cr_assert_str_eq(v, "uuid");
+}
+
+/* A default is a literal of the column's type, never SQL. */
+Test(admin, tables_default_is_a_literal)
+{
+	char name[64], v[128];
+
+	fresh(name, sizeof(name), "adm_lit");
+	create_table(name, "[{\"name\":\"n\",\"type\":\"text\",\"default\":"
+	                   "\"1'); drop table users; --\"}]");
+	cr_assert(table_exists("users"));
+	cr_assert(e2e_sql("insert into public.%s default values", name) == 0);
+	cr_assert(
+	    e2e_sql_value(v, sizeof(v), "select n from public.%s", name) == 0);
+	cr_assert_str_eq(v, "1'); drop table users; --");
+}
+
+/* Each definition is refused with 400 and leaves no table behind. */
+Test(admin, tables_invalid)
+{
+	static const char *const bad[] = {
+	    "[{\"name\":\"a\",\"type\":\"money\"}]",
+	    "[{\"name\":\"a\",\"type\":\"text\"},{\"name\":\"b\",\"type\":"
+	    "\"text; drop table users\"}]",
+	    "[{\"name\":\"a\",\"type\":\"text\"},{\"name\":\"A\",\"type\":"
+	    "\"text\"}]",
+	    "[{\"name\":\"a b\",\"type\":\"text\"}]",
+	    "[{\"name\":\"a\\\"\",\"type\":\"text\"}]",
+	    "[{\"name\":\"a\",\"type\":\"text\"},{\"name\":\"a\",\"type\":"
+	    "\"text\"}]",
+	    "[{\"name\":\"xmin\",\"type\":\"integer\"}]",
+	    "[{\"name\":\"n\",\"type\":\"integer\",\"default\":\"abc\"}]",
+	    "[{\"name\":\"n\",\"type\":\"integer\",\"default\":\"now()\"}]",
+	    "[{\"name\":\"n\",\"type\":\"text\",\"default\":[1]}]",
+	    "[{\"name\":\"n\",\"type\":\"text\",\"not_null\":\"yes\"}]",
+	    "[{\"name\":\"n\",\"type\":\"text\",\"check\":\"n > 0\"}]",
+	    "[{\"name\":\"id\",\"type\":\"boolean\"}]",
+	    "[{\"type\":\"text\"}]",
+	    "[\"title text\"]",
+	    "{\"title\":\"text\"}",
+	};
+	char name[64];
+	struct e2e_resp r;
+	struct buf b;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fresh(name, sizeof(name), "adm_bad");
+		buf_init(&b);
+		cr_assert(buf_printf(&b, "{\"name\":\"%s\",\"columns\":%s}",
+		              name, bad[i]) == 0);
+		cr_assert_eq(admin("POST", "/_admin/tables", b.b_data, &r), 400,
+		    "%s: %ld %s", bad[i], r.er_status, body_of(&r));
+		e2e_assert_error(&r, 400);
+		e2e_resp_free(&r);
+		buf_free(&b);
+		cr_assert(!table_exists(name), "%s left a table", bad[i]);
+	}
+	/* Bad names. */
+	cr_assert_eq(admin("POST", "/_admin/tables",
+	                 "{\"name\":\"Users\",\"columns\":[]}", NULL),
+	    400);
+	cr_assert_eq(
+	    admin("POST", "/_admin/tables",
+	        "{\"name\":\"a;drop table users\",\"columns\":[]}", NULL),
+	    400);
+	cr_assert_eq(
+	    admin("POST", "/_admin/tables", "{\"columns\":[]}", NULL), 400);
+	cr_assert_eq(admin("POST", "/_admin/tables",
+	                 "{\"name\":5,\"columns\":[]}", NULL),
+	    400);
+	cr_assert_eq(admin("POST", "/_admin/tables",
+	                 "{\"name\":\"pg_x\",\"columns\":[]}", NULL),
+	    400);
+	/* Shape: unknown key, not JSON, not an object. */
+	cr_assert_eq(
+	    admin("POST", "/_admin/tables",
+	        "{\"name\":\"x\",\"columns\":[],\"owner\":\"me\"}", NULL),
+	    400);
+	cr_assert_eq(admin("POST", "/_admin/tables", "{\"name\":", NULL), 400);
+	cr_assert_eq(admin("POST", "/_admin/tables", "[]", NULL), 400);
+}
+
+Test(admin, tables_content_type)
+{
+	static const char *const text[] = {"Content-Type: text/plain", NULL};
+	struct e2e_resp r;
+
+	cr_assert(e2e_call("POST", "/_admin/tables", admin_key, text,
+	              "{\"name\":\"x\",\"columns\":[]}", &r) == 0);
+	e2e_assert_error(&r, 415);
+	e2e_resp_free(&r);
+	cr_assert(
+	    e2e_call("PUT", "/_admin/tables", admin_key, NULL, NULL, &r) == 0);
+	e2e_assert_error(&r, 405);
+	e2e_resp_free(&r);
+}
+
+Test(admin, tables_duplicate)
+{
+	char name[64];
+	struct e2e_resp r;
+	struct buf b;
+
+	fresh(name, sizeof(name), "adm_dup");
+	create_table(name, "[{\"name\":\"a\",\"type\":\"text\"}]");
+	buf_init(&b);
+	cr_assert(
+	    buf_printf(&b, "{\"name\":\"%s\",\"columns\":[]}", name) == 0);
+	cr_assert_eq(admin("POST", "/_admin/tables", b.b_data, &r), 409);
+	e2e_assert_error(&r, 409);
+	e2e_resp_free(&r);
+	cr_assert_eq(admin("POST", "/_admin/tables",
+	                 "{\"name\":\"users\",\"columns\":[]}", NULL),
+	    409);
+	buf_free(&b);
+}
+
+/* ------------------------------------------------------- endpoints */
+
+/* A users-like table of a fresh name, in tbl. */
+static void
+users_like(char *tbl, size_t cap)
+{
+	fresh(tbl, cap, "adm_u");
+	create_table(tbl,
+	    "[{\"name\":\"email\",\"type\":\"text\",\"not_null\":true,"
+	    "\"unique\":true},{\"name\":\"name\",\"type\":\"text\"}]");
+}
+
+/* Whether GET /_admin/endpoints lists id. */
+static int
+endpoint_listed(long long id)
+{
+	struct e2e_resp r;
+	struct json_object *e, *v;
+	size_t i;
+	int found = 0;
+
+	cr_assert_eq(admin("GET", "/_admin/endpoints", NULL, &r), 200);
+	cr_assert(r.er_json != NULL &&
+	          json_object_is_type(r.er_json, json_type_array));
+	for (i = 0; i < json_object_array_length(r.er_json); i++) {
+		e = json_object_array_get_idx(r.er_json, i);
+		if (json_object_object_get_ex(e, "id", &v) &&
+		    json_object_get_int64(v) == id)
+			found = 1;
+	}
+	e2e_resp_free(&r);
+	return found;
+}
+
+Test(admin, endpoints_data_lifecycle)
+{
+	char tbl[64], def[512], path[128];
+	struct e2e_resp r;
+	struct json_object *v;
+	long long id;
+
+	fresh(tbl, sizeof(tbl), "adm_d");
+	create_table(tbl, "[{\"name\":\"title\",\"type\":\"text\"}]");
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"none\"}",
+	    tbl, tbl);
+	id = create_endpoint(def);
+	cr_assert(endpoint_listed(id));
+	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", id);
+	cr_assert_eq(admin("GET", path, NULL, &r), 200);
+	cr_assert(json_object_object_get_ex(r.er_json, "op", &v) &&
+	          strcmp(json_object_get_string(v), "list") == 0);
+	cr_assert(json_object_object_get_ex(r.er_json, "auth", &v) &&
+	          strcmp(json_object_get_string(v), "none") == 0);
+	e2e_resp_free(&r);
+	snprintf(path, sizeof(path), "/%s", tbl);
+	cr_assert_eq(e2e_wait_route("GET", path, NULL, 2000), 200);
+
+	/* The same method and path again: 409. */
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 409);
+	e2e_assert_error(&r, 409);
+	e2e_resp_free(&r);
+
+	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", id);
+	cr_assert_eq(admin("DELETE", path, NULL, &r), 204);
+	cr_assert_eq(r.er_body.b_len, 0);
+	e2e_resp_free(&r);
+	cr_assert(!endpoint_listed(id));
+	cr_assert_eq(admin("DELETE", path, NULL, &r), 404);
+	e2e_assert_error(&r, 404);
+	e2e_resp_free(&r);
+	cr_assert_eq(admin("DELETE", "/_admin/endpoints/x1", NULL, NULL), 404);
+	cr_assert_eq(admin("GET", path, NULL, NULL), 404);
+
+	/* Gone from the routes too. */
+	snprintf(path, sizeof(path), "/%s", tbl);
+	{
+		int64_t deadline = e2e_now_ms() + 2000;
+		long st;
+		do {
+			cr_assert(
+			    e2e_call("GET", path, NULL, NULL, NULL, &r) == 0);
+			st = r.er_status;
+			e2e_resp_free(&r);
+			if (st == 404)
+				break;
+			e2e_sleep_ms(25);
+		} while (e2e_now_ms() < deadline);
+		cr_assert_eq(st, 404);
+	}
+}
+
+Test(admin, endpoints_data_checks)
+{
+	char tbl[64], own[64], def[512];
+	size_t i;
+	static const char *const fmt_bad[] = {
+	    /* no such table */
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s_x\","
+	    "\"table\":\"%s_nope\",\"op\":\"list\"}",
+	    /* method does not match the op */
+	    "{\"kind\":\"data\",\"method\":\"POST\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\"}",
+	    /* unknown op */
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"drop\"}",
+	    /* invalid paths */
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"%s\","
+	    "\"table\":\"%s\",\"op\":\"list\"}",
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s/\","
+	    "\"table\":\"%s\",\"op\":\"list\"}",
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s/../x\","
+	    "\"table\":\"%s\",\"op\":\"list\"}",
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s/{id}\","
+	    "\"table\":\"%s\",\"op\":\"list\"}",
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"get\"}",
+	    /* auth rules */
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"basic\"}",
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"bearer:table_1\"}",
+	    /* owner column missing, or without a token */
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"owner_column\":\"nope\"}",
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"none\","
+	    "\"owner_column\":\"owner_id\"}",
+	    /* shapes */
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"ops\":[\"login\"]}",
+	    "{\"kind\":\"view\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\"}",
+	    "{\"kind\":\"data\",\"method\":1,\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\"}",
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"extra\":1}",
+	};
+
+	fresh(tbl, sizeof(tbl), "adm_c");
+	create_table(tbl, "[{\"name\":\"owner_id\",\"type\":\"bigint\"}]");
+	for (i = 0; i < sizeof(fmt_bad) / sizeof(fmt_bad[0]); i++) {
+		struct e2e_resp r;
+		snprintf(def, sizeof(def), fmt_bad[i], tbl, tbl);
+		cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 400,
+		    "%s: %ld %s", def, r.er_status, body_of(&r));
+		e2e_assert_error(&r, 400);
+		e2e_resp_free(&r);
+	}
+	/* The good ones of the same table: owner rule with a token. */
+	users_like(own, sizeof(own));
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s\","
+	    "\"ops\":[\"signup\",\"login\"]}",
+	    own, own);
+	create_endpoint(def);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"bearer:%s\","
+	    "\"owner_column\":\"owner_id\"}",
+	    tbl, tbl, own);
+	create_endpoint(def);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"path\":\"/%s/{id}\",\"table\":\"%s\","
+	    "\"op\":\"delete\"}",
+	    tbl, tbl);
+	create_endpoint(def);
+}
+
+Test(admin, endpoints_auth_group)
+{
+	char users[64], plain[64], def[512];
+	struct e2e_resp r;
+	struct json_object *routes, *v;
+	size_t i;
+	static const char *const fmt_bad[] = {
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s\","
+	    "\"ops\":[]}",
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s\","
+	    "\"ops\":[\"signup\",\"delete_everything\"]}",
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s\","
+	    "\"ops\":\"signup\"}",
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"%s\","
+	    "\"ops\":[\"signup\"]}",
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s/{id}\","
+	    "\"ops\":[\"signup\"]}",
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s\","
+	    "\"ops\":[\"signup\"],\"method\":\"POST\"}",
+	};
+
+	users_like(users, sizeof(users));
+	for (i = 0; i < sizeof(fmt_bad) / sizeof(fmt_bad[0]); i++) {
+		snprintf(def, sizeof(def), fmt_bad[i], users, users);
+		cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 400,
+		    "%s: %ld %s", def, r.er_status, body_of(&r));
+		e2e_assert_error(&r, 400);
+		e2e_resp_free(&r);
+	}
+
+	/* A table without a unique email column cannot be an auth table. */
+	fresh(plain, sizeof(plain), "adm_p");
+	create_table(plain, "[{\"name\":\"email\",\"type\":\"text\"}]");
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s\","
+	    "\"ops\":[\"signup\"]}",
+	    plain, plain);
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 400);
+	e2e_assert_error(&r, 400);
+	cr_assert(strstr(body_of(&r), "email") != NULL, "%s", body_of(&r));
+	e2e_resp_free(&r);
+	fresh(plain, sizeof(plain), "adm_p");
+	create_table(plain, "[{\"name\":\"mail\",\"type\":\"text\","
+	                    "\"unique\":true}]");
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s\","
+	    "\"ops\":[\"signup\"]}",
+	    plain, plain);
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, NULL), 400);
+
+	/* The ops asked for, and only those, in a fixed order. */
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s/auth\","
+	    "\"ops\":[\"me\",\"signup\",\"login\",\"logout\",\"refresh\","
+	    "\"signup\"]}",
+	    users, users);
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 201, "%s",
+	    body_of(&r));
+	cr_assert(json_object_object_get_ex(r.er_json, "ops", &v) &&
+	          json_object_array_length(v) == 5);
+	cr_assert(json_object_object_get_ex(r.er_json, "routes", &routes) &&
+	          json_object_array_length(routes) == 5);
+	cr_assert_str_eq(
+	    json_object_get_string(json_object_array_get_idx(v, 0)), "signup");
+	e2e_resp_free(&r);
+	/* The same prefix again: 409. */
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 409);
+	e2e_assert_error(&r, 409);
+	e2e_resp_free(&r);
+	/* A data route on one of the group's routes: 409. */
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s/auth/me\","
+	    "\"table\":\"%s\",\"op\":\"list\"}",
+	    users, users);
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 409);
+	e2e_assert_error(&r, 409);
+	e2e_resp_free(&r);
+	/* And a group over an existing data route: 409. */
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"method\":\"POST\",\"path\":\"/%s/a2/login\","
+	    "\"table\":\"%s\",\"op\":\"create\",\"auth\":\"none\"}",
+	    users, users);
+	create_endpoint(def);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s/a2\","
+	    "\"ops\":[\"signup\",\"login\"]}",
+	    users, users);
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, NULL), 409);
+
+	/* authd may now create and read the table's users. */
+	{
+		char v2[8];
+		cr_assert(e2e_sql_value(v2, sizeof(v2),
+		              "select has_table_privilege('postern_authd', "
+		              "'public.%s', 'insert')::text",
+		              users) == 0);
+		cr_assert_str_eq(v2, "true");
+	}
+}
+
+/* ---------------------------------------------------- the tutorial */
+
+Test(admin, tutorial_through_the_admin_api)
+{
+	char tbl[64], users[64], def[512], prefix[128], path[128], email[128];
+	char tok[TOKCAP];
+	struct e2e_resp r;
+	long st;
+
+	/* A table and a users table, made by the admin API. */
+	fresh(tbl, sizeof(tbl), "adm_tut");
+	create_table(tbl, "[{\"name\":\"title\",\"type\":\"text\","
+	                  "\"not_null\":true},{\"name\":\"done\",\"type\":"
+	                  "\"boolean\",\"not_null\":true,\"default\":false}]");
+	fresh(users, sizeof(users), "adm_tu");
+	create_table(users,
+	    "[{\"name\":\"email\",\"type\":\"text\",\"unique\":true,"
+	    "\"not_null\":true},{\"name\":\"name\",\"type\":\"text\"}]");
+	/* The auth group, then GET and POST /<tbl> behind its tokens. */
+	snprintf(prefix, sizeof(prefix), "/%s/auth", users);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"%s\","
+	    "\"ops\":[\"signup\",\"login\",\"refresh\",\"me\",\"logout\"]}",
+	    users, prefix);
+	create_endpoint(def);
+	snprintf(path, sizeof(path), "/%s", tbl);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"bearer:%s\"}",
+	    path, tbl, users);
+	create_endpoint(def);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"method\":\"POST\",\"path\":\"%s\","
+	    "\"table\":\"%s\",\"op\":\"create\",\"auth\":\"bearer\"}",
+	    path, tbl);
+	create_endpoint(def);
+
+	/* Sign up, be refused without the token, served with it. */
+	cr_assert_eq(e2e_wait_route("GET", path, NULL, 2000), 401);
+	e2e_email(email, sizeof(email), "tutorial");
+	e2e_signup_at(prefix, email, PASSWORD, tok, sizeof(tok), NULL);
+	cr_assert(e2e_call("GET", path, NULL, NULL, NULL, &r) == 0);
+	e2e_assert_error(&r, 401);
+	e2e_resp_free(&r);
+	cr_assert(e2e_call("POST", path, tok, NULL,
+	              "{\"title\":\"made through the admin API\"}", &r) == 0);
+	cr_assert_eq(r.er_status, 201, "%s", body_of(&r));
+	e2e_resp_free(&r);
+	cr_assert(e2e_call("GET", path, tok, NULL, NULL, &r) == 0);
+	st = r.er_status;
+	cr_assert_eq(st, 200, "%s", body_of(&r));
+	cr_assert(r.er_json != NULL &&
+	              json_object_is_type(r.er_json, json_type_array) &&
+	              json_object_array_length(r.er_json) == 1,
+	    "%s", body_of(&r));
+	e2e_resp_free(&r);
+	/* A token of the demo's /auth group is another group's: 403. */
+	{
+		char email2[128], tok2[TOKCAP];
+		e2e_email(email2, sizeof(email2), "tutorial-other");
+		e2e_signup(email2, PASSWORD, tok2, sizeof(tok2));
+		cr_assert(e2e_call("GET", path, tok2, NULL, NULL, &r) == 0);
+		e2e_assert_error(&r, 403);
+		e2e_resp_free(&r);
+	}
+}
+
+/* ---------------------------------------------- the live registry */
+
+static char pair_dir[64];
+static pid_t pair_authd = -1, pair_gateway = -1;
+
+static void
+pair_stop(void)
+{
+	child_stop(&pair_gateway);
+	child_stop(&pair_authd);
+}
+
+/* Whatever happened, no daemon of ours outlives its test. */
+static void
+admin_fini(void)
+{
+	pair_stop();
+	e2e_teardown();
+}
+
+static long
+status_at(const char *base, const char *method, const char *path)
+{
+	char saved[E2E_PATH_MAX];
+	struct e2e_resp r;
+	long st = -1;
+
+	/* The helpers take the base URL from e2e_cf: swap it for a call.
+	 * Safe: Criterion runs each test in a process of its own. */
+	memcpy(saved, e2e_cf.ee_base_url, sizeof(saved));
+	snprintf(e2e_cf.ee_base_url, sizeof(e2e_cf.ee_base_url), "%s", base);
+	if (e2e_call(method, path, NULL, NULL, NULL, &r) == 0)
+		st = r.er_status;
+	e2e_resp_free(&r);
+	memcpy(e2e_cf.ee_base_url, saved, sizeof(saved));
+	return st;
+}
+
+Test(admin, live_on_a_second_gateway, .timeout = 90)
+{
+	static const char *const keys[] = {
+	    "listen", "socket", "trusted_proxies", NULL};
+	char conf[128], sock[128], alog[128], glog[128], extra[512];
+	char base[64], tbl[64], def[512], path[128];
+	struct stat sb;
+	int64_t deadline, t0, took;
+	long st = -1;
+	int port, attempt;
+
+	snprintf(pair_dir, sizeof(pair_dir), "/tmp/postern-admpair.XXXXXX");
+	cr_assert(mkdtemp(pair_dir) != NULL);
+	snprintf(conf, sizeof(conf), "%s/postern.conf", pair_dir);
+	snprintf(sock, sizeof(sock), "%s/authd.sock", pair_dir);
+	snprintf(alog, sizeof(alog), "%s/authd.log", pair_dir);
+	snprintf(glog, sizeof(glog), "%s/gateway.log", pair_dir);
+	for (attempt = 0;; attempt++) {
+		cr_assert(attempt < 3, "no port could be bound (log %s)", glog);
+		port = free_port();
+		snprintf(extra, sizeof(extra),
+		    "listen = 127.0.0.1:%d\n"
+		    "socket = %s\n",
+		    port, sock);
+		conf_copy(conf, keys, extra);
+		if (pair_authd == -1) {
+			pair_authd = spawn_daemon("authd", conf, alog);
+			deadline = e2e_now_ms() + 10000;
+			while (stat(sock, &sb) == -1) {
+				cr_assert(e2e_now_ms() < deadline,
+				    "no authd socket (log %s)", alog);
+				e2e_sleep_ms(20);
+			}
+		}
+		snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+		pair_gateway = spawn_daemon("gateway", conf, glog);
+		deadline = e2e_now_ms() + 20000;
+		while ((st = status_at(base, "GET", "/readyz")) != 200 &&
+		       e2e_now_ms() < deadline) {
+			int wst;
+			if (waitpid(pair_gateway, &wst, WNOHANG) ==
+			    pair_gateway) {
+				pair_gateway = -1;
+				break;
+			}
+			e2e_sleep_ms(50);
+		}
+		if (st == 200)
+			break;
+		child_stop(&pair_gateway);
+	}
+	cr_log_info("second pair at %s (dir %s)", base, pair_dir);
+
+	fresh(tbl, sizeof(tbl), "adm_live");
+	create_table(tbl, "[{\"name\":\"title\",\"type\":\"text\"}]");
+	snprintf(path, sizeof(path), "/%s", tbl);
+	cr_assert_eq(status_at(base, "GET", path), 404);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"none\"}",
+	    path, tbl);
+	t0 = e2e_now_ms();
+	create_endpoint(def);
+	do {
+		st = status_at(base, "GET", path);
+		if (st == 200)
+			break;
+		e2e_sleep_ms(10);
+	} while (e2e_now_ms() - t0 < LIVE_DEADLINE_MS);
+	took = e2e_now_ms() - t0;
+	cr_assert_eq(st, 200, "the second gateway answered %ld after %lld ms",
+	    st, (long long)took);
+	cr_log_info(
+	    "live on the second gateway after %lld ms", (long long)took);
+	/* The admin API of the second gateway sees it too (same key). */
+	{
+		char saved[E2E_PATH_MAX];
+		memcpy(saved, e2e_cf.ee_base_url, sizeof(saved));
+		snprintf(
+		    e2e_cf.ee_base_url, sizeof(e2e_cf.ee_base_url), "%s", base);
+		st = admin("GET", "/_admin/endpoints", NULL, NULL);
+		memcpy(e2e_cf.ee_base_url, saved, sizeof(saved));
+		cr_assert_eq(st, 200);
+	}
+	pair_stop();
+	unlink(conf);
+	unlink(sock);
+	unlink(alog);
+	unlink(glog);
+	rmdir(pair_dir);
+}
