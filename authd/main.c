@@ -31,7 +31,14 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: nothing to reload yet");
+		/* logrotate moved the file: reopen it.  After the privilege
+		 * drop this needs the new file to be writable by authd_user
+		 * (docs/deploy.md). */
+		if (log_reopen() == -1)
+			log_warn(
+			    "SIGHUP: cannot reopen %s", ad->ad_cf.cf_log_file);
+		else
+			log_info("SIGHUP: log file reopened");
 		return;
 	}
 	log_info("signal %d: shutting down", (int)sig);
@@ -91,6 +98,8 @@ main(int argc, char *argv[])
 	if (config_load(&ad.ad_cf, path, err, sizeof(err)) == -1)
 		fatalx("configuration: %s", err);
 	log_set_level(log_level_parse(ad.ad_cf.cf_log_level));
+	if (log_open(ad.ad_cf.cf_log_file) == -1)
+		fatal("log_file %s", ad.ad_cf.cf_log_file);
 	signal(SIGPIPE, SIG_IGN);
 	TAILQ_INIT(&ad.ad_conns);
 	ad.ad_pp.pp_m_kib = (uint32_t)ad.ad_cf.cf_argon2_memory_kib;
