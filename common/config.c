@@ -71,8 +71,10 @@ static const struct config_key config_table[] = {
     KSTR("admin_key_file", cf_admin_key_file, "/var/lib/postern/admin.key",
         "gateway"),
     KSTR("log_file", cf_log_file, "", "both"),
-    KINT("drain_timeout_ms", cf_drain_timeout_ms, "10000", 0, 600000,
-        "gateway"),
+    KINT(
+        "drain_timeout_ms", cf_drain_timeout_ms, "10000", 0, 600000, "gateway"),
+    KSTR("cors_origins", cf_cors_origins, "", "gateway"),
+    KSTR("socket_group", cf_socket_group, "", "authd"),
     KINT("login_limit_per_email", cf_login_limit_per_email, "10", 1, 1000000,
         "authd"),
     KINT("login_limit_per_addr", cf_login_limit_per_addr, "100", 1, 1000000,

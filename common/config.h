@@ -54,6 +54,8 @@ struct config {
 	char cf_admin_key_file[CONFIG_STR_MAX];
 	char cf_log_file[CONFIG_STR_MAX];
 	long cf_drain_timeout_ms;
+	char cf_cors_origins[CONFIG_STR_MAX];
+	char cf_socket_group[CONFIG_STR_MAX];
 };
 
 /* One row per key; the documented table in README.md mirrors this. */
