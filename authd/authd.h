@@ -147,7 +147,8 @@ void revlisten_stop(struct authd *ad);
 int keyfile_load(
     const char *path, unsigned char *key, size_t keycap, size_t *keylen);
 
-/* privdrop.c */
-int privdrop(const char *user);
+/* sandbox.c: the seccomp allowlist; enable 0 only logs that it is off. */
+int sandbox_enter(int enable);
+size_t sandbox_count(void);
 
 #endif

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "common/log.h"
+#include "common/privdrop.h"
 #include "common/util.h"
 #include "authd/authd.h"
 #include "authd/blocklist.h"
@@ -62,24 +63,12 @@ on_dbcheck(evutil_socket_t fd, short what, void *arg)
 static int
 resolve_peer(struct authd *ad)
 {
-	struct passwd *pw;
-	char *end;
-	unsigned long v;
-
 	if (ad->ad_cf.cf_gateway_user[0] == '\0') {
 		ad->ad_peer_uid = getuid();
 		return 0;
 	}
-	if ((pw = getpwnam(ad->ad_cf.cf_gateway_user)) != NULL) {
-		ad->ad_peer_uid = pw->pw_uid;
+	if (privdrop_uid(ad->ad_cf.cf_gateway_user, &ad->ad_peer_uid) == 0)
 		return 0;
-	}
-	errno = 0;
-	v = strtoul(ad->ad_cf.cf_gateway_user, &end, 10);
-	if (errno == 0 && *end == '\0' && v < (uid_t)-1) {
-		ad->ad_peer_uid = (uid_t)v;
-		return 0;
-	}
 	log_warnx(
 	    "gateway_user: no such user \"%s\"", ad->ad_cf.cf_gateway_user);
 	return -1;
@@ -146,8 +135,12 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	if (server_listen(&ad) == -1)
 		exit(1);
-	if (privdrop(ad.ad_cf.cf_authd_user) == -1)
+	if (privdrop(ad.ad_cf.cf_authd_user, "authd_user", PRIVDROP_NODUMP) ==
+	    -1)
 		fatalx("cannot drop privileges");
+	/* Before the first thread: every thread inherits the filter. */
+	if (sandbox_enter(ad.ad_cf.cf_seccomp != 0) == -1)
+		fatalx("cannot install the seccomp filter");
 
 	/* The dummy hash that unknown emails are verified against. */
 	if (random_bytes(dummy, sizeof(dummy)) == -1 ||

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -155,6 +156,40 @@ drop:
 	close(fd);
 }
 
+/* Gives the socket to group (a name or a number), mode 0660. */
+static int
+socket_share(const char *path, const char *group)
+{
+	struct group *gr;
+	char *end;
+	unsigned long v;
+	gid_t gid;
+
+	if ((gr = getgrnam(group)) != NULL)
+		gid = gr->gr_gid;
+	else {
+		errno = 0;
+		v = strtoul(group, &end, 10);
+		if (group[0] < '0' || group[0] > '9' || errno != 0 ||
+		    *end != '\0' || v >= (gid_t)-1) {
+			log_warnx("socket_group: no such group \"%s\"", group);
+			return -1;
+		}
+		gid = (gid_t)v;
+	}
+	if (chown(path, (uid_t)-1, gid) == -1) {
+		log_warn("socket_group: chown %s to group %u (is authd in "
+		         "that group?)",
+		    path, (unsigned)gid);
+		return -1;
+	}
+	if (chmod(path, 0660) == -1) {
+		log_warn("socket_group: chmod %s", path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 server_listen(struct authd *ad)
 {
@@ -196,6 +231,11 @@ server_listen(struct authd *ad)
 		log_warn("chown %s", path);
 		return -1;
 	}
+	/* Without root, a group shared with the gateway opens the door
+	 * instead: any owner may give its file to a group it belongs to. */
+	if (ad->ad_cf.cf_socket_group[0] != '\0' &&
+	    socket_share(path, ad->ad_cf.cf_socket_group) == -1)
+		return -1;
 	log_info("listening on %s for uid %u", path, (unsigned)ad->ad_peer_uid);
 	return 0;
 }

@@ -56,6 +56,7 @@ struct config {
 	long cf_drain_timeout_ms;
 	char cf_cors_origins[CONFIG_STR_MAX];
 	char cf_socket_group[CONFIG_STR_MAX];
+	long cf_seccomp;
 };
 
 /* One row per key; the documented table in README.md mirrors this. */

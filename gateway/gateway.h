@@ -46,6 +46,7 @@ struct gw {
 	struct authc *gw_authc;
 	struct trusted_proxies *gw_proxies; /* whose X-Forwarded-For counts */
 	struct vcache *gw_vcache;           /* authd's verifications, or NULL */
+	struct cors *gw_cors; /* allowed browser origins (cors.c) */
 	struct dbpool *gw_db;
 	struct routes *gw_routes; /* NULL until loaded */
 	struct event *gw_routes_retry;

@@ -16,6 +16,7 @@
 #include "common/util.h"
 #include "gateway/authc.h"
 #include "gateway/db.h"
+#include "gateway/cors.h"
 #include "gateway/gateway.h"
 #include "gateway/openapi.h"
 #include "gateway/vcache.h"
@@ -346,6 +347,93 @@ handle_openapi(struct req *rq)
 	req_respond(rq);
 }
 
+/* ---- CORS ---- */
+
+#define CORS_EXPOSE                                                            \
+	"Content-Range, Location, X-Request-Id, Retry-After, WWW-Authenticate"
+#define CORS_ALLOW_HEADERS                                                     \
+	"Authorization, Content-Type, Prefer, Accept, X-Request-Id, Range"
+
+/* The methods a path serves, for Allow and preflights; 0 if none. */
+static int
+path_methods(struct req *rq, char *allow, size_t cap)
+{
+	struct gw *gw = rq->rq_conn->hc_gw;
+	const char *path = rq->rq_head.hh_path;
+	const struct route *r;
+	char id[128];
+
+	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
+	    strcmp(path, "/openapi.json") == 0 ||
+	    strcmp(path, "/metrics") == 0) {
+		x_strlcpy(allow, "GET, HEAD", cap);
+		return 1;
+	}
+	if (gw->gw_routes == NULL)
+		return 0;
+	/* No route serves OPTIONS, so a known path answers 405 and lists
+	 * what it does serve. */
+	return routes_match(gw->gw_routes, "OPTIONS", path, &r, allow, cap, id,
+	           sizeof(id)) == 405;
+}
+
+/*
+ * Adds the CORS headers for an allowed Origin, and answers OPTIONS
+ * (preflights and plain ones).  Returns 1 when it answered.  The builder
+ * (/_admin, /_console) never takes part: its key must not be usable from
+ * another origin's page.
+ */
+static int
+cors_begin(struct req *rq)
+{
+	struct gw *gw = rq->rq_conn->hc_gw;
+	const char *path = rq->rq_head.hh_path, *origin, *allow, *acrm, *acrh;
+	char methods[96];
+	int builder;
+
+	builder = strncmp(path, "/_admin", 7) == 0 ||
+	          strncmp(path, "/_console", 9) == 0;
+	origin = http_head_get(&rq->rq_head, "Origin");
+	allow = builder ? NULL : cors_allow(gw->gw_cors, origin);
+	if (allow != NULL) {
+		req_add_header(rq, "Access-Control-Allow-Origin", allow);
+		req_add_header(
+		    rq, "Access-Control-Expose-Headers", CORS_EXPOSE);
+	}
+	if (cors_enabled(gw->gw_cors) && !builder)
+		req_add_header(rq, "Vary", "Origin");
+	if (rq->rq_head.hh_method != HM_OPTIONS)
+		return 0;
+	if (builder || !path_methods(rq, methods, sizeof(methods))) {
+		req_error(rq, 404, "PN400", "no such route");
+		return 1;
+	}
+	acrm = http_head_get(&rq->rq_head, "Access-Control-Request-Method");
+	if (origin == NULL || acrm == NULL) {
+		/* Not a preflight: what the path serves. */
+		req_add_header(rq, "Allow", methods);
+		rq->rq_status = 204;
+		req_respond(rq);
+		return 1;
+	}
+	if (allow == NULL) {
+		req_error(rq, 403, "PN300", "this origin may not call the API");
+		return 1;
+	}
+	acrh = http_head_get(&rq->rq_head, "Access-Control-Request-Headers");
+	if (acrh != NULL && cors_headers_ok(acrh) == -1) {
+		req_error(rq, 400, "PN106", "malformed preflight headers");
+		return 1;
+	}
+	req_add_header(rq, "Access-Control-Allow-Methods", methods);
+	req_add_header(rq, "Access-Control-Allow-Headers",
+	    acrh != NULL && acrh[0] != '\0' ? acrh : CORS_ALLOW_HEADERS);
+	req_add_header(rq, "Access-Control-Max-Age", "600");
+	rq->rq_status = 204;
+	req_respond(rq);
+	return 1;
+}
+
 /* ---- entry points ---- */
 
 void
@@ -357,6 +445,8 @@ handle_request(struct req *rq)
 	char allow[64], msg[96];
 	int r;
 
+	if (cors_begin(rq) == 1)
+		return;
 	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
 		if (rq->rq_head.hh_method != HM_GET &&
 		    rq->rq_head.hh_method != HM_HEAD) {

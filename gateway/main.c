@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "common/log.h"
+#include "common/privdrop.h"
 #include "gateway/authc.h"
 #include "gateway/clientip.h"
 #include "gateway/db.h"
+#include "gateway/cors.h"
 #include "gateway/gateway.h"
 #include "gateway/vcache.h"
 
@@ -205,6 +208,10 @@ main(int argc, char *argv[])
 		fatal("log_file %s", gw.gw_cf.cf_log_file);
 	signal(SIGPIPE, SIG_IGN);
 	TAILQ_INIT(&gw.gw_conns);
+	/* Refuse early, before anything is opened, rather than run as root. */
+	if (geteuid() == 0 && gw.gw_cf.cf_gateway_user[0] == '\0')
+		fatalx("started as root: set gateway_user to the user the "
+		       "gateway drops to (the uid authd admits)");
 
 	pwfile = config_db_password_file(&gw.gw_cf, "gateway");
 	if (pwfile[0] != '\0' && config_read_secret(pwfile, gw.gw_dbpass,
@@ -213,6 +220,8 @@ main(int argc, char *argv[])
 	if ((gw.gw_proxies = trusted_proxies_parse(
 	         gw.gw_cf.cf_trusted_proxies, &why)) == NULL)
 		fatalx("trusted_proxies: %s", why);
+	if ((gw.gw_cors = cors_parse(gw.gw_cf.cf_cors_origins, &why)) == NULL)
+		fatalx("cors_origins: %s", why);
 	if ((gw.gw_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	if ((gw.gw_db = pool_open(&gw)) == NULL)
@@ -224,15 +233,21 @@ main(int argc, char *argv[])
 	    (gw.gw_vcache = vcache_new((size_t)gw.gw_cf.cf_verify_cache)) ==
 	        NULL)
 		fatalx("out of memory");
+	if (admin_init(&gw) == -1) /* builder: the admin key */
+		exit(1);
+	if (http_listen(&gw) == -1)
+		exit(1);
+	/* The listener is bound and the secrets (database password, admin
+	 * key) are read: nothing from here on needs root. */
+	if (privdrop(gw.gw_cf.cf_gateway_user, "gateway_user", 0) == -1)
+		fatalx("cannot drop privileges");
+	/* authd reads our uid from the connection (SO_PEERCRED) when it
+	 * is made: connect only as gateway_user. */
 	if ((gw.gw_authc = authc_new(gw.gw_base, gw.gw_cf.cf_socket,
 	         gw.gw_cf.cf_ipc_timeout_ms, gw.gw_cf.cf_ipc_max_pending)) ==
 	    NULL)
 		fatalx("cannot create the authd client");
 	authc_set_event_cb(gw.gw_authc, on_revoked, &gw);
-	if (admin_init(&gw) == -1) /* builder: the admin key */
-		exit(1);
-	if (http_listen(&gw) == -1)
-		exit(1);
 	gw.gw_sigterm = evsignal_new(gw.gw_base, SIGTERM, on_signal, &gw);
 	gw.gw_sigint = evsignal_new(gw.gw_base, SIGINT, on_signal, &gw);
 	gw.gw_sighup = evsignal_new(gw.gw_base, SIGHUP, on_signal, &gw);
@@ -254,6 +269,7 @@ main(int argc, char *argv[])
 	http_close_all(&gw);
 	authc_free(gw.gw_authc);
 	vcache_free(gw.gw_vcache);
+	cors_free(gw.gw_cors);
 	db_pool_free(gw.gw_db);
 	routes_unref(gw.gw_routes);
 	trusted_proxies_free(gw.gw_proxies);

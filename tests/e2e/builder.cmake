@@ -25,3 +25,4 @@ else()
 		"test (browser_console) is not registered; apt-get install chromium "
 		"(deploy/dev up does) and reconfigure")
 endif()
+postern_e2e_test(test_corshttp)

@@ -17,3 +17,9 @@ set_tests_properties(test_chaos PROPERTIES RUN_SERIAL TRUE TIMEOUT 300)
 postern_e2e_test(test_soak)
 set_tests_properties(test_soak PROPERTIES RUN_SERIAL TRUE TIMEOUT 300
 	LABELS slow)
+
+# Privileges read from /proc: authd's seccomp filter and empty capability
+# sets, the gateway's drop to gateway_user, authd without root sharing its
+# socket by group (starts its own daemons: --jobs 1).
+postern_e2e_test(test_privs --jobs 1)
+set_tests_properties(test_privs PROPERTIES TIMEOUT 120)

@@ -76,7 +76,8 @@ static int
 log_has_report(const char *path)
 {
 	static const char *const marks[] = {"ERROR: AddressSanitizer",
-	    "ERROR: LeakSanitizer", "runtime error:"};
+	    "ERROR: LeakSanitizer",
+	    "runtime error:", "Sanitizer has encountered a fatal error"};
 	char line[4096];
 	FILE *fp;
 	size_t i;
@@ -324,6 +325,9 @@ hpair_start(struct hpair *p, const char *extra)
 	    p->hp_fixture_base, e2e_cf.ee_base_url, sizeof(p->hp_fixture_base));
 	snprintf(p->hp_dir, sizeof(p->hp_dir), "/tmp/postern-hpair.XXXXXX");
 	cr_assert(mkdtemp(p->hp_dir) != NULL, "mkdtemp");
+	/* As root the gateway drops to gateway_user, which must reach the
+	 * socket in here (authd gives the socket itself to that uid). */
+	cr_assert(chmod(p->hp_dir, 0711) == 0);
 	snprintf(p->hp_conf, sizeof(p->hp_conf), "%s/postern.conf", p->hp_dir);
 	snprintf(
 	    p->hp_socket, sizeof(p->hp_socket), "%s/authd.sock", p->hp_dir);

@@ -105,6 +105,43 @@ expect_denied postern_gateway "insert into auth.sessions (id, tbl, user_id, fami
 expect_denied postern_gateway "select * from public.users"
 expect_denied postern_gateway "select * from postern.schema_migrations"
 expect_denied postern_gateway "create table auth.sneak (x int)"
+# A hidden column must not leak through a WHERE either (a yes/no oracle).
+expect_denied postern_gateway "select 1 from auth.credentials where phc like 'x%'"
+expect_denied postern_gateway "select count(*) from auth.sessions where refresh_hash is not null"
+
+# Every table of schema auth, as the catalog (readable by every role) lists
+# it to the gateway's own role: each one refused outright, by count, and
+# through a WHERE on each of its columns, and for writes.
+auth_rel="c.relnamespace = 'auth'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'f')"
+if as postern_gateway "select c.relname from pg_class c where $auth_rel order by 1"; then
+	cp "$tmp/out" "$tmp/auth_tables"
+	if [ "$(wc -l <"$tmp/auth_tables")" -ge 4 ] &&
+		grep -qx credentials "$tmp/auth_tables" &&
+		grep -qx sessions "$tmp/auth_tables"; then
+		pass "postern_gateway sees the names of auth's tables in pg_catalog ($(tr '\n' ' ' <"$tmp/auth_tables"))"
+	else
+		fail "pg_catalog lists auth's tables (got: $(tr '\n' ' ' <"$tmp/auth_tables"))"
+	fi
+else
+	fail "postern_gateway reads pg_catalog -- $(tr '\n' ' ' <"$tmp/err")"
+	: >"$tmp/auth_tables"
+fi
+while read -r t; do
+	[ -n "$t" ] || continue
+	expect_denied postern_gateway "select 1 from auth.\"$t\" limit 1"
+	expect_denied postern_gateway "select count(*) from auth.\"$t\""
+	expect_denied postern_gateway "delete from auth.\"$t\" where false"
+	as postern_gateway "select a.attname from pg_attribute a
+		join pg_class c on c.oid = a.attrelid
+		where $auth_rel and c.relname = '$t' and a.attnum > 0
+		and not a.attisdropped order by a.attnum" ||
+		fail "postern_gateway lists the columns of auth.$t -- $(tr '\n' ' ' <"$tmp/err")"
+	cp "$tmp/out" "$tmp/cols"
+	while read -r c; do
+		[ -n "$c" ] || continue
+		expect_denied postern_gateway "select 1 from auth.\"$t\" where \"$c\" is not null"
+	done <"$tmp/cols"
+done <"$tmp/auth_tables"
 
 # The auth daemon's role: read and write auth.*, read the registry, create
 # users.  Writes happen in a transaction that is rolled back.

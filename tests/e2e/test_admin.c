@@ -1073,6 +1073,9 @@ Test(admin, live_on_a_second_gateway, .timeout = 90)
 
 	snprintf(pair_dir, sizeof(pair_dir), "/tmp/postern-admpair.XXXXXX");
 	cr_assert(mkdtemp(pair_dir) != NULL);
+	/* As root the gateway drops to gateway_user, which must reach the
+	 * socket in here (authd gives the socket itself to that uid). */
+	cr_assert(chmod(pair_dir, 0711) == 0);
 	snprintf(conf, sizeof(conf), "%s/postern.conf", pair_dir);
 	snprintf(sock, sizeof(sock), "%s/authd.sock", pair_dir);
 	snprintf(alog, sizeof(alog), "%s/authd.log", pair_dir);

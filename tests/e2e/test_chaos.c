@@ -36,6 +36,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,11 +379,18 @@ Test(chaos, authd_socket_removed)
 
 /* ------------------------------------------------- garbage frames */
 
+/*
+ * Connects to authd's socket as the gateway would: as root, with the
+ * effective uid of gateway_user (SO_PEERCRED reports the effective uid at
+ * connect time; authd admits only that one), then back to root.
+ */
 static int
 unix_connect(const char *path)
 {
 	struct sockaddr_un sun;
-	int fd;
+	struct passwd *pw = NULL;
+	char user[128];
+	int fd, rc;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -391,7 +399,14 @@ unix_connect(const char *path)
 	memcpy(sun.sun_path, path, strlen(path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	if (geteuid() == 0 &&
+	    e2e_conf_get("gateway_user", user, sizeof(user)) == 0 &&
+	    (pw = getpwnam(user)) != NULL)
+		cr_assert(seteuid(pw->pw_uid) == 0);
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (pw != NULL)
+		cr_assert(seteuid(0) == 0);
+	if (rc == -1) {
 		close(fd);
 		return -1;
 	}

@@ -426,6 +426,9 @@ pair_start(const char *trusted)
 
 	snprintf(pr.p_dir, sizeof(pr.p_dir), "/tmp/postern-pair.XXXXXX");
 	cr_assert(mkdtemp(pr.p_dir) != NULL, "mkdtemp");
+	/* As root the gateway drops to gateway_user, which must reach the
+	 * socket in here (authd gives the socket itself to that uid). */
+	cr_assert(chmod(pr.p_dir, 0711) == 0);
 	snprintf(pr.p_conf, sizeof(pr.p_conf), "%s/postern.conf", pr.p_dir);
 	snprintf(pr.p_socket, sizeof(pr.p_socket), "%s/authd.sock", pr.p_dir);
 	snprintf(

@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
@@ -266,6 +267,9 @@ pair_start(const char *extra)
 
 	snprintf(sp.sp_dir, sizeof(sp.sp_dir), "/tmp/postern-sig.XXXXXX");
 	cr_assert(mkdtemp(sp.sp_dir) != NULL);
+	/* As root the gateway drops to gateway_user, which must reach the
+	 * socket in here (authd gives the socket itself to that uid). */
+	cr_assert(chmod(sp.sp_dir, 0711) == 0);
 	snprintf(sp.sp_conf, sizeof(sp.sp_conf), "%s/postern.conf", sp.sp_dir);
 	snprintf(
 	    sp.sp_socket, sizeof(sp.sp_socket), "%s/authd.sock", sp.sp_dir);
@@ -649,13 +653,21 @@ Test(signals, idle_connections_do_not_delay_exit)
 Test(signals, sighup_reopens_the_log_file)
 {
 	char logf[E2E_PATH_MAX + 16], moved[E2E_PATH_MAX + 32],
-	    extra[E2E_PATH_MAX + 64], rid[64], hdr[96];
+	    extra[E2E_PATH_MAX + 64], rid[64], hdr[96], user[128];
+	struct passwd *pw;
 	const char *hdrs[2] = {hdr, NULL};
 	struct e2e_resp r;
 	int64_t deadline;
 	struct stat sb;
 
 	pair_start("log_level = info");
+	/* As root the gateway runs as gateway_user by the time it reopens:
+	 * like logrotate's "create", the directory must let it. */
+	if (geteuid() == 0 &&
+	    e2e_conf_get("gateway_user", user, sizeof(user)) == 0) {
+		cr_assert((pw = getpwnam(user)) != NULL, "no user %s", user);
+		cr_assert(chown(sp.sp_dir, pw->pw_uid, (gid_t)-1) == 0);
+	}
 	snprintf(logf, sizeof(logf), "%s/gateway-file.log", sp.sp_dir);
 	snprintf(moved, sizeof(moved), "%s.1", logf);
 	snprintf(extra, sizeof(extra), "log_file = %s", logf);
