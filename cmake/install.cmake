@@ -22,7 +22,8 @@ install(FILES deploy/demo.sql
 install(FILES deploy/postern.conf.example
 	DESTINATION ${CMAKE_INSTALL_DATADIR}/postern)
 install(FILES README.md docs/deploy.md docs/design-notes.md docs/errors.md
-	docs/auth.md docs/data-api.md
+	docs/auth.md docs/data-api.md docs/builder.md docs/SECURITY.md
+	docs/openapi.md
 	DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The units name /usr/local paths.  They are rewritten for the prefix at
