@@ -285,7 +285,7 @@ parse_request_line(
 
 	/* A longer token is no method we implement. */
 	if (mlen >= sizeof(h->hh_method_str))
-		return refuse(status, why, 501, "method not implemented");
+		return refuse(status, why, 501, "method not supported");
 	memcpy(h->hh_method_str, l, mlen);
 	h->hh_method_str[mlen] = '\0';
 	h->hh_method = HM_OTHER;
@@ -362,7 +362,7 @@ framing_header(const char *name, size_t nlen, const char *v, size_t vlen,
 			;
 		if (vlen > 0 && i == vlen)
 			return refuse(status, why, 501,
-			    "transfer coding not implemented");
+			    "transfer coding not supported");
 		return refuse(status, why, 400, "invalid Transfer-Encoding");
 	} else if (name_is(name, nlen, "host")) {
 		if (st->hs_nhost++ > 0)

@@ -611,7 +611,8 @@ Test(openapi, deterministic_and_appends)
 	cr_assert_eq(b.b_len, a.b_len + 7);
 	cr_assert_eq(memcmp(b.b_data, "prefix:", 7), 0);
 	cr_assert_eq(memcmp(b.b_data + 7, a.b_data, a.b_len), 0);
-	cr_assert_not_null(strstr(a.b_data, "\"/table_1\""), "no escaped slashes");
+	cr_assert_not_null(
+	    strstr(a.b_data, "\"/table_1\""), "no escaped slashes");
 	buf_free(&a);
 	buf_free(&b);
 	routes_unref(rs);

@@ -91,8 +91,9 @@ Test(sqlbuild, list_default)
 	const struct table *t = setup("", QM_READ);
 
 	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
-	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT * FROM public.\"table_1\" "
-	                           "LIMIT $1) _r",
+	expect("SELECT " AGG(
+	           "_r") ", count(*) FROM (SELECT * FROM public.\"table_1\" "
+	                 "LIMIT $1) _r",
 	    1, "100");
 	teardown();
 }
@@ -105,10 +106,11 @@ Test(sqlbuild, list_select_order_limit_offset)
 	    QM_READ);
 
 	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
-	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT \"id\", \"title\" FROM "
-	                           "public.\"table_1\" ORDER BY \"priority\" "
-	                           "DESC NULLS LAST, \"id\" ASC, \"done\" ASC "
-	                           "NULLS FIRST LIMIT $1 OFFSET $2) _r",
+	expect("SELECT " AGG(
+	           "_r") ", count(*) FROM (SELECT \"id\", \"title\" FROM "
+	                 "public.\"table_1\" ORDER BY \"priority\" "
+	                 "DESC NULLS LAST, \"id\" ASC, \"done\" ASC "
+	                 "NULLS FIRST LIMIT $1 OFFSET $2) _r",
 	    2, "3", "1");
 	teardown();
 }
@@ -168,10 +170,11 @@ Test(sqlbuild, hostile_values_only_bound)
 	size_t i;
 
 	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
-	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT * FROM public.\"table_1\" "
-	                           "WHERE \"title\" = $1 AND \"title\" IN ($2, "
-	                           "$3) AND \"title\"::text ILIKE $4 AND "
-	                           "\"title\" <> $5 LIMIT $6) _r",
+	expect("SELECT " AGG(
+	           "_r") ", count(*) FROM (SELECT * FROM public.\"table_1\" "
+	                 "WHERE \"title\" = $1 AND \"title\" IN ($2, "
+	                 "$3) AND \"title\"::text ILIKE $4 AND "
+	                 "\"title\" <> $5 LIMIT $6) _r",
 	    6, hostile[0], hostile[1], hostile[2], hostile[3], hostile[4],
 	    "100");
 	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
@@ -329,8 +332,9 @@ Test(sqlbuild, no_limit_in_write_mode_and_count)
 	const struct table *t = setup("priority=gte.2", QM_WRITE);
 
 	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
-	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT * FROM public.\"table_1\" "
-	                           "WHERE \"priority\" >= $1) _r",
+	expect("SELECT " AGG(
+	           "_r") ", count(*) FROM (SELECT * FROM public.\"table_1\" "
+	                 "WHERE \"priority\" >= $1) _r",
 	    1, "2");
 	teardown();
 }
