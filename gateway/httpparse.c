@@ -361,8 +361,8 @@ framing_header(const char *name, size_t nlen, const char *v, size_t vlen,
 		for (i = 0; i < vlen && is_tchar((unsigned char)v[i]); i++)
 			;
 		if (vlen > 0 && i == vlen)
-			return refuse(status, why, 501,
-			    "transfer coding not supported");
+			return refuse(
+			    status, why, 501, "transfer coding not supported");
 		return refuse(status, why, 400, "invalid Transfer-Encoding");
 	} else if (name_is(name, nlen, "host")) {
 		if (st->hs_nhost++ > 0)
