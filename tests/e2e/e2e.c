@@ -3,6 +3,9 @@
  */
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -737,4 +740,86 @@ e2e_sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+/* 1 if the file holds a sanitizer report (printed to stderr), else 0. */
+int
+e2e_log_has_report(const char *path)
+{
+	static const char *const marks[] = {"ERROR: AddressSanitizer",
+	    "ERROR: LeakSanitizer",
+	    "runtime error:", "Sanitizer has encountered a fatal error"};
+	char line[4096];
+	FILE *fp;
+	size_t i;
+	int found = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (strstr(line, marks[i]) != NULL) {
+				fprintf(stderr, "%s: %s", path, line);
+				found = 1;
+			}
+	fclose(fp);
+	return found;
+}
+
+/* 1 if a line of the file contains needle. */
+int
+e2e_file_has(const char *path, const char *needle)
+{
+	char line[4096];
+	FILE *fp;
+	int found = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, needle) != NULL;
+	fclose(fp);
+	return found;
+}
+
+int
+e2e_free_port(void)
+{
+	struct sockaddr_in sin;
+	unsigned char r[2];
+	int lo = 32768, hi = 60999, base, span, i, p, fd, rc;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) !=
+	    NULL) {
+		if (fscanf(fp, "%d %d", &lo, &hi) != 2) {
+			lo = 32768;
+			hi = 60999;
+		}
+		fclose(fp);
+	}
+	if (lo > 11024) {
+		base = 10000;
+		span = lo - 10000;
+	} else {
+		base = hi + 1;
+		span = 65536 - base;
+	}
+	cr_assert(span > 0, "no port outside the ephemeral range");
+	for (i = 0; i < 100; i++) {
+		cr_assert(RAND_bytes(r, sizeof(r)) == 1);
+		p = base + ((r[0] << 8) | r[1]) % span;
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)p);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		cr_assert((fd = socket(
+		               AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1);
+		rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+		close(fd);
+		if (rc == -1 && errno == ECONNREFUSED)
+			return p;
+	}
+	cr_assert_fail("no free port on 127.0.0.1");
+	return -1;
 }

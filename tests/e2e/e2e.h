@@ -151,4 +151,14 @@ long e2e_wait_route(
 int64_t e2e_now_ms(void);
 void e2e_sleep_ms(long ms);
 
+/* 1 if the daemon log at path holds a sanitizer report (printed to
+ * stderr), else 0. */
+int e2e_log_has_report(const char *path);
+/* 1 if a line of the file at path contains needle. */
+int e2e_file_has(const char *path, const char *needle);
+/* A loopback port nothing listens on, below the kernel's ephemeral range
+ * (a port in it may be the local end of an outgoing connection, and then a
+ * daemon cannot bind it), as deploy/dev picks them. */
+int e2e_free_port(void);
+
 #endif

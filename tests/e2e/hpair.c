@@ -71,87 +71,6 @@ child_exited(pid_t *pidp)
 	return 0;
 }
 
-/* 1 if the file holds a sanitizer report (printed to stderr), else 0. */
-static int
-log_has_report(const char *path)
-{
-	static const char *const marks[] = {"ERROR: AddressSanitizer",
-	    "ERROR: LeakSanitizer",
-	    "runtime error:", "Sanitizer has encountered a fatal error"};
-	char line[4096];
-	FILE *fp;
-	size_t i;
-	int found = 0;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-			if (strstr(line, marks[i]) != NULL) {
-				fprintf(stderr, "%s: %s", path, line);
-				found = 1;
-			}
-	fclose(fp);
-	return found;
-}
-
-static int
-file_has(const char *path, const char *needle)
-{
-	char line[4096];
-	FILE *fp;
-	int found = 0;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), fp) != NULL)
-		found = strstr(line, needle) != NULL;
-	fclose(fp);
-	return found;
-}
-
-int
-hpair_free_port(void)
-{
-	struct sockaddr_in sin;
-	unsigned char r[2];
-	int lo = 32768, hi = 60999, base, span, i, p, fd, rc;
-	FILE *fp;
-
-	if ((fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) !=
-	    NULL) {
-		if (fscanf(fp, "%d %d", &lo, &hi) != 2) {
-			lo = 32768;
-			hi = 60999;
-		}
-		fclose(fp);
-	}
-	if (lo > 11024) {
-		base = 10000;
-		span = lo - 10000;
-	} else {
-		base = hi + 1;
-		span = 65536 - base;
-	}
-	cr_assert(span > 0, "no port outside the ephemeral range");
-	for (i = 0; i < 100; i++) {
-		cr_assert(RAND_bytes(r, sizeof(r)) == 1);
-		p = base + ((r[0] << 8) | r[1]) % span;
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)p);
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		cr_assert((fd = socket(
-		               AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1);
-		rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-		close(fd);
-		if (rc == -1 && errno == ECONNREFUSED)
-			return p;
-	}
-	cr_assert_fail("no free port on 127.0.0.1");
-	return -1;
-}
-
 /* Whether a config line sets a key the pair sets itself. */
 static int
 conf_line_ours(const char *line)
@@ -244,7 +163,7 @@ wait_authd(struct hpair *p)
 	int64_t deadline = e2e_now_ms() + 10000;
 
 	for (;;) {
-		if (file_has(p->hp_authd_log, "listening on"))
+		if (e2e_file_has(p->hp_authd_log, "listening on"))
 			return;
 		cr_assert(!child_exited(&p->hp_authd),
 		    "the pair's authd exited during start-up (log %s)",
@@ -279,7 +198,7 @@ wait_gateway(struct hpair *p)
 		if (readyz(p) == 200)
 			return 0;
 		if (child_exited(&p->hp_gateway)) {
-			if (file_has(
+			if (e2e_file_has(
 			        p->hp_gateway_log, "Address already in use"))
 				return -1;
 			cr_assert_fail("the pair's gateway exited (log %s)",
@@ -336,7 +255,7 @@ hpair_start(struct hpair *p, const char *extra)
 	snprintf(p->hp_gateway_log, sizeof(p->hp_gateway_log), "%s/gateway.log",
 	    p->hp_dir);
 
-	p->hp_port = hpair_free_port();
+	p->hp_port = e2e_free_port();
 	write_conf(p, extra);
 	hpair_start_authd(p);
 	for (attempt = 0;; attempt++) {
@@ -348,7 +267,7 @@ hpair_start(struct hpair *p, const char *extra)
 		if (wait_gateway(p) == 0)
 			break;
 		cr_assert(attempt < 3, "no port could be bound");
-		p->hp_port = hpair_free_port();
+		p->hp_port = e2e_free_port();
 		write_conf(p, extra);
 	}
 	cr_log_info("private pair at %s (authd %ld, gateway %ld, dir %s)",
@@ -379,8 +298,8 @@ hpair_finish(struct hpair *p)
 	child_stop(&p->hp_authd);
 	memcpy(
 	    e2e_cf.ee_base_url, p->hp_fixture_base, sizeof(e2e_cf.ee_base_url));
-	bad =
-	    log_has_report(p->hp_authd_log) | log_has_report(p->hp_gateway_log);
+	bad = e2e_log_has_report(p->hp_authd_log) |
+	      e2e_log_has_report(p->hp_gateway_log);
 	cr_assert(!bad, "sanitizer report in the pair's logs (%s)", p->hp_dir);
 	pair_remove(p);
 }

@@ -52,7 +52,4 @@ void hpair_finish(struct hpair *p);
 /* For a suite's fini: stops whatever still runs, keeps the logs. */
 void hpair_cleanup(struct hpair *p);
 
-/* A loopback port nothing listens on, outside the ephemeral range. */
-int hpair_free_port(void);
-
 #endif

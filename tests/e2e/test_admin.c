@@ -268,32 +268,6 @@ Test(admin, key_file_mode)
 
 /* ------------------------------------ a gateway on a throwaway config */
 
-/* A loopback port nothing listens on (as test_pair.c picks them). */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	unsigned char r[2];
-	int i, p, fd, rc;
-
-	for (i = 0; i < 100; i++) {
-		cr_assert(RAND_bytes(r, sizeof(r)) == 1);
-		p = 10000 + ((r[0] << 8) | r[1]) % 20000;
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)p);
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		cr_assert((fd = socket(
-		               AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1);
-		rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-		close(fd);
-		if (rc == -1 && errno == ECONNREFUSED)
-			return p;
-	}
-	cr_assert_fail("no free port on 127.0.0.1");
-	return -1;
-}
-
 /* Whether a config line sets one of keys (NULL-terminated). */
 static int
 conf_line_sets(const char *line, const char *const *keys)
@@ -410,7 +384,7 @@ Test(admin, key_file_created_0600)
 	snprintf(extra, sizeof(extra),
 	    "listen = 127.0.0.1:%d\nsocket = %s/none.sock\n"
 	    "admin_key_file = %s\n",
-	    free_port(), dir, key);
+	    e2e_free_port(), dir, key);
 	conf_copy(conf, gw_keys, extra);
 	pid = spawn_daemon("gateway", conf, log);
 	deadline = e2e_now_ms() + 10000;
@@ -452,7 +426,7 @@ Test(admin, key_file_readable_by_others_refused)
 	snprintf(extra, sizeof(extra),
 	    "listen = 127.0.0.1:%d\nsocket = %s/none.sock\n"
 	    "admin_key_file = %s\n",
-	    free_port(), dir, key);
+	    e2e_free_port(), dir, key);
 	conf_copy(conf, gw_keys, extra);
 	pid = spawn_daemon("gateway", conf, log);
 	deadline = e2e_now_ms() + 10000;
@@ -1082,7 +1056,7 @@ Test(admin, live_on_a_second_gateway, .timeout = 90)
 	snprintf(glog, sizeof(glog), "%s/gateway.log", pair_dir);
 	for (attempt = 0;; attempt++) {
 		cr_assert(attempt < 3, "no port could be bound (log %s)", glog);
-		port = free_port();
+		port = e2e_free_port();
 		snprintf(extra, sizeof(extra),
 		    "listen = 127.0.0.1:%d\n"
 		    "socket = %s\n",

@@ -93,29 +93,6 @@ child_stop(pid_t *pidp)
 	}
 }
 
-/* 1 if the file holds a sanitizer report (printed to stderr), else 0. */
-static int
-log_has_report(const char *path)
-{
-	static const char *const marks[] = {"ERROR: AddressSanitizer",
-	    "ERROR: LeakSanitizer", "runtime error:"};
-	char line[4096];
-	FILE *fp;
-	size_t i;
-	int found = 0;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-			if (strstr(line, marks[i]) != NULL) {
-				fprintf(stderr, "%s: %s", path, line);
-				found = 1;
-			}
-	fclose(fp);
-	return found;
-}
-
 static void
 pair_remove(void)
 {
@@ -142,7 +119,8 @@ pair_finish(void)
 
 	child_stop(&pr.p_gateway);
 	child_stop(&pr.p_authd);
-	bad = log_has_report(pr.p_authd_log) | log_has_report(pr.p_gateway_log);
+	bad = e2e_log_has_report(pr.p_authd_log) |
+	      e2e_log_has_report(pr.p_gateway_log);
 	cr_assert(
 	    !bad, "sanitizer report in the second pair's logs (%s)", pr.p_dir);
 	pair_remove();
@@ -217,69 +195,6 @@ child_exited(pid_t *pidp)
 		return 1;
 	}
 	return 0;
-}
-
-/* Whether the file contains needle. */
-static int
-file_has(const char *path, const char *needle)
-{
-	char line[4096];
-	FILE *fp;
-	int found = 0;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), fp) != NULL)
-		found = strstr(line, needle) != NULL;
-	fclose(fp);
-	return found;
-}
-
-/*
- * A loopback port nothing listens on, below the kernel's ephemeral range
- * (a port in it may be the local end of an outgoing connection, and then
- * the gateway cannot bind it), as deploy/dev picks them.
- */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	unsigned char r[2];
-	int lo = 32768, hi = 60999, base, span, i, p, fd, rc;
-	FILE *fp;
-
-	if ((fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) !=
-	    NULL) {
-		if (fscanf(fp, "%d %d", &lo, &hi) != 2) {
-			lo = 32768;
-			hi = 60999;
-		}
-		fclose(fp);
-	}
-	if (lo > 11024) {
-		base = 10000;
-		span = lo - 10000;
-	} else {
-		base = hi + 1;
-		span = 65536 - base;
-	}
-	cr_assert(span > 0, "no port outside the ephemeral range");
-	for (i = 0; i < 100; i++) {
-		cr_assert(RAND_bytes(r, sizeof(r)) == 1);
-		p = base + ((r[0] << 8) | r[1]) % span;
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)p);
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		cr_assert((fd = socket(
-		               AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1);
-		rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-		close(fd);
-		if (rc == -1 && errno == ECONNREFUSED)
-			return p;
-	}
-	cr_assert_fail("no free port on 127.0.0.1");
-	return -1;
 }
 
 /* Whether a config line sets one of the keys the pair sets itself. */
@@ -405,7 +320,7 @@ wait_gateway(void)
 		if (status_at(pr.p_base, "GET", "/readyz", NULL) == 200)
 			return 0;
 		if (child_exited(&pr.p_gateway)) {
-			if (file_has(
+			if (e2e_file_has(
 			        pr.p_gateway_log, "Address already in use"))
 				return -1;
 			cr_assert_fail("the second gateway exited (log %s)",
@@ -436,7 +351,7 @@ pair_start(const char *trusted)
 	snprintf(pr.p_gateway_log, sizeof(pr.p_gateway_log), "%s/gateway.log",
 	    pr.p_dir);
 
-	port = free_port();
+	port = e2e_free_port();
 	write_conf(port, trusted);
 	pr.p_authd = spawn_daemon("authd", pr.p_authd_log);
 	wait_authd();
@@ -447,7 +362,7 @@ pair_start(const char *trusted)
 		if (wait_gateway() == 0)
 			break;
 		cr_assert(attempt < 3, "no port could be bound");
-		port = free_port();
+		port = e2e_free_port();
 		write_conf(port, trusted);
 	}
 	cr_log_info("second pair at %s (authd %ld, gateway %ld, dir %s)",

@@ -289,21 +289,6 @@ stop_child(pid_t pid)
 	}
 }
 
-static int
-file_has(const char *path, const char *needle)
-{
-	char line[4096];
-	FILE *fp;
-	int found = 0;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), fp) != NULL)
-		found = strstr(line, needle) != NULL;
-	fclose(fp);
-	return found;
-}
-
 Test(privs, gateway_as_root_needs_gateway_user)
 {
 	static const char *const drop[] = {"listen", "gateway_user", NULL};
@@ -319,7 +304,7 @@ Test(privs, gateway_as_root_needs_gateway_user)
 	snprintf(conf, sizeof(conf), "%s/postern.conf", dir);
 	snprintf(log, sizeof(log), "%s/gateway.log", dir);
 	snprintf(
-	    extra, sizeof(extra), "listen = 127.0.0.1:%d", hpair_free_port());
+	    extra, sizeof(extra), "listen = 127.0.0.1:%d", e2e_free_port());
 	conf_copy(conf, drop, extra);
 	pid = started[1] = spawn_as("gateway", conf, log, NULL, (gid_t)-1);
 	deadline = e2e_now_ms() + 10000;
@@ -333,7 +318,7 @@ Test(privs, gateway_as_root_needs_gateway_user)
 	}
 	started[1] = -1;
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0);
-	cr_assert(file_has(log, "set gateway_user"),
+	cr_assert(e2e_file_has(log, "set gateway_user"),
 	    "the refusal does not name gateway_user (log %s)", log);
 	unlink(conf);
 	unlink(log);
@@ -410,7 +395,7 @@ Test(privs, authd_without_root_shares_its_socket_by_group)
 	cr_assert(e2e_conf_get(
 	              "gateway_database_password_file", src, sizeof(src)) == 0);
 	copy_secret(src, gpw, gwpw.pw_uid);
-	port = hpair_free_port();
+	port = e2e_free_port();
 	snprintf(extra, sizeof(extra),
 	    "listen = 127.0.0.1:%d\nsocket = %s\nkey_file = %s/signing.key\n"
 	    "admin_key_file = %s/admin.key\n"
@@ -422,7 +407,7 @@ Test(privs, authd_without_root_shares_its_socket_by_group)
 
 	authd = started[0] = spawn_as("authd", conf, alog, &aupw, gr->gr_gid);
 	deadline = e2e_now_ms() + 10000;
-	while (!file_has(alog, "listening on")) {
+	while (!e2e_file_has(alog, "listening on")) {
 		cr_assert(waitpid(authd, &st, WNOHANG) == 0,
 		    "authd exited (log %s)", alog);
 		cr_assert(e2e_now_ms() < deadline, "no socket (log %s)", alog);
@@ -472,8 +457,8 @@ Test(privs, authd_without_root_shares_its_socket_by_group)
 	stop_child(gw);
 	stop_child(authd);
 	started[0] = started[1] = -1;
-	cr_assert(!file_has(alog, "ERROR: AddressSanitizer") &&
-	          !file_has(glog, "ERROR: AddressSanitizer"));
+	cr_assert(!e2e_file_has(alog, "ERROR: AddressSanitizer") &&
+	          !e2e_file_has(glog, "ERROR: AddressSanitizer"));
 	unlink(conf);
 	unlink(apw);
 	unlink(gpw);

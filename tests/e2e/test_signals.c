@@ -112,70 +112,6 @@ child_wait(pid_t *pidp, long ms)
 	}
 }
 
-static int
-file_has(const char *path, const char *needle)
-{
-	char line[8192];
-	FILE *fp;
-	int found = 0;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), fp) != NULL)
-		found = strstr(line, needle) != NULL;
-	fclose(fp);
-	return found;
-}
-
-static int
-log_has_report(const char *path)
-{
-	return file_has(path, "ERROR: AddressSanitizer") ||
-	       file_has(path, "ERROR: LeakSanitizer") ||
-	       file_has(path, "runtime error:");
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	unsigned char r[2];
-	int lo = 32768, hi = 60999, base, span, i, p, fd, rc;
-	FILE *fp;
-
-	if ((fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) !=
-	    NULL) {
-		if (fscanf(fp, "%d %d", &lo, &hi) != 2) {
-			lo = 32768;
-			hi = 60999;
-		}
-		fclose(fp);
-	}
-	if (lo > 11024) {
-		base = 10000;
-		span = lo - 10000;
-	} else {
-		base = hi + 1;
-		span = 65536 - base;
-	}
-	for (i = 0; i < 100; i++) {
-		cr_assert(RAND_bytes(r, sizeof(r)) == 1);
-		p = base + ((r[0] << 8) | r[1]) % span;
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htons((uint16_t)p);
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		cr_assert((fd = socket(
-		               AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1);
-		rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-		close(fd);
-		if (rc == -1 && errno == ECONNREFUSED)
-			return p;
-	}
-	cr_assert_fail("no free port on 127.0.0.1");
-	return -1;
-}
-
 /* The fixture's config without listen/socket/log_file, then ours. */
 static void
 write_conf(const char *extra)
@@ -277,7 +213,7 @@ pair_start(const char *extra)
 	    sp.sp_dir);
 	snprintf(sp.sp_gateway_log, sizeof(sp.sp_gateway_log), "%s/gateway.log",
 	    sp.sp_dir);
-	sp.sp_port = free_port();
+	sp.sp_port = e2e_free_port();
 	write_conf(extra);
 	sp.sp_authd = spawn_daemon("authd", sp.sp_authd_log);
 	deadline = e2e_now_ms() + 10000;
@@ -305,10 +241,10 @@ pair_start(const char *extra)
 		}
 		if (sp.sp_gateway > 0)
 			break;
-		cr_assert(attempt < 3 && file_has(sp.sp_gateway_log,
+		cr_assert(attempt < 3 && e2e_file_has(sp.sp_gateway_log,
 		                             "Address already in use"),
 		    "gateway exited (log %s)", sp.sp_gateway_log);
-		sp.sp_port = free_port();
+		sp.sp_port = e2e_free_port();
 		write_conf(extra);
 	}
 }
@@ -320,8 +256,8 @@ pair_finish(void)
 
 	child_stop(&sp.sp_gateway);
 	child_stop(&sp.sp_authd);
-	bad = log_has_report(sp.sp_authd_log) ||
-	      log_has_report(sp.sp_gateway_log);
+	bad = e2e_log_has_report(sp.sp_authd_log) ||
+	      e2e_log_has_report(sp.sp_gateway_log);
 	cr_assert(!bad, "sanitizer report in %s", sp.sp_dir);
 	unlink(sp.sp_conf);
 	unlink(sp.sp_socket);
@@ -596,8 +532,8 @@ Test(signals, sigterm_finishes_requests_in_flight)
 	            "keep-alive closes",
 	    total, after, retried);
 	cr_assert(total >= NWORKERS, "too little traffic: %d", total);
-	cr_assert(file_has(sp.sp_gateway_log, "draining"));
-	cr_assert(file_has(sp.sp_gateway_log, "postern-gateway stopped"));
+	cr_assert(e2e_file_has(sp.sp_gateway_log, "draining"));
+	cr_assert(e2e_file_has(sp.sp_gateway_log, "postern-gateway stopped"));
 	buf_free(&req);
 	buf_free(&login);
 	buf_free(&body);
@@ -620,7 +556,7 @@ Test(signals, drain_timeout_bounds_the_wait)
 	cr_assert(st != -1, "the gateway waited past its drain timeout");
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status %#x", st);
 	cr_assert(e2e_now_ms() - t0 >= 400, "exited before the drain timeout");
-	cr_assert(file_has(sp.sp_gateway_log, "drain timeout"));
+	cr_assert(e2e_file_has(sp.sp_gateway_log, "drain timeout"));
 	close(fd);
 	pair_finish();
 }
@@ -681,7 +617,7 @@ Test(signals, sighup_reopens_the_log_file)
 		e2e_sleep_ms(50);
 	}
 	cr_assert(stat(logf, &sb) == 0, "log_file was not created");
-	cr_assert(file_has(logf, "\"route\":\"/readyz\""),
+	cr_assert(e2e_file_has(logf, "\"route\":\"/readyz\""),
 	    "request lines do not go to log_file");
 
 	cr_assert(rename(logf, moved) == 0);
@@ -697,14 +633,14 @@ Test(signals, sighup_reopens_the_log_file)
 	cr_assert_eq(r.er_status, 200);
 	e2e_resp_free(&r);
 	deadline = e2e_now_ms() + 5000;
-	while (!file_has(logf, rid)) {
+	while (!e2e_file_has(logf, rid)) {
 		cr_assert(e2e_now_ms() < deadline,
 		    "the request after SIGHUP is not in the new file");
 		e2e_sleep_ms(20);
 	}
-	cr_assert(!file_has(moved, rid), "the old file got a new line");
-	cr_assert(file_has(logf, "SIGHUP"));
-	cr_assert(!file_has(logf, "Bearer "), "a token reached the log");
+	cr_assert(!e2e_file_has(moved, rid), "the old file got a new line");
+	cr_assert(e2e_file_has(logf, "SIGHUP"));
+	cr_assert(!e2e_file_has(logf, "Bearer "), "a token reached the log");
 	unlink(moved);
 	unlink(logf);
 	pair_finish();
