@@ -823,3 +823,30 @@ e2e_free_port(void)
 	cr_assert_fail("no free port on 127.0.0.1");
 	return -1;
 }
+
+/* SIGCONT (it may be stopped), SIGTERM, then SIGKILL after 10 s; reaps. */
+void
+e2e_child_stop(pid_t *pidp)
+{
+	int64_t deadline;
+	pid_t pid = *pidp;
+	int st;
+
+	if (pid <= 0)
+		return;
+	*pidp = -1;
+	kill(pid, SIGCONT);
+	kill(pid, SIGTERM);
+	deadline = e2e_now_ms() + 10000;
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (e2e_now_ms() >= deadline) {
+			fprintf(stderr, "e2e: pid %ld ignored SIGTERM\n",
+			    (long)pid);
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+				;
+			return;
+		}
+		e2e_sleep_ms(20);
+	}
+}

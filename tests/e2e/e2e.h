@@ -160,5 +160,8 @@ int e2e_file_has(const char *path, const char *needle);
  * (a port in it may be the local end of an outgoing connection, and then a
  * daemon cannot bind it), as deploy/dev picks them. */
 int e2e_free_port(void);
+/* SIGCONT (it may be stopped), SIGTERM, then SIGKILL after 10 s; reaps the
+ * child and sets *pidp to -1.  Nothing if *pidp <= 0. */
+void e2e_child_stop(pid_t *pidp);
 
 #endif

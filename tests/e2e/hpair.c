@@ -30,33 +30,6 @@
 
 extern char **environ;
 
-/* SIGCONT (it may be stopped), SIGTERM, then SIGKILL after 10 s; reaps. */
-static void
-child_stop(pid_t *pidp)
-{
-	int64_t deadline;
-	pid_t pid = *pidp;
-	int st;
-
-	if (pid <= 0)
-		return;
-	*pidp = -1;
-	kill(pid, SIGCONT);
-	kill(pid, SIGTERM);
-	deadline = e2e_now_ms() + 10000;
-	while (waitpid(pid, &st, WNOHANG) == 0) {
-		if (e2e_now_ms() >= deadline) {
-			fprintf(stderr, "hpair: pid %ld ignored SIGTERM\n",
-			    (long)pid);
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-				;
-			return;
-		}
-		e2e_sleep_ms(20);
-	}
-}
-
 static int
 child_exited(pid_t *pidp)
 {
@@ -294,8 +267,8 @@ hpair_finish(struct hpair *p)
 {
 	int bad;
 
-	child_stop(&p->hp_gateway);
-	child_stop(&p->hp_authd);
+	e2e_child_stop(&p->hp_gateway);
+	e2e_child_stop(&p->hp_authd);
 	memcpy(
 	    e2e_cf.ee_base_url, p->hp_fixture_base, sizeof(e2e_cf.ee_base_url));
 	bad = e2e_log_has_report(p->hp_authd_log) |
@@ -308,8 +281,8 @@ void
 hpair_cleanup(struct hpair *p)
 {
 	if (p->hp_gateway > 0 || p->hp_authd > 0) {
-		child_stop(&p->hp_gateway);
-		child_stop(&p->hp_authd);
+		e2e_child_stop(&p->hp_gateway);
+		e2e_child_stop(&p->hp_authd);
 		fprintf(stderr, "hpair: logs of the private pair in %s\n",
 		    p->hp_dir);
 	}

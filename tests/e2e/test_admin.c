@@ -343,27 +343,6 @@ spawn_daemon(const char *name, const char *conf, const char *log)
 	return pid;
 }
 
-/* SIGTERM, then SIGKILL after 10 s; reaps. */
-static void
-child_stop(pid_t *pidp)
-{
-	int64_t deadline = e2e_now_ms() + 10000;
-	int st;
-
-	if (*pidp <= 0)
-		return;
-	kill(*pidp, SIGTERM);
-	while (waitpid(*pidp, &st, WNOHANG) == 0) {
-		if (e2e_now_ms() >= deadline) {
-			kill(*pidp, SIGKILL);
-			waitpid(*pidp, &st, 0);
-			break;
-		}
-		e2e_sleep_ms(20);
-	}
-	*pidp = -1;
-}
-
 static const char *const gw_keys[] = {
     "listen", "socket", "admin_key_file", NULL};
 
@@ -392,7 +371,7 @@ Test(admin, key_file_created_0600)
 		cr_assert(e2e_now_ms() < deadline, "no key made (log %s)", log);
 		e2e_sleep_ms(20);
 	}
-	child_stop(&pid);
+	e2e_child_stop(&pid);
 	cr_assert_eq(
 	    sb.st_mode & 0777, 0600, "mode %o", (unsigned)(sb.st_mode & 0777));
 	cr_assert((fp = fopen(key, "r")) != NULL);
@@ -432,7 +411,7 @@ Test(admin, key_file_readable_by_others_refused)
 	deadline = e2e_now_ms() + 10000;
 	while (waitpid(pid, &st, WNOHANG) == 0) {
 		if (e2e_now_ms() >= deadline) {
-			child_stop(&pid);
+			e2e_child_stop(&pid);
 			cr_assert_fail("the gateway ran with a 0644 admin key");
 		}
 		e2e_sleep_ms(20);
@@ -1004,8 +983,8 @@ static pid_t pair_authd = -1, pair_gateway = -1;
 static void
 pair_stop(void)
 {
-	child_stop(&pair_gateway);
-	child_stop(&pair_authd);
+	e2e_child_stop(&pair_gateway);
+	e2e_child_stop(&pair_authd);
 }
 
 /* Whatever happened, no daemon of ours outlives its test. */
@@ -1086,7 +1065,7 @@ Test(admin, live_on_a_second_gateway, .timeout = 90)
 		}
 		if (st == 200)
 			break;
-		child_stop(&pair_gateway);
+		e2e_child_stop(&pair_gateway);
 	}
 	cr_log_info("second pair at %s (dir %s)", base, pair_dir);
 

@@ -67,32 +67,6 @@ struct pair {
 
 static struct pair pr = {.p_authd = -1, .p_gateway = -1};
 
-/* SIGTERM, then SIGKILL after 10 s; reaps the child. */
-static void
-child_stop(pid_t *pidp)
-{
-	int64_t deadline;
-	pid_t pid = *pidp;
-	int st;
-
-	if (pid <= 0)
-		return;
-	*pidp = -1;
-	kill(pid, SIGTERM);
-	deadline = e2e_now_ms() + 10000;
-	while (waitpid(pid, &st, WNOHANG) == 0) {
-		if (e2e_now_ms() >= deadline) {
-			fprintf(stderr, "test_pair: pid %ld ignored SIGTERM\n",
-			    (long)pid);
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-				;
-			return;
-		}
-		e2e_sleep_ms(20);
-	}
-}
-
 static void
 pair_remove(void)
 {
@@ -117,8 +91,8 @@ pair_finish(void)
 {
 	int bad;
 
-	child_stop(&pr.p_gateway);
-	child_stop(&pr.p_authd);
+	e2e_child_stop(&pr.p_gateway);
+	e2e_child_stop(&pr.p_authd);
 	bad = e2e_log_has_report(pr.p_authd_log) |
 	      e2e_log_has_report(pr.p_gateway_log);
 	cr_assert(
@@ -131,8 +105,8 @@ static void
 pair_fini(void)
 {
 	if (pr.p_gateway > 0 || pr.p_authd > 0) {
-		child_stop(&pr.p_gateway);
-		child_stop(&pr.p_authd);
+		e2e_child_stop(&pr.p_gateway);
+		e2e_child_stop(&pr.p_authd);
 		fprintf(stderr, "test_pair: logs of the second pair in %s\n",
 		    pr.p_dir);
 	}

@@ -72,28 +72,6 @@ static struct spair sp = {.sp_authd = -1, .sp_gateway = -1};
 
 /* ------------------------------------------------------ the private pair */
 
-static void
-child_stop(pid_t *pidp)
-{
-	int64_t deadline;
-	int st;
-
-	if (*pidp <= 0)
-		return;
-	kill(*pidp, SIGTERM);
-	deadline = e2e_now_ms() + 10000;
-	while (waitpid(*pidp, &st, WNOHANG) == 0) {
-		if (e2e_now_ms() >= deadline) {
-			kill(*pidp, SIGKILL);
-			while (waitpid(*pidp, &st, 0) == -1 && errno == EINTR)
-				;
-			break;
-		}
-		e2e_sleep_ms(20);
-	}
-	*pidp = -1;
-}
-
 /* Waits up to ms for pid to exit; its wait status, or -1 on timeout. */
 static int
 child_wait(pid_t *pidp, long ms)
@@ -254,8 +232,8 @@ pair_finish(void)
 {
 	int bad;
 
-	child_stop(&sp.sp_gateway);
-	child_stop(&sp.sp_authd);
+	e2e_child_stop(&sp.sp_gateway);
+	e2e_child_stop(&sp.sp_authd);
 	bad = e2e_log_has_report(sp.sp_authd_log) ||
 	      e2e_log_has_report(sp.sp_gateway_log);
 	cr_assert(!bad, "sanitizer report in %s", sp.sp_dir);
@@ -271,8 +249,8 @@ suite_fini(void)
 {
 	if (sp.sp_gateway > 0 || sp.sp_authd > 0)
 		fprintf(stderr, "test_signals: logs in %s\n", sp.sp_dir);
-	child_stop(&sp.sp_gateway);
-	child_stop(&sp.sp_authd);
+	e2e_child_stop(&sp.sp_gateway);
+	e2e_child_stop(&sp.sp_authd);
 	e2e_teardown();
 }
 
@@ -608,7 +586,7 @@ Test(signals, sighup_reopens_the_log_file)
 	snprintf(moved, sizeof(moved), "%s.1", logf);
 	snprintf(extra, sizeof(extra), "log_file = %s", logf);
 	/* Restart the gateway with log_file set (authd keeps stderr). */
-	child_stop(&sp.sp_gateway);
+	e2e_child_stop(&sp.sp_gateway);
 	write_conf(extra);
 	sp.sp_gateway = spawn_daemon("gateway", sp.sp_gateway_log);
 	deadline = e2e_now_ms() + 20000;
