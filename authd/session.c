@@ -23,6 +23,11 @@
 #include "authd/ratelimit.h"
 #include "authd/revoked.h"
 
+/* What every revoking UPDATE returns: the ids and expiry of the sessions it
+ * revoked, for the revoked set and the gateways (revoke_rows). */
+#define REVOKED_RETURNING                                                      \
+	"RETURNING id::text, floor(extract(epoch FROM expires_at))::bigint"
+
 /* Adds the (id, expiry epoch) rows of res to the revoked set. */
 static void
 revoke_rows(struct authd *ad, PGresult *res)
@@ -180,9 +185,8 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 		res = db_exec(db,
 		    "UPDATE auth.sessions SET revoked_at = now() "
 		    "WHERE family = (SELECT family FROM auth.sessions "
-		    "WHERE id = $1::uuid) AND revoked_at IS NULL "
-		    "RETURNING id::text, "
-		    "floor(extract(epoch FROM expires_at))::bigint",
+		    "WHERE id = $1::uuid) AND revoked_at IS "
+		    "NULL " REVOKED_RETURNING,
 		    1, vals);
 		if (db_broken(db, res))
 			goto fail;
@@ -254,9 +258,7 @@ session_logout(struct authd *ad, PGconn *db, struct json_object *o,
 	vals[0] = tc.tc_sid;
 	if (revoke_exec(ad, db,
 	        "UPDATE auth.sessions SET revoked_at = now() "
-	        "WHERE id = $1::uuid AND revoked_at IS NULL "
-	        "RETURNING id::text, "
-	        "floor(extract(epoch FROM expires_at))::bigint",
+	        "WHERE id = $1::uuid AND revoked_at IS NULL " REVOKED_RETURNING,
 	        1, vals, &n) == -1)
 		return -1;
 	/* Even if the row is gone, this authd refuses the sid from now on. */
@@ -354,9 +356,8 @@ session_revoke_one(struct authd *ad, PGconn *db, struct json_object *o,
 	if (revoke_exec(ad, db,
 	        "UPDATE auth.sessions SET revoked_at = now() "
 	        "WHERE id = $1::uuid AND tbl = $2 AND user_id = $3 "
-	        "AND revoked_at IS NULL AND expires_at > now() "
-	        "RETURNING id::text, "
-	        "floor(extract(epoch FROM expires_at))::bigint",
+	        "AND revoked_at IS NULL AND expires_at > "
+	        "now() " REVOKED_RETURNING,
 	        3, vals, &n) == -1)
 		return -1;
 	if (n == 0) {
@@ -386,9 +387,7 @@ session_revoke_others(struct authd *ad, PGconn *db, struct json_object *o,
 	if (revoke_exec(ad, db,
 	        "UPDATE auth.sessions SET revoked_at = now() "
 	        "WHERE tbl = $1 AND user_id = $2 AND id <> $3::uuid "
-	        "AND revoked_at IS NULL "
-	        "RETURNING id::text, "
-	        "floor(extract(epoch FROM expires_at))::bigint",
+	        "AND revoked_at IS NULL " REVOKED_RETURNING,
 	        3, vals, &n) == -1)
 		return -1;
 	audit(db, "sessions_revoke_others", rq->ar_table, tc.tc_sub,
@@ -485,9 +484,7 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	if (revoke_exec(ad, db,
 	        "UPDATE auth.sessions SET revoked_at = now() "
 	        "WHERE tbl = $1 AND user_id = $2 AND id <> $3::uuid "
-	        "AND revoked_at IS NULL "
-	        "RETURNING id::text, "
-	        "floor(extract(epoch FROM expires_at))::bigint",
+	        "AND revoked_at IS NULL " REVOKED_RETURNING,
 	        3, vals, &n) == -1)
 		goto fail;
 	ratelimit_reset(ad->ad_rl_email, key);
