@@ -100,7 +100,12 @@ spawn_daemon(struct hpair *p, const char *name, const char *log)
 	size_t i, j = 0, n = 0;
 	pid_t pid;
 
-	snprintf(bin, sizeof(bin), "%s/postern-%s", e2e_cf.ee_build_dir, name);
+	/* POSTERN_TEST_PAIR_BUILD: measure another build's daemons. */
+	snprintf(bin, sizeof(bin), "%s/postern-%s",
+	    getenv("POSTERN_TEST_PAIR_BUILD") != NULL
+	        ? getenv("POSTERN_TEST_PAIR_BUILD")
+	        : e2e_cf.ee_build_dir,
+	    name);
 	cr_assert(access(bin, X_OK) == 0, "%s is not executable", bin);
 	while (environ[n] != NULL)
 		n++;

@@ -32,6 +32,7 @@
 
 #include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
@@ -60,11 +61,27 @@
 static struct hpair hp;
 static const char *const dev_start_authd[] = {"start", "authd", NULL};
 
+/* PostgreSQL's processes while a test holds them stopped. */
+#define PG_MAX_PIDS 256
+static pid_t pg_stopped[PG_MAX_PIDS];
+static int pg_nstopped;
+
+static void
+pg_continue(void)
+{
+	int i;
+
+	for (i = 0; i < pg_nstopped; i++)
+		kill(pg_stopped[i], SIGCONT);
+	pg_nstopped = 0;
+}
+
 static void
 chaos_fini(void)
 {
 	pid_t pid;
 
+	pg_continue();
 	hpair_cleanup(&hp);
 	/* Whatever happened, the fixture's authd runs again. */
 	pid = e2e_read_pid(e2e_cf.ee_authd_pid_file);
@@ -687,6 +704,7 @@ Test(chaos, postgres_restart_under_load)
 
 struct slow {
 	char sl_path[64];
+	const char *sl_tok;
 	long sl_status, sl_ms;
 };
 
@@ -736,4 +754,167 @@ Test(chaos, pool_exhausted_is_504)
 	cr_assert(e2e_sql("delete from postern.endpoints where path = '/%1$s';"
 	                  "drop view public.%1$s;",
 	              name) == 0);
+}
+
+/* ------------------------------------------------ frozen PostgreSQL */
+
+/*
+ * The pairs below get db_timeout_ms; with POSTERN_TEST_LEGACY set (to run
+ * against a build from before the key, with POSTERN_TEST_PAIR_BUILD) they
+ * get nothing and the test reports what that build does.
+ */
+static const char *
+legacy_or(const char *extra)
+{
+	return getenv("POSTERN_TEST_LEGACY") != NULL ? NULL : extra;
+}
+
+/* SIGSTOPs the postmaster (its pid is postmaster.pid's first line) and
+ * every process whose parent it is: the backends and helpers. */
+static void
+pg_freeze(void)
+{
+	char data[E2E_PATH_MAX], path[E2E_PATH_MAX + 32], line[512], *p;
+	FILE *f;
+	long pm = 0, ppid;
+	struct dirent *de;
+	DIR *dir;
+	pid_t pid;
+	int i;
+
+	pg_data_dir(data, sizeof(data));
+	snprintf(path, sizeof(path), "%s/postmaster.pid", data);
+	cr_assert((f = fopen(path, "r")) != NULL, "cannot read %s", path);
+	cr_assert(fscanf(f, "%ld", &pm) == 1 && pm > 1);
+	fclose(f);
+	pg_nstopped = 0;
+	cr_assert(kill((pid_t)pm, SIGSTOP) == 0);
+	pg_stopped[pg_nstopped++] = (pid_t)pm;
+	/* Children, by /proc/<pid>/stat's fourth field. */
+	cr_assert((dir = opendir("/proc")) != NULL);
+	while ((de = readdir(dir)) != NULL) {
+		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 ||
+		    *p != '\0')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    (p = strrchr(line, ')')) != NULL &&
+		    sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == pm &&
+		    pg_nstopped < PG_MAX_PIDS) {
+			kill(pid, SIGSTOP);
+			pg_stopped[pg_nstopped++] = pid;
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	for (i = 0; i < pg_nstopped; i++)
+		cr_log_info(
+		    "stopped PostgreSQL process %ld", (long)pg_stopped[i]);
+}
+
+static void *
+frozen_get_thread(void *arg)
+{
+	struct slow *s = arg;
+
+	s->sl_status = get_timed(s->sl_path, s->sl_tok, 10000, &s->sl_ms);
+	return NULL;
+}
+
+Test(chaos, postgres_frozen, .timeout = 90)
+{
+	char tok[TOKCAP];
+	struct slow sl;
+	pthread_t th;
+	long st, ms, rz_ms = -1;
+	int64_t t0;
+
+	fresh_token(tok, "chaos-frozen");
+	hpair_start(&hp, legacy_or("db_timeout_ms = 1500"));
+	cr_assert_eq(get_timed("/table_1", tok, 5000, NULL), 200);
+
+	pg_freeze();
+	t0 = e2e_now_ms();
+	memset(&sl, 0, sizeof(sl));
+	snprintf(sl.sl_path, sizeof(sl.sl_path), "/table_1");
+	sl.sl_tok = tok;
+	cr_assert(pthread_create(&th, NULL, frozen_get_thread, &sl) == 0);
+	e2e_sleep_ms(100);
+	st = get_timed("/readyz", NULL, 4000, &rz_ms);
+	cr_log_info("/readyz with PostgreSQL frozen: %ld in %ld ms", st, rz_ms);
+	fprintf(
+	    stderr, "test_chaos: /readyz frozen: %ld in %ld ms\n", st, rz_ms);
+	cr_expect_eq(st, 503, "/readyz said %ld with PostgreSQL frozen", st);
+	cr_expect(rz_ms <= 1000, "/readyz took %ld ms", rz_ms);
+	pthread_join(th, NULL);
+	cr_log_info(
+	    "in-flight GET /table_1: %ld in %ld ms", sl.sl_status, sl.sl_ms);
+	fprintf(stderr, "test_chaos: in-flight GET frozen: %ld in %ld ms\n",
+	    sl.sl_status, sl.sl_ms);
+	cr_expect_eq(
+	    sl.sl_status, 504, "the in-flight request got %ld", sl.sl_status);
+	cr_expect(sl.sl_ms <= 1500 + 700, "the 504 took %ld ms", sl.sl_ms);
+	/* Frozen for about 4 s in all, then back. */
+	ms = (long)(4000 - (e2e_now_ms() - t0));
+	if (ms > 0)
+		e2e_sleep_ms(ms);
+	pg_continue();
+	t0 = e2e_now_ms();
+	cr_assert_eq(poll_status("/table_1", tok, 200, 5000), 200,
+	    "no 200 within 5 s of SIGCONT");
+	cr_assert_eq(poll_status("/readyz", NULL, 200, 5000), 200,
+	    "/readyz not 200 within 5 s of SIGCONT");
+	cr_log_info(
+	    "recovered %lld ms after SIGCONT", (long long)(e2e_now_ms() - t0));
+	hpair_finish(&hp);
+}
+
+/* After a PostgreSQL restart /readyz is 200 no later than logins work
+ * (authd's view of its database must not lag behind it). */
+Test(chaos, readyz_not_behind_logins_after_restart, .timeout = 90)
+{
+	char data[E2E_PATH_MAX], cmd[2 * E2E_PATH_MAX + 512], email[128];
+	char tok[TOKCAP];
+	int64_t t0, t_login = 0, t_ready = 0, now;
+	long st;
+	int rc;
+
+	hpair_start(&hp, legacy_or("db_timeout_ms = 2000"));
+	e2e_email(email, sizeof(email), "chaos-ready");
+	e2e_signup(email, PASSWORD, tok, sizeof(tok));
+	cr_assert_eq(login_status(email), 200);
+	pg_data_dir(data, sizeof(data));
+	snprintf(cmd, sizeof(cmd),
+	    "d=${POSTERN_PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin | "
+	    "sort -V | tail -1)}; cd / && %s \"$d/pg_ctl\" restart -m fast "
+	    "-w -t 60 -D '%s' -l /dev/null >/dev/null 2>&1",
+	    getuid() == 0 ? "runuser -u postgres --" : "", data);
+	/* Both daemons see PostgreSQL go away first. */
+	rc = system(cmd);
+	cr_assert_eq(rc, 0, "pg_ctl restart failed");
+	t0 = e2e_now_ms();
+	while ((now = e2e_now_ms()) - t0 < 10000 &&
+	       (t_login == 0 || t_ready == 0)) {
+		st = get_timed("/readyz", NULL, 2000, NULL);
+		if (st == 200 && t_ready == 0)
+			t_ready = e2e_now_ms();
+		st = login_status(email);
+		if (st == 200 && t_login == 0)
+			t_login = e2e_now_ms();
+		e2e_sleep_ms(20);
+	}
+	fprintf(stderr,
+	    "test_chaos: after the restart, login 200 at %lld ms, /readyz 200 "
+	    "at %lld ms\n",
+	    (long long)(t_login ? t_login - t0 : -1),
+	    (long long)(t_ready ? t_ready - t0 : -1));
+	cr_assert(t_login != 0, "no login worked within 10 s");
+	cr_assert(t_ready != 0, "/readyz not 200 within 10 s");
+	/* One polling round of slack (a login takes its Argon2id time). */
+	cr_assert(t_ready <= t_login + 300,
+	    "/readyz turned 200 %lld ms after logins worked",
+	    (long long)(t_ready - t_login));
+	hpair_finish(&hp);
 }
