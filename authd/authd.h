@@ -28,6 +28,20 @@
 
 struct aconn;
 struct job;
+
+/*
+ * A client-side deadline on a thread's blocking libpq calls (a frozen
+ * server accepts TCP and never answers; no socket option notices).  The
+ * thread arms it around its database work; the event loop's watchdog
+ * (workers.c) shuts the socket down when the deadline passes, so the
+ * blocked call fails at once as a broken connection.
+ */
+struct dbwatch {
+	pthread_mutex_t dw_mtx;
+	int dw_fd;           /* -1 when disarmed */
+	int64_t dw_deadline; /* time_mono_ms() */
+	const char *dw_name;
+};
 struct blocklist;
 struct ratelimit;
 struct revoked;
@@ -48,6 +62,14 @@ struct authd {
 	atomic_int ad_db_ok;
 	atomic_int ad_listen_ok;      /* revocation LISTEN established */
 	atomic_int ad_dbcheck_queued; /* a JOB_DBCHECK waits or runs */
+	/* Pings that found the database down wait (at most
+	 * AUTHD_PING_HOLD_MS) for the check they started (dispatch.c). */
+	struct {
+		uint64_t pp_conn;
+		uint32_t pp_id;
+	} ad_pings[AUTHD_MAX_CONNS];
+	int ad_npings;
+	struct event *ad_ping_timer;
 	struct password_params ad_pp;
 	char ad_dummy_phc[PASSWORD_PHC_MAX];
 	struct event *ad_sigterm;
@@ -59,6 +81,7 @@ struct authd {
 	struct revoked *ad_revoked;
 	atomic_int ad_revoked_ready;
 	pthread_t ad_revlisten;
+	struct dbwatch ad_listen_watch; /* the revocation listener's */
 	atomic_int ad_stopping;
 	struct ratelimit *ad_rl_email;  /* failed logins per email */
 	struct ratelimit *ad_rl_addr;   /* failed logins per client address */
@@ -116,6 +139,8 @@ void aconn_free(struct aconn *ac);
 int dispatch_frame(
     struct aconn *ac, const struct ipc_hdr *h, const unsigned char *payload);
 void dispatch_job_done(struct authd *ad, struct job *j);
+/* Answers the pings held for a database check. */
+void dispatch_pings_flush(struct authd *ad);
 
 /* workers.c */
 struct workers *workers_start(struct authd *ad, int n);
@@ -145,6 +170,12 @@ void notice_flush(struct authd *ad);
 
 /* main.c: queues a database check unless one is queued already. */
 void authd_dbcheck(struct authd *ad);
+
+/* workers.c: the deadline of a thread's blocking database calls. */
+void dbwatch_init(struct dbwatch *dw, const char *name);
+void dbwatch_arm(struct authd *ad, struct dbwatch *dw, struct pg_conn *db);
+void dbwatch_disarm(struct dbwatch *dw);
+void dbwatch_destroy(struct dbwatch *dw);
 
 /* revlisten.c */
 int revlisten_start(struct authd *ad);

@@ -67,32 +67,77 @@ fail:
 	return rv;
 }
 
+#define AUTHD_PING_HOLD_MS 300
+
 static int
-authd_answer_ping(
-    struct aconn *ac, const struct ipc_hdr *h, struct ipc_cur *cur)
+ping_send(struct authd *ad, struct aconn *ac, uint32_t id)
 {
-	struct authd *ad = ac->ac_authd;
 	int dbok = atomic_load(&ad->ad_db_ok);
 	int listenok = atomic_load(&ad->ad_listen_ok);
 	struct buf b;
 	int rv = -1;
 
-	if (ipc_end(cur) == -1)
-		return -1;
-	/* Down: check again now, so that the next ping does not lag behind
-	 * the database coming back (logins reconnect at once). */
-	if (!dbok)
-		authd_dbcheck(ad);
 	buf_init(&b);
-	if (ipc_put_ping(&b, h->ih_id, dbok, listenok,
+	if (ipc_put_ping(&b, id, dbok, listenok,
 	        !dbok       ? "authd cannot reach its database"
 	        : !listenok ? "authd's revocation LISTEN is not established"
-	                    : "") == -1)
-		goto fail;
-	rv = aconn_send(ac, &b);
-fail:
+	                    : "") == 0)
+		rv = aconn_send(ac, &b);
 	buf_free(&b);
 	return rv;
+}
+
+void
+dispatch_pings_flush(struct authd *ad)
+{
+	struct aconn *ac;
+	int i;
+
+	if (ad->ad_ping_timer != NULL)
+		event_del(ad->ad_ping_timer);
+	for (i = 0; i < ad->ad_npings; i++)
+		if ((ac = aconn_find(ad, ad->ad_pings[i].pp_conn)) != NULL &&
+		    ping_send(ad, ac, ad->ad_pings[i].pp_id) == -1)
+			log_warnx("cannot answer a ping");
+	ad->ad_npings = 0;
+}
+
+static void
+pings_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	dispatch_pings_flush(arg);
+}
+
+/*
+ * With the database up, the answer is immediate.  Down, the ping starts a
+ * check and waits for it (at most AUTHD_PING_HOLD_MS), so that readiness
+ * turns green as soon as the database is back, not a check period later.
+ */
+static int
+authd_answer_ping(
+    struct aconn *ac, const struct ipc_hdr *h, struct ipc_cur *cur)
+{
+	struct authd *ad = ac->ac_authd;
+	struct timeval tv = {0, AUTHD_PING_HOLD_MS * 1000};
+
+	if (ipc_end(cur) == -1)
+		return -1;
+	if (atomic_load(&ad->ad_db_ok))
+		return ping_send(ad, ac, h->ih_id);
+	if (ad->ad_ping_timer == NULL)
+		ad->ad_ping_timer = evtimer_new(ad->ad_base, pings_timeout, ad);
+	if (ad->ad_ping_timer == NULL ||
+	    ad->ad_npings >=
+	        (int)(sizeof(ad->ad_pings) / sizeof(ad->ad_pings[0])))
+		return ping_send(ad, ac, h->ih_id);
+	ad->ad_pings[ad->ad_npings].pp_conn = ac->ac_serial;
+	ad->ad_pings[ad->ad_npings].pp_id = h->ih_id;
+	if (ad->ad_npings++ == 0)
+		evtimer_add(ad->ad_ping_timer, &tv);
+	authd_dbcheck(ad);
+	return 0;
 }
 
 static int
@@ -198,6 +243,8 @@ dispatch_job_done(struct authd *ad, struct job *j)
 	struct aconn *ac;
 	struct buf b;
 
+	if (j->j_kind == JOB_DBCHECK)
+		dispatch_pings_flush(ad);
 	if (j->j_kind != JOB_AUTH)
 		return;
 	/* A revocation this job made reaches the gateways before its

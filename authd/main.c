@@ -239,6 +239,8 @@ main(int argc, char *argv[])
 	event_free(ad.ad_sigint);
 	event_free(ad.ad_sighup);
 	event_free(ad.ad_dbcheck);
+	if (ad.ad_ping_timer != NULL)
+		event_free(ad.ad_ping_timer);
 	event_base_free(ad.ad_base);
 	OPENSSL_cleanse(ad.ad_key, sizeof(ad.ad_key));
 	OPENSSL_cleanse(ad.ad_dbpass, sizeof(ad.ad_dbpass));

@@ -90,12 +90,19 @@ revlisten_main(void *arg)
 	struct pollfd pfd;
 	int64_t last_sweep = time_epoch_s();
 	long backoff = 100;
+	int rv = -1;
 
 	while (!atomic_load(&ad->ad_stopping)) {
 		if (db == NULL) {
-			if ((db = (PGconn *)authd_db_connect_listen(ad)) ==
-			        NULL ||
-			    revlisten_load(ad, db) == -1) {
+			if ((db = (PGconn *)authd_db_connect_listen(ad)) !=
+			    NULL) {
+				/* LISTEN and the load are bounded too. */
+				dbwatch_arm(ad, &ad->ad_listen_watch,
+				    (struct pg_conn *)db);
+				rv = revlisten_load(ad, db);
+				dbwatch_disarm(&ad->ad_listen_watch);
+			}
+			if (db == NULL || rv == -1) {
 				atomic_store(&ad->ad_listen_ok, 0);
 				PQfinish(db);
 				db = NULL;
@@ -140,6 +147,7 @@ revlisten_main(void *arg)
 int
 revlisten_start(struct authd *ad)
 {
+	dbwatch_init(&ad->ad_listen_watch, "revocation listener");
 	if ((errno = pthread_create(
 	         &ad->ad_revlisten, NULL, revlisten_main, ad)) != 0) {
 		log_warn("revocation listener");
@@ -153,4 +161,5 @@ revlisten_stop(struct authd *ad)
 {
 	atomic_store(&ad->ad_stopping, 1);
 	pthread_join(ad->ad_revlisten, NULL);
+	dbwatch_destroy(&ad->ad_listen_watch);
 }

@@ -6,7 +6,10 @@
  * the loop is woken with event_active(), which is thread-safe because main()
  * called evthread_use_pthreads().
  */
+#include <sys/socket.h>
+
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +23,17 @@
 
 #define WORKERS_MAX_QUEUE 256
 
+#define WATCHDOG_MS 100
+
+struct wthread {
+	struct workers *wt_w;
+	struct dbwatch wt_watch;
+};
+
 struct workers {
 	struct authd *w_authd;
+	struct wthread *w_wt;
+	struct event *w_watchdog;
 	pthread_mutex_t w_mtx;
 	pthread_cond_t w_cond;
 	TAILQ_HEAD(, job) w_todo;
@@ -131,18 +143,102 @@ authd_db_connect_listen(struct authd *ad)
 	return (struct pg_conn *)db_connect(ad, PGCONN_LISTEN);
 }
 
-static void
-worker_run_job(struct authd *ad, PGconn **dbp, struct job *j)
+void
+dbwatch_init(struct dbwatch *dw, const char *name)
 {
+	pthread_mutex_init(&dw->dw_mtx, NULL);
+	dw->dw_fd = -1;
+	dw->dw_deadline = 0;
+	dw->dw_name = name;
+}
+
+void
+dbwatch_destroy(struct dbwatch *dw)
+{
+	pthread_mutex_destroy(&dw->dw_mtx);
+}
+
+void
+dbwatch_arm(struct authd *ad, struct dbwatch *dw, struct pg_conn *db)
+{
+	pthread_mutex_lock(&dw->dw_mtx);
+	dw->dw_fd = PQsocket((PGconn *)db);
+	dw->dw_deadline = time_mono_ms() + ad->ad_cf.cf_db_timeout_ms;
+	pthread_mutex_unlock(&dw->dw_mtx);
+}
+
+/* Before the connection may be closed: the watchdog never touches an fd
+ * that is not this connection's any more. */
+void
+dbwatch_disarm(struct dbwatch *dw)
+{
+	pthread_mutex_lock(&dw->dw_mtx);
+	dw->dw_fd = -1;
+	pthread_mutex_unlock(&dw->dw_mtx);
+}
+
+static void
+dbwatch_check(struct dbwatch *dw, int64_t now, long timeout_ms)
+{
+	pthread_mutex_lock(&dw->dw_mtx);
+	if (dw->dw_fd >= 0 && now >= dw->dw_deadline) {
+		log_warnx("%s: no answer from the database within "
+		          "db_timeout_ms (%ld ms): dropping the connection",
+		    dw->dw_name, timeout_ms);
+		shutdown(dw->dw_fd, SHUT_RDWR);
+		dw->dw_fd = -1;
+	}
+	pthread_mutex_unlock(&dw->dw_mtx);
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct workers *w = arg;
+	struct authd *ad = w->w_authd;
+	int64_t now = time_mono_ms();
+	int i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < w->w_nthreads; i++)
+		dbwatch_check(
+		    &w->w_wt[i].wt_watch, now, ad->ad_cf.cf_db_timeout_ms);
+	dbwatch_check(&ad->ad_listen_watch, now, ad->ad_cf.cf_db_timeout_ms);
+}
+
+static void
+worker_drop(struct dbwatch *dw, PGconn **dbp)
+{
+	dbwatch_disarm(dw);
+	PQfinish(*dbp);
+	*dbp = NULL;
+}
+
+static void
+worker_run_job(
+    struct authd *ad, struct dbwatch *dw, PGconn **dbp, struct job *j)
+{
+	struct pollfd pfd;
 	PGresult *res;
 	int ok;
 
-	if (*dbp != NULL && PQstatus(*dbp) != CONNECTION_OK) {
-		PQfinish(*dbp);
-		*dbp = NULL;
+	/* A server that restarted has closed this connection (and said
+	 * why): notice it now rather than fail this job with it. */
+	if (*dbp != NULL) {
+		pfd.fd = PQsocket(*dbp);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd >= 0 && poll(&pfd, 1, 0) > 0)
+			(void)PQconsumeInput(*dbp);
 	}
+	if (*dbp != NULL && PQstatus(*dbp) != CONNECTION_OK)
+		worker_drop(dw, dbp);
+	/* Connecting is bounded by libpq's connect_timeout. */
 	if (*dbp == NULL)
-		*dbp = authd_db_connect(ad);
+		*dbp = (PGconn *)authd_db_connect(ad);
+	if (*dbp != NULL)
+		dbwatch_arm(ad, dw, (struct pg_conn *)*dbp);
 	if (j->j_kind == JOB_DBCHECK) {
 		ok = 0;
 		if (*dbp != NULL) {
@@ -150,7 +246,11 @@ worker_run_job(struct authd *ad, PGconn **dbp, struct job *j)
 			    *dbp, "SELECT 1", 0, NULL, NULL, NULL, NULL, 0);
 			ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 			PQclear(res);
+			if (!ok && PQstatus(*dbp) != CONNECTION_OK)
+				worker_drop(dw, dbp);
 		}
+		if (*dbp != NULL)
+			dbwatch_disarm(dw);
 		atomic_store(&ad->ad_db_ok, ok);
 		atomic_store(&ad->ad_dbcheck_queued, 0);
 		return;
@@ -168,10 +268,10 @@ worker_run_job(struct authd *ad, PGconn **dbp, struct job *j)
 		buf_reset(&j->j_res.as_body);
 		account_error(
 		    &j->j_res, 503, "PN801", "the database is unavailable");
-		PQfinish(*dbp);
-		*dbp = NULL;
+		worker_drop(dw, dbp);
 		return;
 	}
+	dbwatch_disarm(dw);
 	/* The database answered this request: say so at once. */
 	atomic_store(&ad->ad_db_ok, 1);
 }
@@ -179,7 +279,8 @@ worker_run_job(struct authd *ad, PGconn **dbp, struct job *j)
 static void *
 worker_main(void *arg)
 {
-	struct workers *w = arg;
+	struct wthread *wt = arg;
+	struct workers *w = wt->wt_w;
 	PGconn *db = NULL;
 	struct job *j;
 
@@ -195,13 +296,14 @@ worker_main(void *arg)
 		TAILQ_REMOVE(&w->w_todo, j, j_entry);
 		pthread_mutex_unlock(&w->w_mtx);
 
-		worker_run_job(w->w_authd, &db, j);
+		worker_run_job(w->w_authd, &wt->wt_watch, &db, j);
 
 		pthread_mutex_lock(&w->w_mtx);
 		TAILQ_INSERT_TAIL(&w->w_done, j, j_entry);
 		pthread_mutex_unlock(&w->w_mtx);
 		event_active(w->w_done_ev, EV_READ, 0);
 	}
+	dbwatch_disarm(&wt->wt_watch);
 	PQfinish(db);
 	return NULL;
 }
@@ -241,15 +343,24 @@ workers_start(struct authd *ad, int n)
 	TAILQ_INIT(&w->w_done);
 	pthread_mutex_init(&w->w_mtx, NULL);
 	pthread_cond_init(&w->w_cond, NULL);
+	struct timeval tv = {0, WATCHDOG_MS * 1000};
+
 	if ((w->w_done_ev = event_new(
 	         ad->ad_base, -1, 0, workers_done_cb, w)) == NULL ||
-	    (w->w_threads = calloc((size_t)n, sizeof(pthread_t))) == NULL) {
+	    (w->w_watchdog = event_new(
+	         ad->ad_base, -1, EV_PERSIST, watchdog_cb, w)) == NULL ||
+	    event_add(w->w_watchdog, &tv) == -1 ||
+	    (w->w_threads = calloc((size_t)n, sizeof(pthread_t))) == NULL ||
+	    (w->w_wt = calloc((size_t)n, sizeof(*w->w_wt))) == NULL) {
 		workers_stop(w);
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		if ((errno = pthread_create(
-		         &w->w_threads[i], NULL, worker_main, w)) != 0) {
+		w->w_wt[i].wt_w = w;
+		dbwatch_init(&w->w_wt[i].wt_watch, "worker");
+		if ((errno = pthread_create(&w->w_threads[i], NULL, worker_main,
+		         &w->w_wt[i])) != 0) {
+			dbwatch_destroy(&w->w_wt[i].wt_watch);
 			log_warn("pthread_create");
 			workers_stop(w);
 			return NULL;
@@ -299,6 +410,11 @@ workers_stop(struct workers *w)
 	}
 	if (w->w_done_ev != NULL)
 		event_free(w->w_done_ev);
+	if (w->w_watchdog != NULL)
+		event_free(w->w_watchdog);
+	for (i = 0; i < w->w_nthreads; i++)
+		dbwatch_destroy(&w->w_wt[i].wt_watch);
+	free(w->w_wt);
 	free(w->w_threads);
 	pthread_mutex_destroy(&w->w_mtx);
 	pthread_cond_destroy(&w->w_cond);

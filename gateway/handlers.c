@@ -71,8 +71,11 @@ bearer_token(struct req *rq, const char **tok, size_t *len)
  */
 #define READYZ_DEADLINE_MS 800
 
+#define READYZ_RETRY_MS 25
+
 struct readyz {
 	struct event *rz_timer;
+	struct event *rz_retry; /* no pool connection yet: try again */
 	int rz_expired;
 	char rz_db[160];    /* why the database check failed, or "" */
 	char rz_authd[200]; /* why authd is not ready, or "" */
@@ -87,6 +90,8 @@ readyz_free(struct req *rq)
 		return;
 	if (rz->rz_timer != NULL)
 		event_free(rz->rz_timer);
+	if (rz->rz_retry != NULL)
+		event_free(rz->rz_retry);
 	free(rz);
 	rq->rq_readyz = NULL;
 }
@@ -111,6 +116,11 @@ ready_finish(struct req *rq)
 	if (rq->rq_pending_ping > 0 && !rz->rz_expired)
 		return;
 	/* The deadline passed: what has not answered is down. */
+	if (evtimer_pending(rz->rz_retry, NULL)) {
+		event_del(rz->rz_retry);
+		snprintf(rz->rz_db, sizeof(rz->rz_db),
+		    "no connection to PostgreSQL");
+	}
 	if (rq->rq_dbq != NULL) {
 		db_cancel(rq->rq_dbq);
 		rq->rq_dbq = NULL;
@@ -223,6 +233,31 @@ ready_authd_cb(enum authc_status st, const struct ipc_hdr *h,
 	ready_finish(rq);
 }
 
+/*
+ * No pool connection is up: the ones in backoff were woken, so try again
+ * shortly, until the deadline, rather than answer 503 while PostgreSQL is
+ * back and a connection is being made.
+ */
+static void
+ready_db_start(struct req *rq)
+{
+	struct gw *gw = rq->rq_conn->hc_gw;
+	struct readyz *rz = rq->rq_readyz;
+	struct timeval tv = {0, READYZ_RETRY_MS * 1000};
+
+	if ((rq->rq_dbq = db_query(
+	         gw->gw_db, "SELECT 1", 0, NULL, ready_db_cb, rq)) == NULL)
+		evtimer_add(rz->rz_retry, &tv);
+}
+
+static void
+ready_db_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ready_db_start(arg);
+}
+
 static void
 handle_readyz(struct req *rq)
 {
@@ -232,7 +267,11 @@ handle_readyz(struct req *rq)
 
 	if ((rz = calloc(1, sizeof(*rz))) == NULL ||
 	    (rz->rz_timer = evtimer_new(gw->gw_base, ready_timeout, rq)) ==
+	        NULL ||
+	    (rz->rz_retry = evtimer_new(gw->gw_base, ready_db_retry, rq)) ==
 	        NULL) {
+		if (rz != NULL && rz->rz_timer != NULL)
+			event_free(rz->rz_timer);
 		free(rz);
 		req_error(rq, 503, "PN803", "not ready: out of memory");
 		return;
@@ -242,12 +281,7 @@ handle_readyz(struct req *rq)
 	rq->rq_state = RS_DB;
 	/* A connection in its reconnect backoff tries now. */
 	db_pool_wake(gw->gw_db);
-	if ((rq->rq_dbq = db_query(
-	         gw->gw_db, "SELECT 1", 0, NULL, ready_db_cb, rq)) == NULL) {
-		snprintf(rz->rz_db, sizeof(rz->rz_db),
-		    "no connection to PostgreSQL");
-		rq->rq_pending_ping--;
-	}
+	ready_db_start(rq);
 	if ((rq->rq_authc_id = authc_ping(gw->gw_authc, ready_authd_cb, rq)) ==
 	    0) {
 		snprintf(

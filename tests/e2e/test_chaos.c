@@ -823,20 +823,45 @@ frozen_get_thread(void *arg)
 	return NULL;
 }
 
+struct frozen_login {
+	const char *fl_email;
+	long fl_status, fl_ms;
+};
+
+static void *
+frozen_login_thread(void *arg)
+{
+	struct frozen_login *fl = arg;
+	int64_t t0 = e2e_now_ms();
+
+	fl->fl_status = login_status(fl->fl_email);
+	fl->fl_ms = (long)(e2e_now_ms() - t0);
+	return NULL;
+}
+
 Test(chaos, postgres_frozen, .timeout = 90)
 {
-	char tok[TOKCAP];
+	char tok[TOKCAP], tok2[TOKCAP], email[128];
+	struct frozen_login fl;
 	struct slow sl;
-	pthread_t th;
+	pthread_t th, lth;
 	long st, ms, rz_ms = -1;
 	int64_t t0;
 
 	fresh_token(tok, "chaos-frozen");
 	hpair_start(&hp, legacy_or("db_timeout_ms = 1500"));
 	cr_assert_eq(get_timed("/table_1", tok, 5000, NULL), 200);
+	e2e_email(email, sizeof(email), "chaos-frozen-login");
+	e2e_signup(email, PASSWORD, tok2, sizeof(tok2));
+	cr_assert_eq(login_status(email), 200);
 
 	pg_freeze();
 	t0 = e2e_now_ms();
+	/* authd's blocking calls are bounded too: a login in flight fails
+	 * (503) at db_timeout_ms rather than at ipc_timeout_ms (5 s). */
+	memset(&fl, 0, sizeof(fl));
+	fl.fl_email = email;
+	cr_assert(pthread_create(&lth, NULL, frozen_login_thread, &fl) == 0);
 	memset(&sl, 0, sizeof(sl));
 	snprintf(sl.sl_path, sizeof(sl.sl_path), "/table_1");
 	sl.sl_tok = tok;
@@ -856,6 +881,12 @@ Test(chaos, postgres_frozen, .timeout = 90)
 	cr_expect_eq(
 	    sl.sl_status, 504, "the in-flight request got %ld", sl.sl_status);
 	cr_expect(sl.sl_ms <= 1500 + 700, "the 504 took %ld ms", sl.sl_ms);
+	pthread_join(lth, NULL);
+	fprintf(stderr, "test_chaos: login in flight frozen: %ld in %ld ms\n",
+	    fl.fl_status, fl.fl_ms);
+	cr_expect_eq(fl.fl_status, 503, "the login got %ld", fl.fl_status);
+	cr_expect(
+	    fl.fl_ms <= 1500 + 700, "the login's 503 took %ld ms", fl.fl_ms);
 	/* Frozen for about 4 s in all, then back. */
 	ms = (long)(4000 - (e2e_now_ms() - t0));
 	if (ms > 0)
