@@ -260,6 +260,28 @@ hpair_expect_refusal(
 }
 
 void
+hpair_start_unready(struct hpair *p, const char *extra)
+{
+	int64_t deadline;
+
+	pair_setup(p, extra);
+	hpair_start_authd(p);
+	snprintf(
+	    p->hp_base, sizeof(p->hp_base), "http://127.0.0.1:%d", p->hp_port);
+	memcpy(e2e_cf.ee_base_url, p->hp_base, sizeof(e2e_cf.ee_base_url));
+	p->hp_gateway = spawn_daemon(p, "gateway", p->hp_gateway_log);
+	deadline = e2e_now_ms() + 20000;
+	while (readyz(p) < 0) {
+		cr_assert(!child_exited(&p->hp_gateway),
+		    "the pair's gateway exited (log %s)", p->hp_gateway_log);
+		cr_assert(e2e_now_ms() < deadline,
+		    "the pair's gateway did not answer in 20 s (log %s)",
+		    p->hp_gateway_log);
+		e2e_sleep_ms(50);
+	}
+}
+
+void
 hpair_start(struct hpair *p, const char *extra)
 {
 	int attempt;

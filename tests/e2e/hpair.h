@@ -46,6 +46,12 @@ void hpair_start(struct hpair *p, const char *extra);
 int hpair_expect_refusal(
     struct hpair *p, const char *extra, const char *daemon, long timeout_ms);
 
+/*
+ * As hpair_start, but waits only until the gateway answers /readyz at all
+ * (any status): for pairs that are meant not to be ready.
+ */
+void hpair_start_unready(struct hpair *p, const char *extra);
+
 /* Starts authd again (after a kill) and waits for its socket. */
 void hpair_start_authd(struct hpair *p);
 

@@ -949,3 +949,42 @@ Test(chaos, readyz_not_behind_logins_after_restart, .timeout = 90)
 	    (long long)(t_ready - t_login));
 	hpair_finish(&hp);
 }
+
+/* LISTEN that cannot be established: /readyz says so (503, the error
+ * shape, details naming listen), within its deadline. */
+Test(chaos, readyz_503_without_listen, .timeout = 60)
+{
+	char extra[128], *details;
+	struct json_object *v;
+	struct e2e_resp r;
+	int64_t t0;
+	long ms;
+
+	/* A port nothing listens on: LISTEN's connection fails. */
+	snprintf(extra, sizeof(extra),
+	    "listen_database_url = postgresql://127.0.0.1:%d/postern",
+	    e2e_free_port());
+	hpair_start_unready(&hp, extra);
+	/* The pool itself is fine: routes load, data is served. */
+	cr_assert_eq(poll_status("/table_1?limit=1", NULL, 401, 5000), 401);
+	t0 = e2e_now_ms();
+	cr_assert(e2e_get("/readyz", NULL, &r) == 0);
+	ms = (long)(e2e_now_ms() - t0);
+	e2e_assert_error(&r, 503);
+	cr_assert(json_object_object_get_ex(r.er_json, "code", &v) &&
+	          strcmp(json_object_get_string(v), "PN803") == 0);
+	cr_assert(json_object_object_get_ex(r.er_json, "details", &v) &&
+	          json_object_is_type(v, json_type_string));
+	details = strdup(json_object_get_string(v));
+	cr_log_info("/readyz in %ld ms: %s", ms, details);
+	cr_assert(strstr(details, "listen: ") != NULL &&
+	              strstr(details, "listen: ok") == NULL,
+	    "details do not say LISTEN failed: %s", details);
+	cr_assert(strstr(details, "database: ok") != NULL, "%s", details);
+	/* authd's revocation LISTEN uses the same key: it is down too. */
+	cr_assert(strstr(details, "authd: ok") == NULL, "%s", details);
+	cr_assert(ms <= 1000, "/readyz took %ld ms", ms);
+	free(details);
+	e2e_resp_free(&r);
+	hpair_finish(&hp);
+}
