@@ -559,3 +559,46 @@ Test(nodes, a_killed_gateway_leaves_the_others_serving, .fini = restart_killed)
 	cr_assert(ok[PH_AFTER] >= 20, "too little traffic after the kill: %d",
 	    ok[PH_AFTER]);
 }
+
+/*
+ * With a pooler (POSTERN_POOLER_URL in the env), every node's config sends
+ * its queries through it in transaction mode and LISTENs straight to
+ * PostgreSQL; without one, none mentions a pooler.
+ */
+Test(nodes, each_node_uses_the_pooler_if_there_is_one)
+{
+	static char confs[MAXNODES][E2E_PATH_MAX];
+	static char list[MAXNODES * E2E_PATH_MAX];
+	char pooler[E2E_PATH_MAX], v[E2E_PATH_MAX], saved[E2E_PATH_MAX];
+	int i, n, has_pooler;
+
+	has_pooler =
+	    e2e_env_get("POSTERN_POOLER_URL", pooler, sizeof(pooler)) == 0;
+	cr_assert(e2e_env_get("POSTERN_NODE_CONFS", list, sizeof(list)) == 0);
+	n = split(list, confs, MAXNODES);
+	cr_assert_eq(n, nnodes);
+	memcpy(saved, e2e_cf.ee_conf, sizeof(saved));
+	for (i = 0; i < n; i++) {
+		memcpy(e2e_cf.ee_conf, confs[i], sizeof(confs[i]));
+		cr_assert(e2e_conf_get("database_url", v, sizeof(v)) == 0);
+		if (has_pooler) {
+			cr_assert_str_eq(
+			    v, pooler, "node %d: database_url %s", i + 1, v);
+			cr_assert(
+			    e2e_conf_get("db_pooler", v, sizeof(v)) == 0 &&
+			        strcmp(v, "transaction") == 0,
+			    "node %d without db_pooler = transaction", i + 1);
+			cr_assert(e2e_conf_get("listen_database_url", v,
+			              sizeof(v)) == 0 &&
+			              strcmp(v, pooler) != 0,
+			    "node %d LISTENs through the pooler", i + 1);
+		} else {
+			cr_assert(e2e_conf_get("db_pooler", v, sizeof(v)) == -1,
+			    "node %d: db_pooler without a pooler", i + 1);
+		}
+	}
+	memcpy(e2e_cf.ee_conf, saved, sizeof(saved));
+	fprintf(stderr, "nodes: %d nodes, %s\n", n,
+	    has_pooler ? "through pgbouncer (transaction mode)"
+	               : "straight to PostgreSQL");
+}
