@@ -46,6 +46,8 @@ struct authd {
 	struct workers *ad_workers;
 	char ad_dbpass[256];
 	atomic_int ad_db_ok;
+	atomic_int ad_listen_ok;      /* revocation LISTEN established */
+	atomic_int ad_dbcheck_queued; /* a JOB_DBCHECK waits or runs */
 	struct password_params ad_pp;
 	char ad_dummy_phc[PASSWORD_PHC_MAX];
 	struct event *ad_sigterm;
@@ -129,8 +131,10 @@ int account_handle(struct authd *ad, struct pg_conn *db,
 int account_error(
     struct acct_res *rs, uint16_t status, const char *code, const char *msg);
 
-/* workers.c: a blocking connection as postern_authd (NULL on failure). */
+/* workers.c: a blocking connection as postern_authd (NULL on failure);
+ * listen: to listen_database_url, checked to be direct. */
 struct pg_conn *authd_db_connect(struct authd *ad);
+struct pg_conn *authd_db_connect_listen(struct authd *ad);
 
 /* notice.c */
 int notice_init(struct authd *ad);
@@ -138,6 +142,9 @@ void notice_free(struct authd *ad);
 void notice_revoked(struct authd *ad, const char *sid, int64_t expires_at);
 void notice_flush_all(struct authd *ad);
 void notice_flush(struct authd *ad);
+
+/* main.c: queues a database check unless one is queued already. */
+void authd_dbcheck(struct authd *ad);
 
 /* revlisten.c */
 int revlisten_start(struct authd *ad);

@@ -71,16 +71,23 @@ static int
 authd_answer_ping(
     struct aconn *ac, const struct ipc_hdr *h, struct ipc_cur *cur)
 {
+	struct authd *ad = ac->ac_authd;
+	int dbok = atomic_load(&ad->ad_db_ok);
+	int listenok = atomic_load(&ad->ad_listen_ok);
 	struct buf b;
 	int rv = -1;
 
 	if (ipc_end(cur) == -1)
 		return -1;
+	/* Down: check again now, so that the next ping does not lag behind
+	 * the database coming back (logins reconnect at once). */
+	if (!dbok)
+		authd_dbcheck(ad);
 	buf_init(&b);
-	if (ipc_msg_begin(&b, IPC_ANS_PING, h->ih_id) == -1 ||
-	    ipc_put_u8(&b, atomic_load(&ac->ac_authd->ad_db_ok) ? 1 : 0) ==
-	        -1 ||
-	    ipc_msg_end(&b) == -1)
+	if (ipc_put_ping(&b, h->ih_id, dbok, listenok,
+	        !dbok       ? "authd cannot reach its database"
+	        : !listenok ? "authd's revocation LISTEN is not established"
+	                    : "") == -1)
 		goto fail;
 	rv = aconn_send(ac, &b);
 fail:

@@ -64,6 +64,7 @@ revlisten_load(struct authd *ad, PGconn *db)
 		 * down: gateways must forget what they cached. */
 		notice_flush_all(ad);
 	atomic_store(&ad->ad_revoked_ready, 1);
+	atomic_store(&ad->ad_listen_ok, 1);
 	return 0;
 }
 
@@ -92,8 +93,10 @@ revlisten_main(void *arg)
 
 	while (!atomic_load(&ad->ad_stopping)) {
 		if (db == NULL) {
-			if ((db = authd_db_connect(ad)) == NULL ||
+			if ((db = (PGconn *)authd_db_connect_listen(ad)) ==
+			        NULL ||
 			    revlisten_load(ad, db) == -1) {
+				atomic_store(&ad->ad_listen_ok, 0);
 				PQfinish(db);
 				db = NULL;
 				usleep((useconds_t)backoff * 1000);
@@ -108,6 +111,7 @@ revlisten_main(void *arg)
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, REVLISTEN_POLL_MS) == -1 && errno != EINTR) {
 			log_warn("revocation listener: poll");
+			atomic_store(&ad->ad_listen_ok, 0);
 			PQfinish(db);
 			db = NULL;
 			continue;
@@ -115,6 +119,7 @@ revlisten_main(void *arg)
 		if (PQconsumeInput(db) == 0) {
 			log_warnx("revocation listener lost its connection: %s",
 			    PQerrorMessage(db));
+			atomic_store(&ad->ad_listen_ok, 0);
 			PQfinish(db);
 			db = NULL;
 			continue;

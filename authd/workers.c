@@ -14,6 +14,8 @@
 #include <libpq-fe.h>
 
 #include "common/log.h"
+#include "common/pgconn.h"
+#include "common/util.h"
 #include "authd/authd.h"
 
 #define WORKERS_MAX_QUEUE 256
@@ -66,41 +68,67 @@ job_free(struct job *j)
 	free(j);
 }
 
-struct pg_conn *
-authd_db_connect(struct authd *ad)
-{
-	const char *keys[6], *vals[6];
-	const char *url = config_db_url(&ad->ad_cf, "authd");
-	const char *user = config_db_user(&ad->ad_cf, "authd");
-	PGconn *db;
-	int i = 0;
+/* Connect failures are logged at warning once per streak (per thread),
+ * then at most every AUTHD_WARN_EVERY_S. */
+#define AUTHD_WARN_EVERY_S 10
 
-	if (url[0] != '\0') {
-		keys[i] = "dbname";
-		vals[i++] = url;
-	}
-	if (user[0] != '\0') {
-		keys[i] = "user";
-		vals[i++] = user;
-	}
-	if (ad->ad_dbpass[0] != '\0') {
-		keys[i] = "password";
-		vals[i++] = ad->ad_dbpass;
-	}
-	keys[i] = "application_name";
-	vals[i++] = "postern-authd";
-	keys[i] = "connect_timeout";
-	vals[i++] = "5";
-	keys[i] = NULL;
-	vals[i] = NULL;
-	db = PQconnectdbParams(keys, vals, 1);
+static PGconn *
+db_connect(struct authd *ad, enum pgconn_kind kind)
+{
+	static _Thread_local int failing;
+	static _Thread_local int64_t warned;
+	struct pgconn_params pp;
+	PGconn *db;
+	char err[256];
+	int direct = 1;
+
+	pgconn_params(&pp, &ad->ad_cf, "authd", ad->ad_dbpass, kind);
+	db = PQconnectdbParams(pp.pp_keys, pp.pp_vals, 1);
 	if (db == NULL || PQstatus(db) != CONNECTION_OK) {
-		log_warnx("database connection failed: %s",
-		    db ? PQerrorMessage(db) : "out of memory");
+		if (failing++ == 0 ||
+		    time_epoch_s() - warned >= AUTHD_WARN_EVERY_S) {
+			log_warnx("database connect failed%s: %s",
+			    kind == PGCONN_LISTEN ? " (LISTEN connection)" : "",
+			    db ? PQerrorMessage(db) : "out of memory");
+			warned = time_epoch_s();
+		}
 		PQfinish(db);
 		return NULL;
 	}
+	PQsetNoticeProcessor(db, pgconn_notice, NULL);
+	/* Named statements are not used here, but LISTEN through a pooler
+	 * hears nothing, and db_pooler unset means "there is none". */
+	if (kind == PGCONN_LISTEN || !config_pooled(&ad->ad_cf))
+		direct = pgconn_is_direct(db, err, sizeof(err));
+	if (direct != 1) {
+		log_warnx(
+		    "%s", direct == -1 ? err
+		          : kind == PGCONN_LISTEN
+		              ? "listen_database_url leads to a "
+		                "connection pooler: LISTEN needs a direct "
+		                "connection"
+		              : "database_url leads to a connection "
+		                "pooler: set db_pooler = transaction");
+		PQfinish(db);
+		return NULL;
+	}
+	if (failing > 0)
+		log_info("database connection%s is back",
+		    kind == PGCONN_LISTEN ? " for LISTEN" : "");
+	failing = 0;
 	return db;
+}
+
+struct pg_conn *
+authd_db_connect(struct authd *ad)
+{
+	return (struct pg_conn *)db_connect(ad, PGCONN_POOL);
+}
+
+struct pg_conn *
+authd_db_connect_listen(struct authd *ad)
+{
+	return (struct pg_conn *)db_connect(ad, PGCONN_LISTEN);
 }
 
 static void
@@ -118,11 +146,13 @@ worker_run_job(struct authd *ad, PGconn **dbp, struct job *j)
 	if (j->j_kind == JOB_DBCHECK) {
 		ok = 0;
 		if (*dbp != NULL) {
-			res = PQexec(*dbp, "SELECT 1");
+			res = PQexecParams(
+			    *dbp, "SELECT 1", 0, NULL, NULL, NULL, NULL, 0);
 			ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 			PQclear(res);
 		}
 		atomic_store(&ad->ad_db_ok, ok);
+		atomic_store(&ad->ad_dbcheck_queued, 0);
 		return;
 	}
 	if (*dbp == NULL) {
@@ -140,7 +170,10 @@ worker_run_job(struct authd *ad, PGconn **dbp, struct job *j)
 		    &j->j_res, 503, "PN801", "the database is unavailable");
 		PQfinish(*dbp);
 		*dbp = NULL;
+		return;
 	}
+	/* The database answered this request: say so at once. */
+	atomic_store(&ad->ad_db_ok, 1);
 }
 
 static void *

@@ -85,6 +85,9 @@ static const struct config_key config_table[] = {
         "authd"),
     KINT("signup_limit_window", cf_signup_limit_window, "3600", 1, 86400,
         "authd"),
+    KSTR("db_pooler", cf_db_pooler, "", "both"),
+    KSTR("listen_database_url", cf_listen_database_url, "", "both"),
+    KINT("db_timeout_ms", cf_db_timeout_ms, "5000", 100, 600000, "both"),
 };
 
 const struct config_key *
@@ -304,6 +307,14 @@ config_load(struct config *cf, const char *path, char *err, size_t errlen)
 		    "list_default_limit must not exceed list_max_limit");
 		goto fail;
 	}
+	if (cf->cf_db_pooler[0] != '\0' &&
+	    strcmp(cf->cf_db_pooler, "none") != 0 &&
+	    strcmp(cf->cf_db_pooler, "transaction") != 0) {
+		snprintf(err, errlen,
+		    "db_pooler must be none or transaction, not \"%.64s\"",
+		    cf->cf_db_pooler);
+		goto fail;
+	}
 	rv = 0;
 fail:
 	if (f != NULL)
@@ -320,6 +331,20 @@ config_db_url(const struct config *cf, const char *who)
 	                    : cf->cf_authd_database_url;
 
 	return s[0] != '\0' ? s : cf->cf_database_url;
+}
+
+const char *
+config_listen_url(const struct config *cf, const char *who)
+{
+	return cf->cf_listen_database_url[0] != '\0'
+	           ? cf->cf_listen_database_url
+	           : config_db_url(cf, who);
+}
+
+int
+config_pooled(const struct config *cf)
+{
+	return strcmp(cf->cf_db_pooler, "transaction") == 0;
 }
 
 const char *

@@ -57,6 +57,9 @@ struct config {
 	char cf_cors_origins[CONFIG_STR_MAX];
 	char cf_socket_group[CONFIG_STR_MAX];
 	long cf_seccomp;
+	char cf_db_pooler[CONFIG_STR_MAX];
+	char cf_listen_database_url[CONFIG_STR_MAX];
+	long cf_db_timeout_ms;
 };
 
 /* One row per key; the documented table in README.md mirrors this. */
@@ -86,6 +89,10 @@ const struct config_key *config_keys(size_t *n);
 const char *config_db_url(const struct config *cf, const char *who);
 const char *config_db_user(const struct config *cf, const char *who);
 const char *config_db_password_file(const struct config *cf, const char *who);
+/* LISTEN's conninfo: listen_database_url, else config_db_url(). */
+const char *config_listen_url(const struct config *cf, const char *who);
+/* db_pooler = transaction: unnamed statements only, LISTEN elsewhere. */
+int config_pooled(const struct config *cf);
 
 /* Reads a small secret file (first line, trailing newline stripped). */
 int config_read_secret(const char *path, char *out, size_t outcap);

@@ -37,6 +37,8 @@
  *
  *	REQ_PING     (empty)
  *	ANS_PING     u8  db_ok          1 if authd's database answers, else 0
+ *	             u8  listen_ok      1 if its revocation LISTEN is
+ *established str reason         why not; empty when both are 1
  *
  *	REQ_VERIFY   str token          the bearer token, without "Bearer "
  *	ANS_VERIFY   u8  result         0 ok, 1 invalid, 2 expired, 3 revoked
@@ -172,5 +174,11 @@ int ipc_get_cstr(struct ipc_cur *c, char **out);
 
 /* 0 only if no getter failed and the whole payload was consumed. */
 int ipc_end(struct ipc_cur *c);
+
+/* ANS_PING: built whole (b holds the frame), read whole (ipc_end done). */
+int ipc_put_ping(
+    struct buf *b, uint32_t id, int db_ok, int listen_ok, const char *reason);
+int ipc_get_ping(struct ipc_cur *c, uint8_t *db_ok, uint8_t *listen_ok,
+    const char **reason, size_t *reasonlen);
 
 #endif

@@ -6,10 +6,18 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/pgconn.h"
+#include "common/util.h"
 #include "gateway/db.h"
 
 #define DB_BACKOFF_MIN_MS 100
-#define DB_BACKOFF_MAX_MS 2000
+/* Low, so that the pool is back soon after PostgreSQL is (readyz must not
+ * say "down" while requests would work); connecting to a closed port is
+ * cheap. */
+#define DB_BACKOFF_MAX_MS 1000
+/* A failing connection is logged at warning once per streak and then at
+ * most this often. */
+#define DB_WARN_EVERY_MS 10000
 #define DB_MAX_PARAMS 4096
 /* Prepared statements kept per connection; past it the cache starts over. */
 #define DB_PREP_MAX 256
@@ -18,7 +26,14 @@
 #define ITEM_DEALLOCATE (-1)
 #define ITEM_PREPARE (-2)
 
-enum slot_state { SLOT_DOWN, SLOT_CONNECTING, SLOT_IDLE, SLOT_BUSY };
+enum slot_state {
+	SLOT_DOWN,
+	SLOT_CONNECTING,
+	SLOT_CHECKING,  /* asking pg_backend_pid(): are we behind a pooler? */
+	SLOT_LISTENING, /* the listener: LISTEN sent, not yet answered */
+	SLOT_IDLE,
+	SLOT_BUSY
+};
 
 struct dbq {
 	TAILQ_ENTRY(dbq) q_entry;
@@ -48,7 +63,11 @@ struct slot {
 	int s_fd;
 	struct event *s_ev;
 	struct event *s_retry;
+	struct event *s_deadline; /* connecting, checking or a statement */
 	long s_backoff_ms;
+	int s_failing;       /* connect failures since the last success */
+	int64_t s_warned_ms; /* when a failure was last logged at warning */
+	long s_check_pid;    /* pg_backend_pid() as the server said */
 	struct dbq *s_q;
 	PGresult *s_res[DB_MAX_STMTS];
 	int s_nended; /* pipeline items whose results have ended */
@@ -77,6 +96,12 @@ struct dbpool {
 	void (*p_ready_cb)(void *);
 	void *p_ready_arg;
 	struct slot *p_listen;
+	char **p_lkeys; /* the listener's conninfo (listen_database_url) */
+	char **p_lvals;
+	int p_listen_ok; /* LISTEN answered and the connection is up */
+	char p_listen_err[160];
+	int p_pooled;      /* db_pooler = transaction: unnamed statements */
+	long p_timeout_ms; /* db_timeout_ms */
 	char *p_channel;
 	void (*p_notify_cb)(void *);
 	void *p_notify_arg;
@@ -85,6 +110,7 @@ struct dbpool {
 };
 
 static void slot_start(struct slot *s);
+static void slot_ready(struct slot *s);
 static void slot_io(evutil_socket_t fd, short what, void *arg);
 static void pool_kick(struct dbpool *p);
 static void listen_send(struct slot *s);
@@ -208,10 +234,22 @@ slot_down(struct slot *s, const char *why)
 	struct dbq *q = s->s_q;
 	struct timeval tv;
 
-	if (s->s_state == SLOT_IDLE || s->s_state == SLOT_BUSY)
+	if (s->s_state == SLOT_IDLE || s->s_state == SLOT_BUSY) {
 		log_warnx("database connection lost: %s", why);
-	else
+		s->s_failing = 0;
+	} else if (s->s_failing++ == 0 ||
+	           time_mono_ms() - s->s_warned_ms >= DB_WARN_EVERY_MS) {
+		log_warnx("database connect failed%s: %s",
+		    s->s_listener ? " (LISTEN connection)" : "", why);
+		s->s_warned_ms = time_mono_ms();
+	} else
 		log_debug("database connect failed: %s", why);
+	if (s->s_listener) {
+		p->p_listen_ok = 0;
+		snprintf(p->p_listen_err, sizeof(p->p_listen_err), "%s", why);
+	}
+	if (s->s_deadline != NULL)
+		event_del(s->s_deadline);
 	if (s->s_ev != NULL) {
 		event_free(s->s_ev);
 		s->s_ev = NULL;
@@ -242,16 +280,99 @@ slot_down(struct slot *s, const char *why)
 	}
 }
 
+static void slot_flush(struct slot *s);
+
+static void
+deadline_arm(struct slot *s)
+{
+	struct dbpool *p = s->s_pool;
+	struct timeval tv;
+
+	tv.tv_sec = p->p_timeout_ms / 1000;
+	tv.tv_usec = (p->p_timeout_ms % 1000) * 1000;
+	if (s->s_deadline != NULL)
+		event_add(s->s_deadline, &tv);
+}
+
+/*
+ * Connected: unless this pool connection goes through a pooler on purpose
+ * (db_pooler = transaction), first make sure it does not: named statements
+ * and LISTEN need a real server session.
+ */
+static void
+slot_connected(struct slot *s)
+{
+	struct dbpool *p = s->s_pool;
+
+	if (PQsetnonblocking(s->s_conn, 1) == -1) {
+		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+	if (p->p_pooled && !s->s_listener) {
+		slot_ready(s);
+		return;
+	}
+	if (PQsendQueryParams(s->s_conn, "SELECT pg_backend_pid()", 0, NULL,
+	        NULL, NULL, NULL, 0) == 0) {
+		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+	s->s_state = SLOT_CHECKING;
+	s->s_check_pid = -1;
+	deadline_arm(s);
+	slot_flush(s);
+}
+
+/* The answer to SELECT pg_backend_pid() has come (res NULL: all of it). */
+static void
+slot_check_result(struct slot *s, PGresult *res)
+{
+	struct dbpool *p = s->s_pool;
+
+	if (res != NULL) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+		    PQntuples(res) == 1)
+			s->s_check_pid =
+			    strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+		return;
+	}
+	if (s->s_check_pid != (long)PQbackendPID(s->s_conn)) {
+		log_warnx("%s",
+		    s->s_listener
+		        ? "listen_database_url leads to a connection pooler "
+		          "(the server's pg_backend_pid() differs from the "
+		          "connection's): LISTEN needs a direct connection to "
+		          "PostgreSQL; set listen_database_url to one"
+		        : "database_url leads to a connection pooler (the "
+		          "server's pg_backend_pid() differs from the "
+		          "connection's): set db_pooler = transaction");
+		if (s->s_listener)
+			snprintf(p->p_listen_err, sizeof(p->p_listen_err),
+			    "listen_database_url leads to a connection pooler");
+		s->s_failing = 1;
+		s->s_warned_ms = time_mono_ms();
+		slot_down(s, "behind a connection pooler");
+		return;
+	}
+	if (s->s_deadline != NULL)
+		event_del(s->s_deadline);
+	slot_ready(s);
+}
+
 static void
 slot_ready(struct slot *s)
 {
 	struct dbpool *p = s->s_pool;
 
-	if (PQsetnonblocking(s->s_conn, 1) == -1 ||
-	    (!s->s_listener && PQenterPipelineMode(s->s_conn) == 0)) {
+	if (!s->s_listener && PQenterPipelineMode(s->s_conn) == 0) {
 		slot_down(s, PQerrorMessage(s->s_conn));
 		return;
 	}
+	if (s->s_failing > 0)
+		log_info("database connection %s",
+		    s->s_listener ? "for LISTEN is back" : "is back");
+	s->s_failing = 0;
 	s->s_state = SLOT_IDLE;
 	s->s_backoff_ms = DB_BACKOFF_MIN_MS;
 	slot_watch(s, EV_READ);
@@ -276,7 +397,7 @@ slot_connect_poll(struct slot *s)
 		slot_watch(s, EV_WRITE);
 		return;
 	case PGRES_POLLING_OK:
-		slot_ready(s);
+		slot_connected(s);
 		return;
 	default:
 		slot_down(s, PQerrorMessage(s->s_conn));
@@ -288,17 +409,48 @@ static void
 slot_start(struct slot *s)
 {
 	struct dbpool *p = s->s_pool;
+	char **keys = s->s_listener ? p->p_lkeys : p->p_keys;
+	char **vals = s->s_listener ? p->p_lvals : p->p_vals;
 
 	s->s_conn = PQconnectStartParams(
-	    (const char *const *)p->p_keys, (const char *const *)p->p_vals, 1);
+	    (const char *const *)keys, (const char *const *)vals, 1);
 	if (s->s_conn == NULL || PQstatus(s->s_conn) == CONNECTION_BAD) {
 		slot_down(
 		    s, s->s_conn ? PQerrorMessage(s->s_conn) : "out of memory");
 		return;
 	}
+	PQsetNoticeProcessor(s->s_conn, pgconn_notice, NULL);
 	s->s_state = SLOT_CONNECTING;
 	s->s_fd = -1;
+	/* PQconnectPoll has no timeout of its own (connect_timeout is for
+	 * the blocking calls): a frozen server would hold us forever. */
+	deadline_arm(s);
 	slot_watch(s, EV_WRITE);
+}
+
+/* Connecting, checking, LISTEN or a statement took db_timeout_ms: the
+ * statement fails with DB_TIMEOUT (504) and the connection is dropped and
+ * made again (statement_timeout ends the orphan on the server). */
+static void
+slot_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct slot *s = arg;
+	struct dbq *q = s->s_q;
+	char why[96];
+
+	(void)fd;
+	(void)what;
+	snprintf(why, sizeof(why), "no answer within db_timeout_ms (%ld ms)",
+	    s->s_pool->p_timeout_ms);
+	if (s->s_state == SLOT_BUSY && q != NULL) {
+		s->s_q = NULL;
+		q->q_slot = NULL;
+		dbq_finish(q, DB_TIMEOUT, NULL);
+		log_warnx("database statement timed out: %s", why);
+		/* Counted as a lost connection, not a connect failure. */
+		s->s_state = SLOT_IDLE;
+	}
+	slot_down(s, why);
 }
 
 static void
@@ -342,6 +494,23 @@ slot_send(struct slot *s, struct dbq *q)
 	slot_clear_results(s);
 	if (q->q_timer != NULL)
 		event_del(q->q_timer);
+	deadline_arm(s);
+	/* Behind a transaction-mode pooler each sync may land on another
+	 * server connection: only unnamed statements, nothing kept. */
+	if (p->p_pooled) {
+		for (i = 0; i < q->q_nstmts; i++) {
+			if (PQsendQueryParams(s->s_conn, q->q_sql[i],
+			        q->q_nparams[i], NULL,
+			        (const char *const *)q->q_vals[i], NULL, NULL,
+			        0) == 0)
+				goto broken;
+			s->s_items[s->s_nitems++] = i;
+		}
+		if (PQpipelineSync(s->s_conn) == 0)
+			goto broken;
+		slot_flush(s);
+		return;
+	}
 	/* The catalog changed, or the cache is full: start over. */
 	if (s->s_gen != p->p_gen || s->s_nprep + q->q_nstmts > DB_PREP_MAX) {
 		if (PQsendQueryParams(s->s_conn, "DEALLOCATE ALL", 0, NULL,
@@ -393,6 +562,8 @@ slot_complete(struct slot *s)
 	s->s_nended = 0;
 	s->s_q = NULL;
 	s->s_state = SLOT_IDLE;
+	if (s->s_deadline != NULL)
+		event_del(s->s_deadline);
 	if (q != NULL) {
 		for (i = 0; i < q->q_nstmts; i++)
 			if (res[i] == NULL)
@@ -410,10 +581,36 @@ listener_read(struct slot *s)
 	struct dbpool *p = s->s_pool;
 	PGnotify *n;
 	PGresult *res;
-	int notified = 0;
+	int notified = 0, failed = 0, ended = 0;
+	char why[160] = "";
 
-	while (!PQisBusy(s->s_conn) && (res = PQgetResult(s->s_conn)) != NULL)
+	while (!PQisBusy(s->s_conn)) {
+		if ((res = PQgetResult(s->s_conn)) == NULL) {
+			ended = 1;
+			break;
+		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			failed = 1;
+			snprintf(why, sizeof(why), "LISTEN failed: %s",
+			    PQresultErrorMessage(res));
+		}
 		PQclear(res);
+	}
+	if (failed) {
+		slot_down(s, why);
+		return;
+	}
+	if (s->s_state == SLOT_LISTENING && ended) {
+		/* LISTEN is in place: from now on nothing is missed. */
+		s->s_state = SLOT_IDLE;
+		if (s->s_deadline != NULL)
+			event_del(s->s_deadline);
+		p->p_listen_ok = 1;
+		p->p_listen_err[0] = '\0';
+		log_info("listening for %s notifications", p->p_channel);
+		/* Anything may have changed while we were not listening. */
+		notified = 1;
+	}
 	while ((n = PQnotifies(s->s_conn)) != NULL) {
 		notified = 1;
 		PQfreemem(n);
@@ -446,6 +643,14 @@ slot_read(struct slot *s)
 
 	if (PQconsumeInput(s->s_conn) == 0) {
 		slot_down(s, PQerrorMessage(s->s_conn));
+		return;
+	}
+	if (s->s_state == SLOT_CHECKING) {
+		while (s->s_state == SLOT_CHECKING && !PQisBusy(s->s_conn))
+			slot_check_result(s, PQgetResult(s->s_conn));
+		if (s->s_state != SLOT_DOWN &&
+		    PQstatus(s->s_conn) == CONNECTION_BAD)
+			slot_down(s, PQerrorMessage(s->s_conn));
 		return;
 	}
 	if (s->s_listener) {
@@ -541,6 +746,31 @@ pool_kick(struct dbpool *p)
 		}
 		slot_send(&p->p_slots[i], q);
 	}
+}
+
+void
+db_pool_wake(struct dbpool *p)
+{
+	int i;
+
+	for (i = 0; i < p->p_size; i++)
+		if (p->p_slots[i].s_state == SLOT_DOWN &&
+		    evtimer_pending(p->p_slots[i].s_retry, NULL)) {
+			event_del(p->p_slots[i].s_retry);
+			slot_start(&p->p_slots[i]);
+		}
+	if (p->p_listen != NULL && p->p_listen->s_state == SLOT_DOWN &&
+	    evtimer_pending(p->p_listen->s_retry, NULL)) {
+		event_del(p->p_listen->s_retry);
+		slot_start(p->p_listen);
+	}
+}
+
+int
+db_pool_listening(const struct dbpool *p, const char **why)
+{
+	*why = p->p_listen_err;
+	return p->p_listen != NULL && p->p_listen_ok;
 }
 
 void
@@ -682,35 +912,49 @@ listen_send(struct slot *s)
 		slot_down(s, PQerrorMessage(s->s_conn));
 		return;
 	}
+	/* Listening only once the server says so (listener_read). */
+	s->s_state = SLOT_LISTENING;
+	deadline_arm(s);
 	slot_flush(s);
-	if (s->s_state == SLOT_DOWN)
-		return;
-	log_info("listening for %s notifications", p->p_channel);
-	/* Anything may have changed while we were not listening. */
-	if (p->p_notify_cb != NULL)
-		p->p_notify_cb(p->p_notify_arg);
+}
+
+static char **strv_dup(const char *const *v, int n);
+static void strv_free(char **v, int wipe);
+static void slot_free(struct slot *s);
+
+static int
+strv_len(const char *const *v)
+{
+	int n;
+
+	for (n = 0; v[n] != NULL; n++)
+		;
+	return n;
 }
 
 int
-db_pool_listen(
-    struct dbpool *p, const char *channel, void (*cb)(void *), void *arg)
+db_pool_listen(struct dbpool *p, const char *const *keys,
+    const char *const *vals, const char *channel, void (*cb)(void *), void *arg)
 {
 	struct slot *s;
 
 	if (p->p_listen != NULL || (s = calloc(1, sizeof(*s))) == NULL)
 		return -1;
-	if ((p->p_channel = strdup(channel)) == NULL) {
-		free(s);
-		return -1;
-	}
 	s->s_pool = p;
 	s->s_listener = 1;
 	s->s_fd = -1;
 	s->s_backoff_ms = DB_BACKOFF_MIN_MS;
-	if ((s->s_retry = evtimer_new(p->p_base, slot_retry, s)) == NULL) {
+	if ((p->p_channel = strdup(channel)) == NULL ||
+	    (p->p_lkeys = strv_dup(keys, strv_len(keys))) == NULL ||
+	    (p->p_lvals = strv_dup(vals, strv_len(vals))) == NULL ||
+	    (s->s_retry = evtimer_new(p->p_base, slot_retry, s)) == NULL ||
+	    (s->s_deadline = evtimer_new(p->p_base, slot_deadline, s)) ==
+	        NULL) {
+		slot_free(s);
 		free(s);
 		return -1;
 	}
+	snprintf(p->p_listen_err, sizeof(p->p_listen_err), "not connected yet");
 	p->p_listen = s;
 	p->p_notify_cb = cb;
 	p->p_notify_arg = arg;
@@ -727,8 +971,10 @@ strv_dup(const char *const *v, int n)
 	if ((out = calloc((size_t)n + 1, sizeof(char *))) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
-		if ((out[i] = strdup(v[i])) == NULL)
-			return out;
+		if ((out[i] = strdup(v[i])) == NULL) {
+			strv_free(out, 1);
+			return NULL;
+		}
 	return out;
 }
 
@@ -749,7 +995,8 @@ strv_free(char **v, int wipe)
 
 struct dbpool *
 db_pool_new(struct event_base *base, const char *const *keys,
-    const char *const *vals, int size, long acquire_timeout_ms)
+    const char *const *vals, int size, long acquire_timeout_ms, int pooled,
+    long timeout_ms)
 {
 	struct dbpool *p;
 	int i, n;
@@ -761,6 +1008,8 @@ db_pool_new(struct event_base *base, const char *const *keys,
 	p->p_base = base;
 	p->p_size = size;
 	p->p_acquire_ms = acquire_timeout_ms;
+	p->p_pooled = pooled;
+	p->p_timeout_ms = timeout_ms;
 	TAILQ_INIT(&p->p_wait);
 	if ((p->p_keys = strv_dup(keys, n)) == NULL ||
 	    (p->p_vals = strv_dup(vals, n)) == NULL ||
@@ -773,7 +1022,9 @@ db_pool_new(struct event_base *base, const char *const *keys,
 		p->p_slots[i].s_backoff_ms = DB_BACKOFF_MIN_MS;
 		p->p_slots[i].s_fd = -1;
 		if ((p->p_slots[i].s_retry = evtimer_new(
-		         base, slot_retry, &p->p_slots[i])) == NULL) {
+		         base, slot_retry, &p->p_slots[i])) == NULL ||
+		    (p->p_slots[i].s_deadline = evtimer_new(
+		         base, slot_deadline, &p->p_slots[i])) == NULL) {
 			db_pool_free(p);
 			return NULL;
 		}
@@ -790,6 +1041,8 @@ slot_free(struct slot *s)
 		event_free(s->s_ev);
 	if (s->s_retry != NULL)
 		event_free(s->s_retry);
+	if (s->s_deadline != NULL)
+		event_free(s->s_deadline);
 	if (s->s_q != NULL)
 		dbq_free(s->s_q);
 	prep_clear(s);
@@ -816,6 +1069,8 @@ db_pool_free(struct dbpool *p)
 		free(p->p_listen);
 	}
 	free(p->p_channel);
+	strv_free(p->p_lkeys, 0);
+	strv_free(p->p_lvals, 1);
 	free(p->p_slots);
 	strv_free(p->p_keys, 0);
 	strv_free(p->p_vals, 1);

@@ -8,9 +8,19 @@
  * its request (503) and is reopened with backoff; while no connection is
  * healthy, new requests fail at once instead of hanging; a request that
  * waits longer than pool_acquire_timeout_ms for a free connection fails with
- * DB_TIMEOUT (504).
+ * DB_TIMEOUT (504), and so does a statement that has not answered within
+ * db_timeout_ms (its connection is then dropped and made again: a frozen
+ * server never holds a request longer).  Connecting is bounded the same way.
  *
- * One extra connection, outside the pool, can LISTEN on a channel.
+ * Direct connections (pooled = 0) prepare each statement once per
+ * connection and run it by name; each new connection first checks that it
+ * is not behind a connection pooler (pg_backend_pid() against libpq's
+ * PQbackendPID()) and is dropped if it is.  Behind a transaction-mode
+ * pooler (pooled = 1) every statement is unnamed and nothing is kept on the
+ * server between requests.
+ *
+ * One extra connection, outside the pool and always direct (checked the
+ * same way), can LISTEN on a channel.
  */
 #ifndef POSTERN_GATEWAY_DB_H
 #define POSTERN_GATEWAY_DB_H
@@ -40,7 +50,8 @@ struct dbstmt {
 typedef void (*db_cb)(enum db_status st, PGresult **res, int nres, void *arg);
 
 struct dbpool *db_pool_new(struct event_base *base, const char *const *keys,
-    const char *const *vals, int size, long acquire_timeout_ms);
+    const char *const *vals, int size, long acquire_timeout_ms, int pooled,
+    long timeout_ms);
 void db_pool_free(struct dbpool *p);
 /* Copies the statements and values.  NULL if the pool has no healthy
  * connection (answer 503) or on allocation failure. */
@@ -56,6 +67,11 @@ void db_pool_stats(
 /* The catalog changed: statements prepared before are dropped (each
  * connection does DEALLOCATE ALL before its next request). */
 void db_pool_invalidate(struct dbpool *p);
+/* Connections waiting to be made again try now (readyz: the pool's view of
+ * the database must not lag behind it). */
+void db_pool_wake(struct dbpool *p);
+/* 1 if LISTEN is established; else *why says what is wrong. */
+int db_pool_listening(const struct dbpool *p, const char **why);
 /* Called each time a pool connection becomes ready. */
 void db_pool_on_ready(struct dbpool *p, void (*cb)(void *), void *arg);
 /*
@@ -63,7 +79,8 @@ void db_pool_on_ready(struct dbpool *p, void (*cb)(void *), void *arg);
  * notification, and also each time that connection is (re)established,
  * since notifications may have been missed while it was down.
  */
-int db_pool_listen(
-    struct dbpool *p, const char *channel, void (*cb)(void *), void *arg);
+int db_pool_listen(struct dbpool *p, const char *const *keys,
+    const char *const *vals, const char *channel, void (*cb)(void *),
+    void *arg);
 
 #endif

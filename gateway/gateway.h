@@ -79,6 +79,7 @@ struct req {
 	int rq_pending_ping;  /* /readyz: answers still awaited */
 	int rq_ready_db;
 	int rq_ready_authd;
+	struct readyz *rq_readyz; /* /readyz: its deadline and findings */
 	/* The response. */
 	int rq_status;
 	const char *rq_ctype; /* static string; NULL means JSON */

@@ -62,23 +62,120 @@ bearer_token(struct req *rq, const char **tok, size_t *len)
 
 /* ---- /healthz and /readyz ---- */
 
+/*
+ * /readyz answers within READYZ_DEADLINE_MS whatever hangs: PostgreSQL
+ * must answer SELECT 1 on the pool, the LISTEN connection must be
+ * established, authd must answer its ping and say that its database and its
+ * revocation LISTEN work, and the routes must be loaded.  503 otherwise,
+ * with the failed parts in details.
+ */
+#define READYZ_DEADLINE_MS 800
+
+struct readyz {
+	struct event *rz_timer;
+	int rz_expired;
+	char rz_db[160];    /* why the database check failed, or "" */
+	char rz_authd[200]; /* why authd is not ready, or "" */
+};
+
+static void
+readyz_free(struct req *rq)
+{
+	struct readyz *rz = rq->rq_readyz;
+
+	if (rz == NULL)
+		return;
+	if (rz->rz_timer != NULL)
+		event_free(rz->rz_timer);
+	free(rz);
+	rq->rq_readyz = NULL;
+}
+
+static void
+ready_part(struct buf *b, const char *name, const char *why)
+{
+	if (b->b_len > 0)
+		buf_addstr(b, "; ");
+	buf_printf(b, "%s: %s", name, why[0] != '\0' ? why : "ok");
+}
+
 static void
 ready_finish(struct req *rq)
 {
 	struct gw *gw = rq->rq_conn->hc_gw;
-	int ok;
+	struct readyz *rz = rq->rq_readyz;
+	const char *lwhy = "";
+	struct buf d;
+	int ok, listen;
 
-	if (rq->rq_pending_ping > 0)
+	if (rq->rq_pending_ping > 0 && !rz->rz_expired)
 		return;
-	ok = rq->rq_ready_db && rq->rq_ready_authd && gw->gw_routes != NULL;
-	rq->rq_status = ok ? 200 : 503;
-	buf_printf(&rq->rq_rbody,
-	    "{\"status\":\"%s\",\"database\":\"%s\",\"authd\":\"%s\","
-	    "\"routes\":\"%s\"}",
-	    ok ? "ready" : "unavailable", rq->rq_ready_db ? "ok" : "down",
-	    rq->rq_ready_authd ? "ok" : "down",
-	    gw->gw_routes ? "loaded" : "not loaded");
+	/* The deadline passed: what has not answered is down. */
+	if (rq->rq_dbq != NULL) {
+		db_cancel(rq->rq_dbq);
+		rq->rq_dbq = NULL;
+		snprintf(rz->rz_db, sizeof(rz->rz_db),
+		    "PostgreSQL did not answer within %d ms",
+		    READYZ_DEADLINE_MS);
+	}
+	if (rq->rq_authc_id != 0) {
+		authc_cancel(gw->gw_authc, rq->rq_authc_id);
+		rq->rq_authc_id = 0;
+		snprintf(rz->rz_authd, sizeof(rz->rz_authd),
+		    "authd did not answer within %d ms", READYZ_DEADLINE_MS);
+	}
+	listen = db_pool_listening(gw->gw_db, &lwhy);
+	ok = rq->rq_ready_db && rq->rq_ready_authd && listen &&
+	     gw->gw_routes != NULL;
+	if (ok) {
+		rq->rq_status = 200;
+		buf_addstr(&rq->rq_rbody,
+		    "{\"status\":\"ready\",\"database\":\"ok\",\"listen\":"
+		    "\"ok\",\"authd\":\"ok\",\"routes\":\"loaded\"}");
+		readyz_free(rq);
+		req_respond(rq);
+		return;
+	}
+	buf_init(&d);
+	ready_part(&d, "database",
+	    rq->rq_ready_db ? ""
+	    : rz->rz_db[0]  ? rz->rz_db
+	                    : "down");
+	ready_part(&d, "listen",
+	    listen ? "" : (lwhy[0] != '\0' ? lwhy : "not established"));
+	ready_part(&d, "authd",
+	    rq->rq_ready_authd ? ""
+	    : rz->rz_authd[0]  ? rz->rz_authd
+	                       : "down");
+	ready_part(&d, "routes", gw->gw_routes != NULL ? "" : "not loaded");
+	rq->rq_status = 503;
+	req_add_header(rq, "Retry-After", "1");
+	buf_reset(&rq->rq_rbody);
+	buf_addstr(
+	    &rq->rq_rbody, "{\"code\":\"PN803\",\"message\":\"not ready: ");
+	buf_printf(&rq->rq_rbody, "%s%s%s%s",
+	    rq->rq_ready_db ? "" : "database ", listen ? "" : "listen ",
+	    rq->rq_ready_authd ? "" : "authd ",
+	    gw->gw_routes != NULL ? "" : "routes ");
+	rq->rq_rbody.b_len--; /* the last space */
+	buf_addstr(&rq->rq_rbody, "\",\"details\":");
+	buf_add_json_str(&rq->rq_rbody, d.b_data, d.b_len);
+	buf_addstr(&rq->rq_rbody,
+	    ",\"hint\":\"see the logs of postern-gateway and postern-authd\"}");
+	buf_free(&d);
+	readyz_free(rq);
 	req_respond(rq);
+}
+
+static void
+ready_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct req *rq = arg;
+
+	(void)fd;
+	(void)what;
+	rq->rq_readyz->rz_expired = 1;
+	ready_finish(rq);
 }
 
 static void
@@ -89,6 +186,13 @@ ready_db_cb(enum db_status st, PGresult **res, int nres, void *arg)
 	rq->rq_dbq = NULL;
 	rq->rq_ready_db = st == DB_OK && nres == 1 &&
 	                  PQresultStatus(res[0]) == PGRES_TUPLES_OK;
+	if (!rq->rq_ready_db)
+		snprintf(rq->rq_readyz->rz_db, sizeof(rq->rq_readyz->rz_db),
+		    "%s",
+		    st == DB_TIMEOUT ? "PostgreSQL did not answer in time"
+		    : st == DB_OK && nres == 1
+		        ? "SELECT 1 failed"
+		        : "the connection to PostgreSQL failed");
 	rq->rq_pending_ping--;
 	ready_finish(rq);
 }
@@ -98,13 +202,23 @@ ready_authd_cb(enum authc_status st, const struct ipc_hdr *h,
     struct ipc_cur *cur, void *arg)
 {
 	struct req *rq = arg;
-	uint8_t dbok = 0;
+	struct readyz *rz = rq->rq_readyz;
+	uint8_t dbok = 0, listenok = 0;
+	const char *why = "";
+	size_t whylen = 0;
 
 	rq->rq_authc_id = 0;
-	/* authd answers only if its own database connection works too. */
-	rq->rq_ready_authd = st == AUTHC_OK && h->ih_type == IPC_ANS_PING &&
-	                     ipc_get_u8(cur, &dbok) == 0 && ipc_end(cur) == 0 &&
-	                     dbok == 1;
+	/* authd is ready only if its database and its LISTEN work too. */
+	if (st != AUTHC_OK || h->ih_type != IPC_ANS_PING ||
+	    ipc_get_ping(cur, &dbok, &listenok, &why, &whylen) == -1)
+		snprintf(rz->rz_authd, sizeof(rz->rz_authd), "%s",
+		    st == AUTHC_OK ? "authd gave a malformed answer"
+		                   : "authd is unreachable");
+	else if (!dbok || !listenok)
+		snprintf(rz->rz_authd, sizeof(rz->rz_authd), "%.*s",
+		    (int)whylen,
+		    whylen > 0 ? why : "authd cannot reach its database");
+	rq->rq_ready_authd = rz->rz_authd[0] == '\0';
 	rq->rq_pending_ping--;
 	ready_finish(rq);
 }
@@ -113,15 +227,34 @@ static void
 handle_readyz(struct req *rq)
 {
 	struct gw *gw = rq->rq_conn->hc_gw;
+	struct readyz *rz;
+	struct timeval tv = {0, READYZ_DEADLINE_MS * 1000};
 
+	if ((rz = calloc(1, sizeof(*rz))) == NULL ||
+	    (rz->rz_timer = evtimer_new(gw->gw_base, ready_timeout, rq)) ==
+	        NULL) {
+		free(rz);
+		req_error(rq, 503, "PN803", "not ready: out of memory");
+		return;
+	}
+	rq->rq_readyz = rz;
 	rq->rq_pending_ping = 2;
 	rq->rq_state = RS_DB;
+	/* A connection in its reconnect backoff tries now. */
+	db_pool_wake(gw->gw_db);
 	if ((rq->rq_dbq = db_query(
-	         gw->gw_db, "SELECT 1", 0, NULL, ready_db_cb, rq)) == NULL)
+	         gw->gw_db, "SELECT 1", 0, NULL, ready_db_cb, rq)) == NULL) {
+		snprintf(rz->rz_db, sizeof(rz->rz_db),
+		    "no connection to PostgreSQL");
 		rq->rq_pending_ping--;
+	}
 	if ((rq->rq_authc_id = authc_ping(gw->gw_authc, ready_authd_cb, rq)) ==
-	    0)
+	    0) {
+		snprintf(
+		    rz->rz_authd, sizeof(rz->rz_authd), "authd is unreachable");
 		rq->rq_pending_ping--;
+	}
+	evtimer_add(rz->rz_timer, &tv);
 	ready_finish(rq);
 }
 
@@ -506,5 +639,6 @@ handle_request(struct req *rq)
 void
 handle_abort(struct req *rq)
 {
+	readyz_free(rq);
 	crud_abort(rq);
 }

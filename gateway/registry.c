@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/pgconn.h"
 #include "common/util.h"
 #include "gateway/catalog.h"
 #include "gateway/db.h"
@@ -190,13 +191,18 @@ registry_notified(void *arg)
 	registry_later(arg, 20);
 }
 
+/* LISTEN runs on listen_database_url (a direct connection even when the
+ * pool goes through a pooler); needs gw_dbpass, so before it is wiped. */
 int
 registry_init(struct gw *gw)
 {
+	struct pgconn_params pp;
+
 	if ((gw->gw_routes_retry =
 	            evtimer_new(gw->gw_base, registry_retry_cb, gw)) == NULL)
 		return -1;
 	db_pool_on_ready(gw->gw_db, registry_db_ready, gw);
-	return db_pool_listen(
-	    gw->gw_db, REGISTRY_CHANNEL, registry_notified, gw);
+	pgconn_params(&pp, &gw->gw_cf, "gateway", gw->gw_dbpass, PGCONN_LISTEN);
+	return db_pool_listen(gw->gw_db, pp.pp_keys, pp.pp_vals,
+	    REGISTRY_CHANNEL, registry_notified, gw);
 }

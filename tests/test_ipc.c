@@ -146,7 +146,9 @@ Test(ipc, ping_round_trip)
 {
 	struct ipc_cur c;
 	struct buf b;
-	uint8_t v;
+	const char *why;
+	size_t n;
+	uint8_t v, l;
 
 	buf_init(&b);
 	cr_assert_eq(ipc_msg_begin(&b, IPC_REQ_PING, 1), 0);
@@ -155,13 +157,25 @@ Test(ipc, ping_round_trip)
 	frame_open(&b, IPC_REQ_PING, 1, &c);
 	cr_assert_eq(ipc_end(&c), 0);
 
+	cr_assert_eq(ipc_put_ping(&b, 1, 1, 0, "no LISTEN"), 0);
+	frame_open(&b, IPC_ANS_PING, 1, &c);
+	cr_assert_eq(ipc_get_ping(&c, &v, &l, &why, &n), 0);
+	cr_assert_eq(v, 1);
+	cr_assert_eq(l, 0);
+	cr_assert_eq(n, 9);
+	cr_assert(memcmp(why, "no LISTEN", 9) == 0);
+
+	/* The old one-byte answer is malformed now. */
 	cr_assert_eq(ipc_msg_begin(&b, IPC_ANS_PING, 1), 0);
 	cr_assert_eq(ipc_put_u8(&b, 1), 0);
 	cr_assert_eq(ipc_msg_end(&b), 0);
 	frame_open(&b, IPC_ANS_PING, 1, &c);
-	cr_assert_eq(ipc_get_u8(&c, &v), 0);
-	cr_assert_eq(v, 1);
-	cr_assert_eq(ipc_end(&c), 0);
+	cr_assert_eq(ipc_get_ping(&c, &v, &l, &why, &n), -1);
+	/* Flags other than 0 and 1 too. */
+	cr_assert_eq(ipc_put_ping(&b, 2, 1, 1, ""), 0);
+	b.b_data[IPC_HDR_LEN] = 2;
+	frame_open(&b, IPC_ANS_PING, 2, &c);
+	cr_assert_eq(ipc_get_ping(&c, &v, &l, &why, &n), -1);
 	buf_free(&b);
 }
 

@@ -23,3 +23,10 @@ set_tests_properties(test_soak PROPERTIES RUN_SERIAL TRUE TIMEOUT 300
 # socket by group (starts its own daemons: --jobs 1).
 postern_e2e_test(test_privs --jobs 1)
 set_tests_properties(test_privs PROPERTIES TIMEOUT 120)
+
+# Behind Debian's pgbouncer in transaction mode (deploy/pgbouncer): two
+# private pairs with db_pooler = transaction under a mixed concurrent load,
+# a logout across pairs, and the start-up refusals without db_pooler.
+# Loads the machine: alone.
+postern_e2e_test(test_pooler --jobs 1)
+set_tests_properties(test_pooler PROPERTIES RUN_SERIAL TRUE TIMEOUT 300)

@@ -206,11 +206,9 @@ hpair_kill_authd(struct hpair *p)
 	p->hp_authd = -1;
 }
 
-void
-hpair_start(struct hpair *p, const char *extra)
+static void
+pair_setup(struct hpair *p, const char *extra)
 {
-	int attempt;
-
 	memset(p, 0, sizeof(*p));
 	p->hp_authd = p->hp_gateway = -1;
 	memcpy(
@@ -230,6 +228,38 @@ hpair_start(struct hpair *p, const char *extra)
 
 	p->hp_port = e2e_free_port();
 	write_conf(p, extra);
+}
+
+int
+hpair_expect_refusal(
+    struct hpair *p, const char *extra, const char *daemon, long timeout_ms)
+{
+	int64_t deadline;
+	pid_t *pidp;
+	int st;
+
+	pair_setup(p, extra);
+	pidp = strcmp(daemon, "authd") == 0 ? &p->hp_authd : &p->hp_gateway;
+	*pidp = spawn_daemon(p, daemon,
+	    pidp == &p->hp_authd ? p->hp_authd_log : p->hp_gateway_log);
+	deadline = e2e_now_ms() + timeout_ms;
+	while (e2e_now_ms() < deadline) {
+		if (waitpid(*pidp, &st, WNOHANG) == *pidp) {
+			*pidp = -1;
+			return WIFEXITED(st) && WEXITSTATUS(st) != 0 ? 0 : -1;
+		}
+		e2e_sleep_ms(20);
+	}
+	e2e_child_stop(pidp);
+	return -1;
+}
+
+void
+hpair_start(struct hpair *p, const char *extra)
+{
+	int attempt;
+
+	pair_setup(p, extra);
 	hpair_start_authd(p);
 	for (attempt = 0;; attempt++) {
 		snprintf(p->hp_base, sizeof(p->hp_base), "http://127.0.0.1:%d",

@@ -37,6 +37,15 @@ struct hpair {
  */
 void hpair_start(struct hpair *p, const char *extra);
 
+/*
+ * Sets the pair up with extra config lines but starts only daemon
+ * ("authd" or "gateway") and expects it to refuse to start: returns 0 if it
+ * exited with a non-zero status within timeout_ms (its log is
+ * hp_authd_log or hp_gateway_log), -1 if it kept running (then stopped).
+ */
+int hpair_expect_refusal(
+    struct hpair *p, const char *extra, const char *daemon, long timeout_ms);
+
 /* Starts authd again (after a kill) and waits for its socket. */
 void hpair_start_authd(struct hpair *p);
 
