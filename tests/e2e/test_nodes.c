@@ -18,6 +18,7 @@
  * Every figure is printed on stderr with the prefix "nodes:".
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <pthread.h>
 #include <signal.h>
@@ -488,6 +489,23 @@ worker_run(void *arg)
 
 static int killed_node = -1;
 
+/* 1 if the file at path holds needle past offset. */
+static int
+file_has_after(const char *path, off_t offset, const char *needle)
+{
+	char line[4096];
+	FILE *fp;
+	int found = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fseeko(fp, offset, SEEK_SET) == 0)
+		while (!found && fgets(line, sizeof(line), fp) != NULL)
+			found = strstr(line, needle) != NULL;
+	fclose(fp);
+	return found;
+}
+
 /* Puts the killed gateway back, so that the stack is whole again. */
 static void
 restart_killed(void)
@@ -507,10 +525,12 @@ restart_killed(void)
 Test(nodes, a_killed_gateway_leaves_the_others_serving, .fini = restart_killed)
 {
 	static struct worker w[NWORKERS];
-	char tok[TOKCAP], email[128];
+	char tok[TOKCAP], email[128], hlog[E2E_PATH_MAX], down[64];
 	int ok[PH_N] = {0}, bad[PH_N] = {0}, i, ph;
 	long last_bad = 0;
-	int64_t t;
+	int64_t t, down_ms = -1;
+	struct stat sb;
+	off_t hlog_at;
 	pid_t pid;
 
 	e2e_email(email, sizeof(email), "nodes-kill");
@@ -526,13 +546,20 @@ Test(nodes, a_killed_gateway_leaves_the_others_serving, .fini = restart_killed)
 	for (i = 0; i < NWORKERS; i++)
 		cr_assert(pthread_create(
 		              &w[i].w_thread, NULL, worker_run, &w[i]) == 0);
+	cr_assert(e2e_env_get("POSTERN_HAPROXY_LOG", hlog, sizeof(hlog)) == 0);
+	hlog_at = stat(hlog, &sb) == 0 ? sb.st_size : 0;
+	snprintf(
+	    down, sizeof(down), "Server nodes/node%d is DOWN", killed_node + 1);
 	e2e_sleep_ms(LOAD_BEFORE_MS);
 	cr_assert(kill(pid, SIGKILL) == 0);
-	atomic_store(&kill_at, (long long)e2e_now_ms());
 	t = e2e_now_ms();
-	while (e2e_pid_alive(pid) && e2e_now_ms() - t < 5000)
-		e2e_sleep_ms(5);
-	e2e_sleep_ms(GRACE_MS + LOAD_AFTER_MS);
+	atomic_store(&kill_at, (long long)t);
+	/* When haproxy takes it out of rotation (its log says so). */
+	while (e2e_now_ms() - t < GRACE_MS + LOAD_AFTER_MS) {
+		if (down_ms < 0 && file_has_after(hlog, hlog_at, down))
+			down_ms = e2e_now_ms() - t;
+		e2e_sleep_ms(10);
+	}
 	atomic_store(&load_go, 0);
 	for (i = 0; i < NWORKERS; i++) {
 		cr_assert(pthread_join(w[i].w_thread, NULL) == 0);
@@ -551,7 +578,15 @@ Test(nodes, a_killed_gateway_leaves_the_others_serving, .fini = restart_killed)
 	    killed_node + 1, NWORKERS, ok[PH_BEFORE], bad[PH_BEFORE], GRACE_MS,
 	    ok[PH_GRACE], bad[PH_GRACE], LOAD_AFTER_MS, ok[PH_AFTER],
 	    bad[PH_AFTER], last_bad);
+	fprintf(stderr,
+	    "nodes: haproxy took node %d out of rotation %lld ms "
+	    "after the kill\n",
+	    killed_node + 1, (long long)down_ms);
 	cr_assert(!e2e_pid_alive(pid), "the gateway survived SIGKILL");
+	cr_assert(down_ms >= 0 && down_ms <= GRACE_MS,
+	    "haproxy took the dead node out of rotation after %lld ms "
+	    "(-1: not within %d ms)",
+	    (long long)down_ms, GRACE_MS + LOAD_AFTER_MS);
 	cr_assert_eq(bad[PH_BEFORE], 0, "non-2xx before the kill");
 	cr_assert_eq(bad[PH_AFTER], 0,
 	    "%d non-2xx more than %d ms after the kill", bad[PH_AFTER],
