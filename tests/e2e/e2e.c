@@ -850,3 +850,25 @@ e2e_child_stop(pid_t *pidp)
 		e2e_sleep_ms(20);
 	}
 }
+
+int
+e2e_env_get(const char *key, char *out, size_t outlen)
+{
+	const char *path = getenv("POSTERN_E2E_ENV");
+	char line[8192], *eq;
+	size_t klen = strlen(key);
+	FILE *fp;
+	int rv = -1;
+
+	if (path == NULL || (fp = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if ((eq = strchr(line, '=')) == NULL ||
+		    (size_t)(eq - line) != klen ||
+		    strncmp(line, key, klen) != 0)
+			continue;
+		rv = unquote(eq + 1, out, outlen); /* the last one wins */
+	}
+	fclose(fp);
+	return rv;
+}

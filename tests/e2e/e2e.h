@@ -164,4 +164,11 @@ int e2e_free_port(void);
  * child and sets *pidp to -1.  Nothing if *pidp <= 0. */
 void e2e_child_stop(pid_t *pidp);
 
+/*
+ * Copies the value of key from the env file named by POSTERN_E2E_ENV
+ * (printf %q quoting undone) into out.  0, or -1 if it is missing or does
+ * not fit.
+ */
+int e2e_env_get(const char *key, char *out, size_t outlen);
+
 #endif

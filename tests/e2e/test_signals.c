@@ -623,3 +623,89 @@ Test(signals, sighup_reopens_the_log_file)
 	unlink(logf);
 	pair_finish();
 }
+
+/* Bytes of the file at path, or 0. */
+static off_t
+file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* 1 if the part of the file at path from offset on contains needle. */
+static int
+file_has_after(const char *path, off_t offset, const char *needle)
+{
+	char line[4096];
+	FILE *fp;
+	int found = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fseeko(fp, offset, SEEK_SET) == 0)
+		while (!found && fgets(line, sizeof(line), fp) != NULL)
+			found = strstr(line, needle) != NULL;
+	fclose(fp);
+	return found;
+}
+
+/*
+ * SIGHUP to the gateway of the deploy/dev stack itself, as deploy/dev runs
+ * it (as root: dropped to gateway_user, re-reading the config that
+ * deploy/dev wrote): a changed reloadable key takes effect, and the
+ * configuration is read without error.  drain_timeout_ms matters only
+ * when the gateway stops, so the other tests running meanwhile do not
+ * notice; the file is put back as it was, and reloaded again.
+ */
+Test(signals, sighup_reloads_the_deploy_dev_config)
+{
+	char log[E2E_PATH_MAX + 32], old[64];
+	const char *line = "\ndrain_timeout_ms = 7777\n";
+	struct stat sb;
+	int64_t deadline;
+	off_t size, at;
+	pid_t pid;
+	FILE *fp;
+
+	snprintf(log, sizeof(log), "%s/log/gateway.log", e2e_cf.ee_var);
+	pid = e2e_read_pid(e2e_cf.ee_gateway_pid_file);
+	cr_assert(pid > 0 && e2e_pid_alive(pid), "no gateway in %s",
+	    e2e_cf.ee_gateway_pid_file);
+	cr_assert(stat(e2e_cf.ee_conf, &sb) == 0);
+	cr_assert(e2e_conf_get("drain_timeout_ms", old, sizeof(old)) == -1 ||
+	              strcmp(old, "7777") != 0,
+	    "the config already holds the test's value");
+	size = sb.st_size;
+
+	/* In place: the file keeps its owner and mode. */
+	cr_assert((fp = fopen(e2e_cf.ee_conf, "a")) != NULL);
+	cr_assert(fputs(line, fp) >= 0);
+	cr_assert(fclose(fp) == 0);
+	at = file_size(log);
+	cr_assert(kill(pid, SIGHUP) == 0);
+	deadline = e2e_now_ms() + 5000;
+	while (!file_has_after(log, at, "SIGHUP: drain_timeout_ms changed")) {
+		if (e2e_now_ms() >= deadline)
+			break;
+		e2e_sleep_ms(20);
+	}
+	cr_assert(truncate(e2e_cf.ee_conf, size) == 0);
+	cr_assert(!file_has_after(log, at, "SIGHUP: configuration:"),
+	    "the gateway could not read %s on SIGHUP (see %s)", e2e_cf.ee_conf,
+	    log);
+	cr_assert(file_has_after(log, at, "SIGHUP: drain_timeout_ms changed"),
+	    "SIGHUP did not apply the changed drain_timeout_ms (see %s)", log);
+
+	/* And back: the original value is reloaded as well. */
+	at = file_size(log);
+	cr_assert(kill(pid, SIGHUP) == 0);
+	deadline = e2e_now_ms() + 5000;
+	while (!file_has_after(log, at, "SIGHUP: drain_timeout_ms changed")) {
+		cr_assert(e2e_now_ms() < deadline,
+		    "the second SIGHUP did not restore drain_timeout_ms");
+		e2e_sleep_ms(20);
+	}
+	cr_assert(!file_has_after(log, at, "SIGHUP: configuration:"));
+	cr_assert(e2e_pid_alive(pid), "the gateway died of SIGHUP");
+}
