@@ -49,7 +49,7 @@ account_error(
 /*
  * Creates a session and writes the token response.  The refresh token is
  * random; only its SHA-256 is stored.  Returns 0, -1 on a broken
- * connection, 1 on any other failure.
+ * connection, 1 on any other failure (with the error answer written).
  */
 static int
 session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
@@ -63,8 +63,10 @@ session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
 	int rv = 1;
 
 	buf_init(&refresh);
-	if (refresh_new(&refresh, hash) == -1)
+	if (refresh_new(&refresh, hash) == -1) {
+		account_error(rs, 500, "PN900", "internal error");
 		goto fail;
+	}
 	snprintf(life, sizeof(life), "%ld", ad->ad_cf.cf_refresh_lifetime);
 	vals[0] = rq->ar_table;
 	vals[1] = user_id;
@@ -85,13 +87,15 @@ session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
 		goto fail;
 	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		log_warnx("%s: %s", __func__, PQresultErrorMessage(res));
+		db_write_failed(res, rs);
 		goto fail;
 	}
 	x_strlcpy(sid, PQgetvalue(res, 0, 0), sidcap);
 	if (tokens_write(
-	        ad, rq, user_id, sid, &refresh, userjson, status, rs) == -1)
+	        ad, rq, user_id, sid, &refresh, userjson, status, rs) == -1) {
+		account_error(rs, 500, "PN900", "internal error");
 		goto fail;
+	}
 	rv = 0;
 fail:
 	PQclear(res);
@@ -122,11 +126,8 @@ insert_error(PGresult *res, struct acct_res *rs)
 		snprintf(
 		    text, sizeof(text), "invalid value: %s", msg ? msg : "?");
 		account_error(rs, 400, "PN101", text);
-	} else {
-		log_warnx(
-		    "signup insert failed: %s", PQresultErrorMessage(res));
-		account_error(rs, 500, "PN900", "internal error");
-	}
+	} else
+		db_write_failed(res, rs);
 }
 
 /* Text form of a JSON value for a bound parameter; NULL for JSON null. */
@@ -385,9 +386,9 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	if (db_broken(db, res))
 		goto fail;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_warnx("credentials insert: %s", PQresultErrorMessage(res));
+		db_write_failed(res, rs);
 		db_rollback(db);
-		goto internal;
+		goto done;
 	}
 	PQclear(res);
 	res = NULL;
@@ -397,18 +398,21 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 		goto fail;
 	if (r == 1) {
 		db_rollback(db);
-		goto internal;
-	}
-	audit(db, "signup", rq->ar_table, user_id, rq->ar_client, sid);
-	res = PQexec(db, "COMMIT");
-	if (db_broken(db, res))
-		goto fail;
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		/* A unique violation can surface at commit with deferred
-		 * constraints. */
-		insert_error(res, rs);
 		goto done;
 	}
+	/* The 201 and its tokens hold only once all of it is committed. */
+	if ((r = db_commit(db, &res)) == -1)
+		goto fail;
+	if (r == 1) {
+		/* A unique violation can surface at commit with deferred
+		 * constraints; a COMMIT that rolled back has no result. */
+		if (res != NULL)
+			insert_error(res, rs);
+		else
+			db_write_failed(NULL, rs);
+		goto done;
+	}
+	audit(db, "signup", rq->ar_table, user_id, rq->ar_client, sid);
 	log_info("signup: %s user %s session %s", rq->ar_table, user_id, sid);
 	goto done;
 internal:
@@ -503,7 +507,7 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	if (r == -1)
 		goto fail;
 	if (r == 1)
-		goto internal;
+		goto done;
 	ratelimit_reset(ad->ad_rl_email, ekey);
 	audit(db, "login", rq->ar_table, user_id, rq->ar_client, sid);
 	log_info("login: %s user %s session %s", rq->ar_table, user_id, sid);

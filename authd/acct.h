@@ -21,6 +21,21 @@ int db_broken(PGconn *db, PGresult *res);
 PGresult *db_exec(PGconn *db, const char *sql, int n, const char *const *vals);
 void db_rollback(PGconn *db);
 const char *sqlstate(PGresult *res);
+/*
+ * COMMITs the open transaction: 0 once PostgreSQL says it committed, 1 if
+ * it did not (an aborted transaction "commits" as ROLLBACK; a deferred
+ * constraint fails the COMMIT itself), -1 on a broken connection.  With 1
+ * and resp not NULL, *resp is the failed COMMIT's result (caller clears) or
+ * NULL.
+ */
+int db_commit(PGconn *db, PGresult **resp);
+/*
+ * Answers a write that did not happen: 503 PN801 with Retry-After, or 500
+ * PN900 for a misconfiguration (SQLSTATE class 42, e.g. a missing grant).
+ * res may be NULL (a COMMIT that rolled back).
+ */
+void db_write_failed(PGresult *res, struct acct_res *rs);
+
 /* Is there an auth group on this table serving op?  -1 on a broken
  * connection. */
 int group_allows(PGconn *db, const char *table, const char *op, int *allowed);
@@ -42,6 +57,11 @@ int tokens_write(struct authd *ad, const struct acct_req *rq,
  * -1 with a 401 answer written. */
 int bearer_claims(struct authd *ad, const struct acct_req *rq,
     struct token_claims *tc, struct acct_res *rs);
+/* As bearer_claims, but a session this authd holds for revoked is let
+ * through with *revoked set (a logout retried after one that did not
+ * commit). */
+int bearer_claims_ex(struct authd *ad, const struct acct_req *rq,
+    struct token_claims *tc, struct acct_res *rs, int *revoked);
 
 /* session.c: one handler per operation. */
 int session_refresh(struct authd *ad, PGconn *db, struct json_object *o,

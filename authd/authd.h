@@ -25,6 +25,8 @@
 
 #define AUTHD_KEY_LEN 64
 #define AUTHD_MAX_CONNS 64
+/* Retry-After of a 503 when the database cannot take a write or a read. */
+#define AUTHD_RETRY_AFTER_S 5
 
 struct aconn;
 struct job;
@@ -128,6 +130,8 @@ int account_handle(struct authd *ad, struct pg_conn *db,
     const struct acct_req *rq, struct acct_res *rs);
 int account_error(
     struct acct_res *rs, uint16_t status, const char *code, const char *msg);
+/* dbutil.c: 503 PN801 with Retry-After. */
+void account_unavailable(struct acct_res *rs, const char *msg);
 
 /* workers.c: a blocking connection as postern_authd (NULL on failure). */
 struct pg_conn *authd_db_connect(struct authd *ad);

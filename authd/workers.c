@@ -127,8 +127,7 @@ worker_run_job(struct authd *ad, PGconn **dbp, struct job *j)
 	}
 	if (*dbp == NULL) {
 		atomic_store(&ad->ad_db_ok, 0);
-		account_error(
-		    &j->j_res, 503, "PN801", "the database is unavailable");
+		account_unavailable(&j->j_res, "the database is unavailable");
 		return;
 	}
 	if (account_handle(ad, (struct pg_conn *)*dbp, &j->j_req, &j->j_res) ==
@@ -136,8 +135,7 @@ worker_run_job(struct authd *ad, PGconn **dbp, struct job *j)
 		/* A broken connection: answer 503, reconnect next time. */
 		atomic_store(&ad->ad_db_ok, 0);
 		buf_reset(&j->j_res.as_body);
-		account_error(
-		    &j->j_res, 503, "PN801", "the database is unavailable");
+		account_unavailable(&j->j_res, "the database is unavailable");
 		PQfinish(*dbp);
 		*dbp = NULL;
 	}

@@ -1171,3 +1171,197 @@ Test(sessions, login_timing_does_not_tell_emails_apart)
 	    "unknown email %.2f ms vs wrong password %.2f ms: %.1f%% apart", mu,
 	    mw, diff * 100);
 }
+
+/* ----------------------------------------- revocations that do not commit */
+
+/*
+ * Makes the database refuse writes for real, scoped so that the other
+ * tests running at the same time are not touched: a trigger on
+ * auth.sessions, installed as the superuser, that raises read-only's
+ * SQLSTATE for the rows it picks (when, a condition on old/new): BEFORE
+ * UPDATE or, with at_commit, a deferred constraint trigger AFTER INSERT OR
+ * UPDATE, whose refusal comes only at COMMIT.  Writes the trigger's name to
+ * name for write_refusal_end.
+ */
+static void
+write_refusal_begin(char *name, size_t namelen, int at_commit, const char *when)
+{
+	char hex[17];
+
+	e2e_rand_hex(hex, sizeof(hex), 8);
+	snprintf(name, namelen, "e2e_refuse_%s", hex);
+	cr_assert(e2e_sql("create function auth.%s() returns trigger "
+	                  "language plpgsql as $$ begin raise exception "
+	                  "'e2e: the database refuses this write' using "
+	                  "errcode = 'read_only_sql_transaction'; end $$",
+	              name) == 0);
+	if (at_commit)
+		cr_assert(e2e_sql("create constraint trigger %s after insert "
+		                  "or update on auth.sessions deferrable "
+		                  "initially deferred for each row when (%s) "
+		                  "execute function auth.%s()",
+		              name, when, name) == 0);
+	else
+		cr_assert(e2e_sql("create trigger %s before update on "
+		                  "auth.sessions for each row when (%s) "
+		                  "execute function auth.%s()",
+		              name, when, name) == 0);
+}
+
+static void
+write_refusal_end(const char *name)
+{
+	cr_assert(e2e_sql("drop trigger %s on auth.sessions; "
+	                  "drop function auth.%s()",
+	              name, name) == 0);
+}
+
+/* 503 PN801, the JSON error body, and a Retry-After of delay-seconds. */
+static void
+assert_unavailable(const struct e2e_resp *r, const char *what)
+{
+	cr_assert_eq(r->er_status, 503, "%s answered %ld: %s", what,
+	    r->er_status, body_of(r));
+	assert_code(r, 503, "PN801");
+	cr_assert(retry_after(r) > 0, "%s: Retry-After 0", what);
+}
+
+static long
+revoked_at_null(const char *sid)
+{
+	char n[32];
+
+	cr_assert(e2e_sql_value(n, sizeof(n),
+	              "select count(*) from auth.sessions where id = '%s' "
+	              "and revoked_at is null",
+	              sid) == 0);
+	return strtol(n, NULL, 10);
+}
+
+/*
+ * With the database refusing the UPDATE, logout, deleting a session,
+ * deleting the other sessions and a password change answer 503 with
+ * Retry-After (never 204), the sessions stay live in the database (the
+ * 503 is honest), yet this node refuses them at once.  Once the database
+ * takes writes again, the same requests succeed.
+ */
+Test(sessions, revocation_not_committed_is_503)
+{
+	struct sess s0, l1, l2, l3, l4, l5;
+	struct e2e_resp r;
+	struct buf b;
+	char email[128], when[256], trig[64], path[256];
+
+	e2e_email(email, sizeof(email), "refused");
+	signup_sess(email, PASSWORD, NULL, &s0);
+	login_sess(email, PASSWORD, NULL, &l1);
+	login_sess(email, PASSWORD, NULL, &l2);
+	login_sess(email, PASSWORD, NULL, &l3);
+	login_sess(email, PASSWORD, NULL, &l4);
+	snprintf(when, sizeof(when), "old.tbl = 'users' and old.user_id = '%s'",
+	    s0.s_uid);
+	write_refusal_begin(trig, sizeof(trig), 0, when);
+
+	cr_assert(
+	    e2e_call("POST", "/auth/logout", l1.s_access, NULL, NULL, &r) == 0);
+	assert_unavailable(&r, "logout");
+	e2e_resp_free(&r);
+	cr_assert_eq(revoked_at_null(l1.s_sid), 1);
+	assert_revoked(l1.s_access, "a logout that did not commit");
+
+	sessions_path(path, sizeof(path), l2.s_sid);
+	cr_assert(e2e_call("DELETE", path, l3.s_access, NULL, NULL, &r) == 0);
+	assert_unavailable(&r, "DELETE /auth/sessions/{id}");
+	e2e_resp_free(&r);
+	cr_assert_eq(revoked_at_null(l2.s_sid), 1);
+	assert_revoked(l2.s_access, "a session delete that did not commit");
+	assert_alive(l3.s_access, "the deleting session");
+
+	cr_assert(e2e_call("DELETE", "/auth/sessions", l3.s_access, NULL, NULL,
+	              &r) == 0);
+	assert_unavailable(&r, "DELETE /auth/sessions");
+	e2e_resp_free(&r);
+	cr_assert_eq(revoked_at_null(l4.s_sid), 1);
+	assert_revoked(l4.s_access, "a revoke-others that did not commit");
+	assert_revoked(s0.s_access, "a revoke-others that did not commit");
+	assert_alive(l3.s_access, "the current session");
+
+	/* A new session, then a password change that cannot commit. */
+	login_sess(email, PASSWORD, NULL, &l5);
+	buf_init(&b);
+	cr_assert(buf_printf(&b,
+	              "{\"current_password\":\"%s\",\"new_password\":\"%s\"}",
+	              PASSWORD, PASSWORD2) == 0);
+	cr_assert(e2e_call("POST", "/auth/password", l3.s_access, NULL,
+	              b.b_data, &r) == 0);
+	assert_unavailable(&r, "password change");
+	e2e_resp_free(&r);
+	assert_revoked(l5.s_access, "a password change that did not commit");
+	assert_alive(l3.s_access, "the session changing the password");
+	/* Nothing of it was committed: the old password still logs in. */
+	cr_assert_eq(revoked_at_null(l5.s_sid), 1);
+	cr_assert_eq(login_status(email, PASSWORD2, NULL), 401);
+	cr_assert_eq(login_status(email, PASSWORD, NULL), 200);
+
+	write_refusal_end(trig);
+	cr_assert_eq(status_of("POST", "/auth/logout", l1.s_access), 204);
+	cr_assert_eq(revoked_at_null(l1.s_sid), 0);
+	cr_assert(e2e_call("POST", "/auth/password", l3.s_access, NULL,
+	              b.b_data, &r) == 0);
+	cr_assert_eq(r.er_status, 204, "%s", body_of(&r));
+	e2e_resp_free(&r);
+	cr_assert_eq(revoked_at_null(l5.s_sid), 0);
+	buf_free(&b);
+}
+
+/*
+ * Signup, login and refresh tell the client of a new session: with the
+ * database refusing the session at COMMIT, each answers 503 with
+ * Retry-After, and nothing of it exists afterwards (no user, no usable
+ * token; the refresh token presented is still the live one).
+ */
+Test(sessions, session_not_committed_is_503)
+{
+	struct sess s0, s1;
+	struct e2e_resp r;
+	struct buf b;
+	char email[128], email2[128], when[256], trig[64], hex[17];
+	char ua[64], n[32];
+	const char *h[2] = {ua, NULL};
+
+	e2e_rand_hex(hex, sizeof(hex), 8);
+	snprintf(ua, sizeof(ua), "User-Agent: e2e-refuse-%s", hex);
+	snprintf(when, sizeof(when), "new.user_agent = 'e2e-refuse-%s'", hex);
+	e2e_email(email, sizeof(email), "refused-commit");
+	e2e_email(email2, sizeof(email2), "refused-signup");
+	signup_sess(email, PASSWORD, NULL, &s0);
+	write_refusal_begin(trig, sizeof(trig), 1, when);
+
+	post_creds("signup", email2, PASSWORD, h, &r);
+	assert_unavailable(&r, "signup");
+	e2e_resp_free(&r);
+	cr_assert(e2e_sql_value(n, sizeof(n),
+	              "select count(*) from public.users where email = '%s'",
+	              email2) == 0);
+	cr_assert_str_eq(n, "0", "a signup that did not commit left its user");
+
+	post_creds("login", email, PASSWORD, h, &r);
+	assert_unavailable(&r, "login");
+	e2e_resp_free(&r);
+
+	buf_init(&b);
+	cr_assert(
+	    buf_printf(&b, "{\"refresh_token\":\"%s\"}", s0.s_refresh) == 0);
+	cr_assert(
+	    e2e_call("POST", "/auth/refresh", NULL, h, b.b_data, &r) == 0);
+	assert_unavailable(&r, "refresh");
+	e2e_resp_free(&r);
+
+	write_refusal_end(trig);
+	/* The refused rotation spent nothing. */
+	refresh_call(s0.s_refresh, &r);
+	take_tokens(&r, 200, email, NULL, &s1);
+	e2e_resp_free(&r);
+	signup_sess(email2, PASSWORD, NULL, &s1);
+	buf_free(&b);
+}
