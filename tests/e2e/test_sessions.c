@@ -1365,3 +1365,40 @@ Test(sessions, session_not_committed_is_503)
 	signup_sess(email2, PASSWORD, NULL, &s1);
 	buf_free(&b);
 }
+
+/* ------------------------------------------------------ hostile headers */
+
+/*
+ * A User-Agent with bytes that are not UTF-8 (0xFF 0xFE) is stored with
+ * U+FFFD in their place: signup, login and refresh answer as usual.
+ */
+Test(sessions, user_agent_not_utf8)
+{
+	static const char *const h[] = {
+	    "User-Agent: e2e \xff\xfe agent \xc3", NULL};
+	struct sess s0, l1, r1;
+	struct e2e_resp r;
+	struct buf b;
+	char email[128], ua[256];
+
+	e2e_email(email, sizeof(email), "ua-bytes");
+	post_creds("signup", email, PASSWORD, h, &r);
+	take_tokens(&r, 201, email, PASSWORD, &s0);
+	e2e_resp_free(&r);
+	post_creds("login", email, PASSWORD, h, &r);
+	take_tokens(&r, 200, email, PASSWORD, &l1);
+	e2e_resp_free(&r);
+	buf_init(&b);
+	cr_assert(
+	    buf_printf(&b, "{\"refresh_token\":\"%s\"}", l1.s_refresh) == 0);
+	cr_assert(
+	    e2e_call("POST", "/auth/refresh", NULL, h, b.b_data, &r) == 0);
+	take_tokens(&r, 200, email, NULL, &r1);
+	e2e_resp_free(&r);
+	buf_free(&b);
+	cr_assert(e2e_sql_value(ua, sizeof(ua),
+	              "select user_agent from auth.sessions where id = '%s'",
+	              l1.s_sid) == 0);
+	cr_assert_str_eq(ua, "e2e \xef\xbf\xbd\xef\xbf\xbd agent \xef\xbf\xbd",
+	    "stored User-Agent: %s", ua);
+}
