@@ -317,11 +317,13 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	}
 
 	/* A cheap early answer for a taken email; the unique index decides
-	 * races. */
+	 * races.  email is the folded form (email.c), which is what signup
+	 * stores; lower() still finds a row written by other means. */
 	if ((qtable = PQescapeIdentifier(
 	         db, rq->ar_table, strlen(rq->ar_table))) == NULL)
 		goto fail;
-	if (buf_printf(&sql, "SELECT 1 FROM public.%s WHERE lower(email) = $1",
+	if (buf_printf(&sql,
+	        "SELECT 1 FROM public.%s WHERE email = $1 OR lower(email) = $1",
 	        qtable) == -1)
 		goto internal;
 	vals[0] = email;
@@ -463,7 +465,8 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	        "SELECT u.id::text, row_to_json(u)::text, c.phc "
 	        "FROM public.%s u LEFT JOIN auth.credentials c "
 	        "ON c.tbl = $2 AND c.user_id = u.id::text "
-	        "WHERE lower(u.email) = $1 ORDER BY u.id LIMIT 1",
+	        "WHERE u.email = $1 OR lower(u.email) = $1 "
+	        "ORDER BY u.email = $1 DESC, u.id LIMIT 1",
 	        qtable) == -1)
 		goto internal;
 	vals[0] = email;

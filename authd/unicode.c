@@ -48,7 +48,7 @@ uni_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return (int)len;
 }
 
-static size_t
+size_t
 uni_encode(uint32_t cp, unsigned char out[4])
 {
 	if (cp < 0x80) {

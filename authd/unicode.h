@@ -25,6 +25,9 @@
  */
 int uni_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* Writes cp (a scalar value) as UTF-8 to out; returns its length. */
+size_t uni_encode(uint32_t cp, unsigned char out[4]);
+
 /* Appends cp (a scalar value) as UTF-8; 0 or -1 (no memory). */
 int uni_append(struct buf *b, uint32_t cp);
 

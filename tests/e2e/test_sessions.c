@@ -1402,3 +1402,74 @@ Test(sessions, user_agent_not_utf8)
 	cr_assert_str_eq(ua, "e2e \xef\xbf\xbd\xef\xbf\xbd agent \xef\xbf\xbd",
 	    "stored User-Agent: %s", ua);
 }
+
+/* ---------------------------------------------------------------- emails */
+
+static long
+signup_status(const char *email, const char **code)
+{
+	static char c[16];
+	struct e2e_resp r;
+	const char *v;
+	long st;
+
+	post_creds("signup", email, PASSWORD, NULL, &r);
+	st = r.er_status;
+	c[0] = '\0';
+	if ((v = str_field(r.er_json, "code")) != NULL)
+		snprintf(c, sizeof(c), "%s", v);
+	if (st >= 400)
+		e2e_assert_error(&r, st);
+	e2e_resp_free(&r);
+	*code = c;
+	return st;
+}
+
+/*
+ * One address, one account: Unicode case folding, Unicode white space
+ * trimmed, control and format characters refused (docs/auth.md).
+ */
+Test(sessions, email_unicode_rule)
+{
+	struct sess s0, l1;
+	struct e2e_resp r;
+	char hex[17], lower[128], upper[128], v[160];
+	const char *code;
+	size_t i;
+
+	e2e_rand_hex(hex, sizeof(hex), 8);
+	snprintf(lower, sizeof(lower), "\xc3\xbcn\xc3\xaf-%s@example.com", hex);
+	snprintf(upper, sizeof(upper), "\xc3\x9cN\xc3\x8f-%s@EXAMPLE.COM", hex);
+	for (i = 0; upper[i] != '\0'; i++)
+		if (upper[i] >= 'a' && upper[i] <= 'f')
+			upper[i] = (char)(upper[i] - 'a' + 'A');
+	signup_sess(lower, PASSWORD, NULL, &s0);
+	cr_assert_eq(signup_status(upper, &code), 409, "upper case: %s", code);
+	cr_assert_str_eq(code, "PN500");
+	/* Trimmed white space: the same account. */
+	snprintf(v, sizeof(v), "\xc2\xa0%s", lower);
+	cr_assert_eq(signup_status(v, &code), 409, "leading U+00A0: %s", code);
+	snprintf(v, sizeof(v), "%s\xe3\x80\x80", upper);
+	cr_assert_eq(signup_status(v, &code), 409, "trailing U+3000: %s", code);
+	/* Invisible characters: refused. */
+	snprintf(v, sizeof(v), "\xef\xbb\xbf%s", lower);
+	cr_assert_eq(signup_status(v, &code), 400, "leading U+FEFF");
+	cr_assert_str_eq(code, "PN103");
+	snprintf(
+	    v, sizeof(v), "\xc3\xbcn\xc3\xaf-%s\xe2\x80\x8b@example.com", hex);
+	cr_assert_eq(signup_status(v, &code), 400, "U+200B before the @");
+	cr_assert_str_eq(code, "PN103");
+	snprintf(v, sizeof(v), "\xc3\xbcn\xc3\xaf-%s\xc2\xad@example.com", hex);
+	cr_assert_eq(signup_status(v, &code), 400, "U+00AD before the @");
+	cr_assert_str_eq(code, "PN103");
+	/* The account logs in under any of its spellings. */
+	post_creds("login", upper, PASSWORD, NULL, &r);
+	take_tokens(&r, 200, lower, PASSWORD, &l1);
+	e2e_resp_free(&r);
+	cr_assert_str_eq(l1.s_uid, s0.s_uid);
+	snprintf(v, sizeof(v), "\xc2\xa0%s\xe3\x80\x80", upper);
+	post_creds("login", v, PASSWORD, NULL, &r);
+	take_tokens(&r, 200, lower, PASSWORD, &l1);
+	e2e_resp_free(&r);
+	cr_assert_str_eq(l1.s_uid, s0.s_uid);
+}
