@@ -26,11 +26,12 @@
 #include "authd/blocklist.h"
 #include "authd/email.h"
 #include "authd/password.h"
-#include "authd/ratelimit.h"
 #include "authd/token.h"
 
 #define ACCOUNT_MAX_FIELDS 64
 #define ROUTE_TABLE_MAX 64
+/* The client address, as dispatch.c keeps it. */
+#define ACCOUNT_ADDR_MAX 64
 
 struct signup_col {
 	char *sc_qname;       /* quoted identifier, PQfreemem */
@@ -218,30 +219,60 @@ has_column(PGresult *cols, const char *name)
 	return 0;
 }
 
-/*
- * Answers 429 (with Retry-After) if either key is over its limit.  A NULL
- * limiter or an empty key is skipped (no client address: a direct caller
- * such as a test harness on the socket).
- */
-static int
+int
 rate_limited(struct authd *ad, PGconn *db, const struct acct_req *rq,
-    struct ratelimit *rl1, const char *k1, struct ratelimit *rl2,
-    const char *k2, struct acct_res *rs)
+    const struct rl_limit *lims, const char *const *keys, size_t n,
+    struct acct_res *rs)
 {
-	int64_t now = time_epoch_s();
-	unsigned r1 = 0, r2 = 0;
+	unsigned wait, most = 0;
+	size_t i;
+	int r;
 
 	(void)ad;
-	if (rl1 != NULL && k1 != NULL && k1[0] != '\0')
-		r1 = ratelimit_check(rl1, k1, now);
-	if (rl2 != NULL && k2 != NULL && k2[0] != '\0')
-		r2 = ratelimit_check(rl2, k2, now);
-	if (r1 == 0 && r2 == 0)
+	for (i = 0; i < n; i++) {
+		if (keys[i] == NULL || keys[i][0] == '\0')
+			continue;
+		if ((r = rldb_check(db, &lims[i], keys[i], &wait)) == -1)
+			return -1;
+		if (r == 1) {
+			/* No answer without the check: fail closed. */
+			account_unavailable(rs,
+			    "the rate limits cannot be checked; retry later");
+			return 1;
+		}
+		if (wait > most)
+			most = wait;
+	}
+	if (most == 0)
 		return 0;
-	rs->as_retry = r1 > r2 ? r1 : r2;
+	rs->as_retry = most;
 	audit(db, "rate_limited", rq->ar_table, NULL, rq->ar_client, NULL);
 	account_error(rs, 429, "PN700", "too many attempts; retry later");
 	return 1;
+}
+
+int
+rate_hit(PGconn *db, const struct rl_limit *lims, const char *const *keys,
+    size_t n, struct acct_res *rs)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if (keys[i] == NULL || keys[i][0] == '\0')
+			continue;
+		if ((r = rldb_hit(db, &lims[i], keys[i])) == -1)
+			return -1;
+		if (r == 1) {
+			/* An attempt that cannot be counted gets no answer: a
+			 * database that refuses writes must not allow
+			 * unlimited guesses. */
+			account_unavailable(rs,
+			    "the rate limits cannot be counted; retry later");
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -255,6 +286,8 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	char user_id[TOKEN_FIELD_MAX];
 	PGresult *catalog = NULL, *res = NULL;
 	struct json_object_iterator it, end;
+	struct rl_limit lim;
+	const char *key;
 	struct buf sql;
 	size_t pwlen, ncols = 0, i;
 	int rv = -1, r;
@@ -270,11 +303,15 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 		    "this password is too common; choose another");
 		goto done;
 	}
-	if (rate_limited(
-	        ad, db, rq, NULL, NULL, ad->ad_rl_signup, rq->ar_client, rs))
+	lim.rl_bucket = "signup_addr";
+	lim.rl_limit = (unsigned)ad->ad_cf.cf_signup_limit_per_addr;
+	lim.rl_window = (unsigned)ad->ad_cf.cf_signup_limit_window;
+	key = rq->ar_client;
+	if ((r = rate_limited(ad, db, rq, &lim, &key, 1, rs)) == -1 ||
+	    (r == 0 && (r = rate_hit(db, &lim, &key, 1, rs)) == -1))
+		goto fail;
+	if (r == 1)
 		goto done;
-	if (rq->ar_client[0] != '\0')
-		ratelimit_hit(ad->ad_rl_signup, rq->ar_client, time_epoch_s());
 	if (table_columns(db, rq->ar_table, &catalog) == -1)
 		goto fail;
 	if (PQresultStatus(catalog) != PGRES_TUPLES_OK ||
@@ -444,7 +481,9 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	struct buf sql;
 	size_t pwlen;
 	char ekey[EMAIL_MAX + ROUTE_TABLE_MAX + 2];
-	int64_t now;
+	char eakey[EMAIL_MAX + ROUTE_TABLE_MAX + ACCOUNT_ADDR_MAX + 3];
+	struct rl_limit lims[3];
+	const char *keys[3];
 	int rv = -1, r, match;
 
 	buf_init(&sql);
@@ -452,11 +491,29 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	if (parse_credentials(o, email, sizeof(email), &pw, &pwlen, 0, rs) ==
 	    -1)
 		goto done;
-	/* Limits apply before any lookup, alike for known and unknown
-	 * emails; a burst against one email never blocks another. */
-	snprintf(ekey, sizeof(ekey), "%s:%s", rq->ar_table, email);
-	if (rate_limited(ad, db, rq, ad->ad_rl_email, ekey, ad->ad_rl_addr,
-	        rq->ar_client, rs))
+	/*
+	 * Limits apply before any lookup, alike for known and unknown emails;
+	 * a burst against one email never blocks another.  The per-email limit
+	 * counts per client address, so that an attacker's failures do not lock
+	 * the owner out from their own address; a slower one counts the email
+	 * from everywhere (docs/auth.md).
+	 */
+	snprintf(ekey, sizeof(ekey), "%s\n%s", rq->ar_table, email);
+	snprintf(eakey, sizeof(eakey), "%s\n%s", ekey, rq->ar_client);
+	lims[0].rl_bucket = "login_email";
+	lims[0].rl_limit = (unsigned)ad->ad_cf.cf_login_limit_per_email;
+	lims[1].rl_bucket = "login_email_global";
+	lims[1].rl_limit = (unsigned)ad->ad_cf.cf_login_limit_per_email_global;
+	lims[2].rl_bucket = "login_addr";
+	lims[2].rl_limit = (unsigned)ad->ad_cf.cf_login_limit_per_addr;
+	lims[0].rl_window = lims[1].rl_window = lims[2].rl_window =
+	    (unsigned)ad->ad_cf.cf_login_limit_window;
+	keys[0] = eakey;
+	keys[1] = ekey;
+	keys[2] = rq->ar_client;
+	if ((r = rate_limited(ad, db, rq, lims, keys, 3, rs)) == -1)
+		goto fail;
+	if (r == 1)
 		goto done;
 	if ((qtable = PQescapeIdentifier(
 	         db, rq->ar_table, strlen(rq->ar_table))) == NULL)
@@ -492,10 +549,12 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 		match = 0;
 	}
 	if (!match) {
-		now = time_epoch_s();
-		ratelimit_hit(ad->ad_rl_email, ekey, now);
-		if (rq->ar_client[0] != '\0')
-			ratelimit_hit(ad->ad_rl_addr, rq->ar_client, now);
+		PQclear(res);
+		res = NULL;
+		if ((r = rate_hit(db, lims, keys, 3, rs)) == -1)
+			goto fail;
+		if (r == 1)
+			goto done;
 		audit(db, "login_failure", rq->ar_table,
 		    user_id[0] ? user_id : NULL, rq->ar_client, NULL);
 		account_error(rs, 401, "PN202", "invalid email or password");
@@ -511,7 +570,9 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 		goto fail;
 	if (r == 1)
 		goto done;
-	ratelimit_reset(ad->ad_rl_email, ekey);
+	/* The owner's own address starts afresh; the global count stays. */
+	if (rldb_reset(db, &lims[0], eakey) == -1)
+		log_warnx("login: the rate limit was not reset");
 	audit(db, "login", rq->ar_table, user_id, rq->ar_client, sid);
 	log_info("login: %s user %s session %s", rq->ar_table, user_id, sid);
 	goto done;

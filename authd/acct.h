@@ -12,6 +12,8 @@
 #include "authd/authd.h"
 #include "authd/token.h"
 
+struct json_object;
+
 #define REFRESH_BYTES 32
 /* "\x" and the hex of a SHA-256: a bytea literal for a bound parameter. */
 #define REFRESH_HASH_HEX (2 + 2 * SHA256_DIGEST_LENGTH + 1)
@@ -62,6 +64,38 @@ int bearer_claims(struct authd *ad, const struct acct_req *rq,
  * commit). */
 int bearer_claims_ex(struct authd *ad, const struct acct_req *rq,
     struct token_claims *tc, struct acct_res *rs, int *revoked);
+
+/*
+ * rldb.c: the rate limits, counted in auth.rate_counts (ratelimit.h).  A
+ * limit is a bucket name (which counter), its limit and window.  Each
+ * returns 0, 1 if the statement failed (logged; the caller fails closed),
+ * -1 on a broken connection.
+ */
+struct rl_limit {
+	const char *rl_bucket;
+	unsigned rl_limit;
+	unsigned rl_window;
+};
+/* *wait: 0 if key may proceed, else the seconds for Retry-After. */
+int rldb_check(
+    PGconn *db, const struct rl_limit *lim, const char *key, unsigned *wait);
+/* Counts one hit (a failed login, a signup) for key. */
+int rldb_hit(PGconn *db, const struct rl_limit *lim, const char *key);
+/* Forgets key's counts, e.g. after a successful login. */
+int rldb_reset(PGconn *db, const struct rl_limit *lim, const char *key);
+
+/*
+ * account.c: checks key[i] against lims[i] for each i < n (an empty key is
+ * skipped: a direct caller on the socket has no address): 0 to go on, 1
+ * with 429 (Retry-After) or, when the check cannot be made, 503 written;
+ * -1 on a broken connection.
+ */
+int rate_limited(struct authd *ad, PGconn *db, const struct acct_req *rq,
+    const struct rl_limit *lims, const char *const *keys, size_t n,
+    struct acct_res *rs);
+/* Counts one hit for each key: 0, 1 with 503 written, -1 broken. */
+int rate_hit(PGconn *db, const struct rl_limit *lims, const char *const *keys,
+    size_t n, struct acct_res *rs);
 
 /* session.c: one handler per operation. */
 int session_refresh(struct authd *ad, PGconn *db, struct json_object *o,

@@ -31,7 +31,6 @@
 struct aconn;
 struct job;
 struct blocklist;
-struct ratelimit;
 struct revoked;
 struct notices;
 
@@ -60,9 +59,6 @@ struct authd {
 	atomic_int ad_revoked_ready;
 	pthread_t ad_revlisten;
 	atomic_int ad_stopping;
-	struct ratelimit *ad_rl_email;  /* failed logins per email */
-	struct ratelimit *ad_rl_addr;   /* failed logins per client address */
-	struct ratelimit *ad_rl_signup; /* signups per client address */
 	struct blocklist *ad_blocklist; /* common passwords, or NULL */
 	struct notices *ad_notices;     /* revocation notices to gateways */
 };

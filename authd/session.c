@@ -20,7 +20,6 @@
 #include "authd/acct.h"
 #include "authd/blocklist.h"
 #include "authd/password.h"
-#include "authd/ratelimit.h"
 #include "authd/revoked.h"
 
 /* What every revoking UPDATE returns: the ids and expiry of the sessions it
@@ -498,7 +497,8 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	char phc[PASSWORD_PHC_MAX], key[2 * TOKEN_FIELD_MAX + 2];
 	size_t curlen, npwlen;
 	PGresult *res = NULL;
-	unsigned retry;
+	struct rl_limit lim;
+	const char *keyp;
 	int bad, rv = -1, n, r, match;
 
 	phc[0] = '\0';
@@ -524,16 +524,15 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	}
 	/* Guessing the current password with a stolen token is limited like
 	 * logins are. */
-	snprintf(key, sizeof(key), "%s:%s", rq->ar_table, tc.tc_sub);
-	if ((retry = ratelimit_check(ad->ad_rl_email, key, time_epoch_s())) >
-	    0) {
-		rs->as_retry = retry;
-		audit(db, "rate_limited", rq->ar_table, tc.tc_sub,
-		    rq->ar_client, tc.tc_sid);
-		account_error(
-		    rs, 429, "PN700", "too many attempts; retry later");
+	snprintf(key, sizeof(key), "%s\n%s", rq->ar_table, tc.tc_sub);
+	lim.rl_bucket = "password";
+	lim.rl_limit = (unsigned)ad->ad_cf.cf_login_limit_per_email;
+	lim.rl_window = (unsigned)ad->ad_cf.cf_login_limit_window;
+	keyp = key;
+	if ((r = rate_limited(ad, db, rq, &lim, &keyp, 1, rs)) == -1)
+		return -1;
+	if (r == 1)
 		return 0;
-	}
 	vals[0] = rq->ar_table;
 	vals[1] = tc.tc_sub;
 	res = db_exec(db,
@@ -551,7 +550,10 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	PQclear(res);
 	res = NULL;
 	if (!match) {
-		ratelimit_hit(ad->ad_rl_email, key, time_epoch_s());
+		if ((r = rate_hit(db, &lim, &keyp, 1, rs)) == -1)
+			goto fail;
+		if (r == 1)
+			goto done;
 		audit(db, "password_change_failure", rq->ar_table, tc.tc_sub,
 		    rq->ar_client, tc.tc_sid);
 		account_error(
@@ -601,7 +603,8 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 		revoke_local(ad, db, REVOKE_OTHERS_SELECT, 3, vals);
 		goto done;
 	}
-	ratelimit_reset(ad->ad_rl_email, key);
+	if (rldb_reset(db, &lim, key) == -1)
+		log_warnx("password: the rate limit was not reset");
 	audit(db, "password_change", rq->ar_table, tc.tc_sub, rq->ar_client,
 	    tc.tc_sid);
 	no_content(rs);

@@ -1473,3 +1473,56 @@ Test(sessions, email_unicode_rule)
 	e2e_resp_free(&r);
 	cr_assert_str_eq(l1.s_uid, s0.s_uid);
 }
+
+/*
+ * The per-email limit counts per client address: an attacker at X who
+ * runs the victim's email into its limit does not lock the victim out at
+ * Y.  A slower limit counts the email from every address together
+ * (login_limit_per_email_global, 100 by default): from the 11th address of
+ * 10 failures each, the email is blocked everywhere.
+ */
+Test(sessions, login_limit_per_email_and_address)
+{
+	struct e2e_resp r;
+	struct sess s;
+	char email[128], x[ADDR_CAP], y[ADDR_CAP], line[128], line2[128];
+	const char *hx[2], *hy[2];
+	int i, a, first429 = 0;
+	long st;
+
+	e2e_email(email, sizeof(email), "victim");
+	signup_sess(email, PASSWORD, NULL, &s);
+	fake_addr(x, sizeof(x));
+	do
+		fake_addr(y, sizeof(y));
+	while (strcmp(x, y) == 0);
+	xff_hdrs(line, sizeof(line), x, hx);
+	xff_hdrs(line2, sizeof(line2), y, hy);
+
+	for (i = 1; i <= 11 && first429 == 0; i++)
+		if ((st = login_status(email, WRONG_PASSWORD, hx)) == 429)
+			first429 = i;
+		else
+			cr_assert_eq(st, 401, "attempt %d answered %ld", i, st);
+	cr_log_info("per email and address: first 429 at attempt %d", first429);
+	cr_assert_eq(
+	    first429, 11, "the first 429 came at attempt %d", first429);
+	post_creds("login", email, PASSWORD, hx, &r);
+	assert_code(&r, 429, "PN700");
+	e2e_resp_free(&r);
+	/* The owner, from another address, logs in. */
+	login_sess(email, PASSWORD, hy, &s);
+
+	/* 90 more failures from 9 more addresses: 100 for the email. */
+	for (a = 0; a < 9; a++) {
+		fake_addr(x, sizeof(x));
+		xff_hdrs(line, sizeof(line), x, hx);
+		for (i = 0; i < 10; i++)
+			cr_assert_eq(login_status(email, WRONG_PASSWORD, hx),
+			    401, "address %d, attempt %d", a, i);
+	}
+	/* Now the email is blocked from everywhere, the owner included. */
+	post_creds("login", email, PASSWORD, hy, &r);
+	assert_code(&r, 429, "PN700");
+	e2e_resp_free(&r);
+}
