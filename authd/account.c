@@ -27,6 +27,9 @@
 #include "authd/email.h"
 #include "authd/password.h"
 #include "authd/token.h"
+#include "gateway/catalog.h"
+#include "gateway/query.h"
+#include "gateway/rows.h"
 
 #define ACCOUNT_MAX_FIELDS 64
 #define ROUTE_TABLE_MAX 64
@@ -192,10 +195,18 @@ table_columns(PGconn *db, const char *table, PGresult **out)
 	const char *vals[1] = {table};
 	PGresult *res;
 
+	/* As the gateway's catalog (gateway/registry.c): arrays report their
+	 * element type. */
 	res = db_exec(db,
-	    "SELECT a.attname FROM pg_attribute a "
+	    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
+	    "CASE WHEN t.typcategory = 'A' THEN et.typname ELSE t.typname END, "
+	    "t.typcategory = 'A', a.attnotnull, "
+	    "(a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '') "
+	    "FROM pg_attribute a "
 	    "JOIN pg_class c ON c.oid = a.attrelid "
 	    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+	    "JOIN pg_type t ON t.oid = a.atttypid "
+	    "LEFT JOIN pg_type et ON et.oid = t.typelem "
 	    "WHERE n.nspname = 'public' AND c.relname = $1 "
 	    "AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
 	    "AND NOT a.attisdropped",
@@ -206,6 +217,72 @@ table_columns(PGconn *db, const char *table, PGresult **out)
 	}
 	*out = res;
 	return 0;
+}
+
+/*
+ * The data API's typed input rules (gateway/rows.c) for the columns a
+ * signup body sets besides email and password: a value of a JSON type the
+ * column cannot take, or a string with a NUL, is 400 PN101 as on a data
+ * endpoint.  Returns 0, or 1 with the answer written.
+ */
+static int
+signup_typed(PGresult *cols, const char *table, struct json_object *o,
+    struct acct_res *rs)
+{
+	struct catalog ca;
+	struct column c;
+	struct json_object *extra = NULL;
+	const struct column **picked = NULL;
+	const struct table *t;
+	struct q_error err;
+	size_t n = 0;
+	int i, rv = 1;
+
+	memset(&ca, 0, sizeof(ca));
+	for (i = 0; i < PQntuples(cols); i++) {
+		memset(&c, 0, sizeof(c));
+		if (strlen(PQgetvalue(cols, i, 0)) >= sizeof(c.co_name))
+			continue;
+		x_strlcpy(c.co_name, PQgetvalue(cols, i, 0), sizeof(c.co_name));
+		x_strlcpy(c.co_type, PQgetvalue(cols, i, 1), sizeof(c.co_type));
+		x_strlcpy(
+		    c.co_typname, PQgetvalue(cols, i, 2), sizeof(c.co_typname));
+		c.co_kind = col_kind_from_typname(c.co_typname);
+		c.co_array = PQgetvalue(cols, i, 3)[0] == 't';
+		c.co_notnull = PQgetvalue(cols, i, 4)[0] == 't';
+		c.co_hasdef = PQgetvalue(cols, i, 5)[0] == 't';
+		if (catalog_add(&ca, table, &c) == -1)
+			goto internal;
+	}
+	if ((t = catalog_table(&ca, table)) == NULL ||
+	    (extra = json_object_new_object()) == NULL)
+		goto internal;
+	json_object_object_foreach(o, key, val)
+	{
+		if (strcmp(key, "email") == 0 || strcmp(key, "password") == 0)
+			continue;
+		if (json_object_object_add(extra, key, json_object_get(val)) !=
+		    0) {
+			json_object_put(val);
+			goto internal;
+		}
+		n++;
+	}
+	/* Values reach SQL as json-c's text of them: re-serialised. */
+	if (n > 0 && rows_check_ex(t, extra, 0, &picked, &n, &err, 1) == -1) {
+		account_error(
+		    rs, (uint16_t)err.qe_status, err.qe_code, err.qe_message);
+		goto out;
+	}
+	rv = 0;
+	goto out;
+internal:
+	account_error(rs, 500, "PN900", "internal error");
+out:
+	free(picked);
+	json_object_put(extra);
+	catalog_free(&ca);
+	return rv;
 }
 
 static int
@@ -352,6 +429,8 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 		    json_param(json_object_iter_peek_value(&it));
 		ncols++;
 	}
+	if (signup_typed(catalog, rq->ar_table, o, rs) != 0)
+		goto done;
 
 	/* A cheap early answer for a taken email; the unique index decides
 	 * races.  email is the folded form (email.c), which is what signup
