@@ -55,7 +55,7 @@ email_normalize(
 		out[0] = '\0';
 	if (in == NULL)
 		len = 0;
-	if (memchr(s, '\0', len) != NULL) {
+	if (len > 0 && memchr(s, '\0', len) != NULL) {
 		*why = "email contains a NUL character";
 		return -1;
 	}
