@@ -26,11 +26,15 @@
 #include "authd/blocklist.h"
 #include "authd/email.h"
 #include "authd/password.h"
-#include "authd/ratelimit.h"
 #include "authd/token.h"
+#include "gateway/catalog.h"
+#include "gateway/query.h"
+#include "gateway/rows.h"
 
 #define ACCOUNT_MAX_FIELDS 64
 #define ROUTE_TABLE_MAX 64
+/* The client address, as dispatch.c keeps it. */
+#define ACCOUNT_ADDR_MAX 64
 
 struct signup_col {
 	char *sc_qname;       /* quoted identifier, PQfreemem */
@@ -49,7 +53,7 @@ account_error(
 /*
  * Creates a session and writes the token response.  The refresh token is
  * random; only its SHA-256 is stored.  Returns 0, -1 on a broken
- * connection, 1 on any other failure.
+ * connection, 1 on any other failure (with the error answer written).
  */
 static int
 session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
@@ -63,8 +67,10 @@ session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
 	int rv = 1;
 
 	buf_init(&refresh);
-	if (refresh_new(&refresh, hash) == -1)
+	if (refresh_new(&refresh, hash) == -1) {
+		account_error(rs, 500, "PN900", "internal error");
 		goto fail;
+	}
 	snprintf(life, sizeof(life), "%ld", ad->ad_cf.cf_refresh_lifetime);
 	vals[0] = rq->ar_table;
 	vals[1] = user_id;
@@ -85,13 +91,15 @@ session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
 		goto fail;
 	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		log_warnx("%s: %s", __func__, PQresultErrorMessage(res));
+		db_write_failed(res, rs);
 		goto fail;
 	}
 	x_strlcpy(sid, PQgetvalue(res, 0, 0), sidcap);
 	if (tokens_write(
-	        ad, rq, user_id, sid, &refresh, userjson, status, rs) == -1)
+	        ad, rq, user_id, sid, &refresh, userjson, status, rs) == -1) {
+		account_error(rs, 500, "PN900", "internal error");
 		goto fail;
+	}
 	rv = 0;
 fail:
 	PQclear(res);
@@ -122,11 +130,8 @@ insert_error(PGresult *res, struct acct_res *rs)
 		snprintf(
 		    text, sizeof(text), "invalid value: %s", msg ? msg : "?");
 		account_error(rs, 400, "PN101", text);
-	} else {
-		log_warnx(
-		    "signup insert failed: %s", PQresultErrorMessage(res));
-		account_error(rs, 500, "PN900", "internal error");
-	}
+	} else
+		db_write_failed(res, rs);
 }
 
 /* Text form of a JSON value for a bound parameter; NULL for JSON null. */
@@ -190,10 +195,18 @@ table_columns(PGconn *db, const char *table, PGresult **out)
 	const char *vals[1] = {table};
 	PGresult *res;
 
+	/* As the gateway's catalog (gateway/registry.c): arrays report their
+	 * element type. */
 	res = db_exec(db,
-	    "SELECT a.attname FROM pg_attribute a "
+	    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
+	    "CASE WHEN t.typcategory = 'A' THEN et.typname ELSE t.typname END, "
+	    "t.typcategory = 'A', a.attnotnull, "
+	    "(a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '') "
+	    "FROM pg_attribute a "
 	    "JOIN pg_class c ON c.oid = a.attrelid "
 	    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+	    "JOIN pg_type t ON t.oid = a.atttypid "
+	    "LEFT JOIN pg_type et ON et.oid = t.typelem "
 	    "WHERE n.nspname = 'public' AND c.relname = $1 "
 	    "AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
 	    "AND NOT a.attisdropped",
@@ -204,6 +217,72 @@ table_columns(PGconn *db, const char *table, PGresult **out)
 	}
 	*out = res;
 	return 0;
+}
+
+/*
+ * The data API's typed input rules (gateway/rows.c) for the columns a
+ * signup body sets besides email and password: a value of a JSON type the
+ * column cannot take, or a string with a NUL, is 400 PN101 as on a data
+ * endpoint.  Returns 0, or 1 with the answer written.
+ */
+static int
+signup_typed(PGresult *cols, const char *table, struct json_object *o,
+    struct acct_res *rs)
+{
+	struct catalog ca;
+	struct column c;
+	struct json_object *extra = NULL;
+	const struct column **picked = NULL;
+	const struct table *t;
+	struct q_error err;
+	size_t n = 0;
+	int i, rv = 1;
+
+	memset(&ca, 0, sizeof(ca));
+	for (i = 0; i < PQntuples(cols); i++) {
+		memset(&c, 0, sizeof(c));
+		if (strlen(PQgetvalue(cols, i, 0)) >= sizeof(c.co_name))
+			continue;
+		x_strlcpy(c.co_name, PQgetvalue(cols, i, 0), sizeof(c.co_name));
+		x_strlcpy(c.co_type, PQgetvalue(cols, i, 1), sizeof(c.co_type));
+		x_strlcpy(
+		    c.co_typname, PQgetvalue(cols, i, 2), sizeof(c.co_typname));
+		c.co_kind = col_kind_from_typname(c.co_typname);
+		c.co_array = PQgetvalue(cols, i, 3)[0] == 't';
+		c.co_notnull = PQgetvalue(cols, i, 4)[0] == 't';
+		c.co_hasdef = PQgetvalue(cols, i, 5)[0] == 't';
+		if (catalog_add(&ca, table, &c) == -1)
+			goto internal;
+	}
+	if ((t = catalog_table(&ca, table)) == NULL ||
+	    (extra = json_object_new_object()) == NULL)
+		goto internal;
+	json_object_object_foreach(o, key, val)
+	{
+		if (strcmp(key, "email") == 0 || strcmp(key, "password") == 0)
+			continue;
+		if (json_object_object_add(extra, key, json_object_get(val)) !=
+		    0) {
+			json_object_put(val);
+			goto internal;
+		}
+		n++;
+	}
+	/* Values reach SQL as json-c's text of them: re-serialised. */
+	if (n > 0 && rows_check_ex(t, extra, 0, &picked, &n, &err, 1) == -1) {
+		account_error(
+		    rs, (uint16_t)err.qe_status, err.qe_code, err.qe_message);
+		goto out;
+	}
+	rv = 0;
+	goto out;
+internal:
+	account_error(rs, 500, "PN900", "internal error");
+out:
+	free(picked);
+	json_object_put(extra);
+	catalog_free(&ca);
+	return rv;
 }
 
 static int
@@ -217,30 +296,60 @@ has_column(PGresult *cols, const char *name)
 	return 0;
 }
 
-/*
- * Answers 429 (with Retry-After) if either key is over its limit.  A NULL
- * limiter or an empty key is skipped (no client address: a direct caller
- * such as a test harness on the socket).
- */
-static int
+int
 rate_limited(struct authd *ad, PGconn *db, const struct acct_req *rq,
-    struct ratelimit *rl1, const char *k1, struct ratelimit *rl2,
-    const char *k2, struct acct_res *rs)
+    const struct rl_limit *lims, const char *const *keys, size_t n,
+    struct acct_res *rs)
 {
-	int64_t now = time_epoch_s();
-	unsigned r1 = 0, r2 = 0;
+	unsigned wait, most = 0;
+	size_t i;
+	int r;
 
 	(void)ad;
-	if (rl1 != NULL && k1 != NULL && k1[0] != '\0')
-		r1 = ratelimit_check(rl1, k1, now);
-	if (rl2 != NULL && k2 != NULL && k2[0] != '\0')
-		r2 = ratelimit_check(rl2, k2, now);
-	if (r1 == 0 && r2 == 0)
+	for (i = 0; i < n; i++) {
+		if (keys[i] == NULL || keys[i][0] == '\0')
+			continue;
+		if ((r = rldb_check(db, &lims[i], keys[i], &wait)) == -1)
+			return -1;
+		if (r == 1) {
+			/* No answer without the check: fail closed. */
+			account_unavailable(rs,
+			    "the rate limits cannot be checked; retry later");
+			return 1;
+		}
+		if (wait > most)
+			most = wait;
+	}
+	if (most == 0)
 		return 0;
-	rs->as_retry = r1 > r2 ? r1 : r2;
+	rs->as_retry = most;
 	audit(db, "rate_limited", rq->ar_table, NULL, rq->ar_client, NULL);
 	account_error(rs, 429, "PN700", "too many attempts; retry later");
 	return 1;
+}
+
+int
+rate_hit(PGconn *db, const struct rl_limit *lims, const char *const *keys,
+    size_t n, struct acct_res *rs)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if (keys[i] == NULL || keys[i][0] == '\0')
+			continue;
+		if ((r = rldb_hit(db, &lims[i], keys[i])) == -1)
+			return -1;
+		if (r == 1) {
+			/* An attempt that cannot be counted gets no answer: a
+			 * database that refuses writes must not allow
+			 * unlimited guesses. */
+			account_unavailable(rs,
+			    "the rate limits cannot be counted; retry later");
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -254,6 +363,8 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	char user_id[TOKEN_FIELD_MAX];
 	PGresult *catalog = NULL, *res = NULL;
 	struct json_object_iterator it, end;
+	struct rl_limit lim;
+	const char *key;
 	struct buf sql;
 	size_t pwlen, ncols = 0, i;
 	int rv = -1, r;
@@ -269,11 +380,15 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 		    "this password is too common; choose another");
 		goto done;
 	}
-	if (rate_limited(
-	        ad, db, rq, NULL, NULL, ad->ad_rl_signup, rq->ar_client, rs))
+	lim.rl_bucket = "signup_addr";
+	lim.rl_limit = (unsigned)ad->ad_cf.cf_signup_limit_per_addr;
+	lim.rl_window = (unsigned)ad->ad_cf.cf_signup_limit_window;
+	key = rq->ar_client;
+	if ((r = rate_limited(ad, db, rq, &lim, &key, 1, rs)) == -1 ||
+	    (r == 0 && (r = rate_hit(db, &lim, &key, 1, rs)) == -1))
+		goto fail;
+	if (r == 1)
 		goto done;
-	if (rq->ar_client[0] != '\0')
-		ratelimit_hit(ad->ad_rl_signup, rq->ar_client, time_epoch_s());
 	if (table_columns(db, rq->ar_table, &catalog) == -1)
 		goto fail;
 	if (PQresultStatus(catalog) != PGRES_TUPLES_OK ||
@@ -314,13 +429,17 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 		    json_param(json_object_iter_peek_value(&it));
 		ncols++;
 	}
+	if (signup_typed(catalog, rq->ar_table, o, rs) != 0)
+		goto done;
 
 	/* A cheap early answer for a taken email; the unique index decides
-	 * races. */
+	 * races.  email is the folded form (email.c), which is what signup
+	 * stores; lower() still finds a row written by other means. */
 	if ((qtable = PQescapeIdentifier(
 	         db, rq->ar_table, strlen(rq->ar_table))) == NULL)
 		goto fail;
-	if (buf_printf(&sql, "SELECT 1 FROM public.%s WHERE lower(email) = $1",
+	if (buf_printf(&sql,
+	        "SELECT 1 FROM public.%s WHERE email = $1 OR lower(email) = $1",
 	        qtable) == -1)
 		goto internal;
 	vals[0] = email;
@@ -385,9 +504,9 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	if (db_broken(db, res))
 		goto fail;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_warnx("credentials insert: %s", PQresultErrorMessage(res));
+		db_write_failed(res, rs);
 		db_rollback(db);
-		goto internal;
+		goto done;
 	}
 	PQclear(res);
 	res = NULL;
@@ -397,18 +516,21 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 		goto fail;
 	if (r == 1) {
 		db_rollback(db);
-		goto internal;
-	}
-	audit(db, "signup", rq->ar_table, user_id, rq->ar_client, sid);
-	res = PQexec(db, "COMMIT");
-	if (db_broken(db, res))
-		goto fail;
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		/* A unique violation can surface at commit with deferred
-		 * constraints. */
-		insert_error(res, rs);
 		goto done;
 	}
+	/* The 201 and its tokens hold only once all of it is committed. */
+	if ((r = db_commit(db, &res)) == -1)
+		goto fail;
+	if (r == 1) {
+		/* A unique violation can surface at commit with deferred
+		 * constraints; a COMMIT that rolled back has no result. */
+		if (res != NULL)
+			insert_error(res, rs);
+		else
+			db_write_failed(NULL, rs);
+		goto done;
+	}
+	audit(db, "signup", rq->ar_table, user_id, rq->ar_client, sid);
 	log_info("signup: %s user %s session %s", rq->ar_table, user_id, sid);
 	goto done;
 internal:
@@ -438,7 +560,9 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	struct buf sql;
 	size_t pwlen;
 	char ekey[EMAIL_MAX + ROUTE_TABLE_MAX + 2];
-	int64_t now;
+	char eakey[EMAIL_MAX + ROUTE_TABLE_MAX + ACCOUNT_ADDR_MAX + 3];
+	struct rl_limit lims[3];
+	const char *keys[3];
 	int rv = -1, r, match;
 
 	buf_init(&sql);
@@ -446,11 +570,29 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	if (parse_credentials(o, email, sizeof(email), &pw, &pwlen, 0, rs) ==
 	    -1)
 		goto done;
-	/* Limits apply before any lookup, alike for known and unknown
-	 * emails; a burst against one email never blocks another. */
-	snprintf(ekey, sizeof(ekey), "%s:%s", rq->ar_table, email);
-	if (rate_limited(ad, db, rq, ad->ad_rl_email, ekey, ad->ad_rl_addr,
-	        rq->ar_client, rs))
+	/*
+	 * Limits apply before any lookup, alike for known and unknown emails;
+	 * a burst against one email never blocks another.  The per-email limit
+	 * counts per client address, so that an attacker's failures do not lock
+	 * the owner out from their own address; a slower one counts the email
+	 * from everywhere (docs/auth.md).
+	 */
+	snprintf(ekey, sizeof(ekey), "%s\n%s", rq->ar_table, email);
+	snprintf(eakey, sizeof(eakey), "%s\n%s", ekey, rq->ar_client);
+	lims[0].rl_bucket = "login_email";
+	lims[0].rl_limit = (unsigned)ad->ad_cf.cf_login_limit_per_email;
+	lims[1].rl_bucket = "login_email_global";
+	lims[1].rl_limit = (unsigned)ad->ad_cf.cf_login_limit_per_email_global;
+	lims[2].rl_bucket = "login_addr";
+	lims[2].rl_limit = (unsigned)ad->ad_cf.cf_login_limit_per_addr;
+	lims[0].rl_window = lims[1].rl_window = lims[2].rl_window =
+	    (unsigned)ad->ad_cf.cf_login_limit_window;
+	keys[0] = eakey;
+	keys[1] = ekey;
+	keys[2] = rq->ar_client;
+	if ((r = rate_limited(ad, db, rq, lims, keys, 3, rs)) == -1)
+		goto fail;
+	if (r == 1)
 		goto done;
 	if ((qtable = PQescapeIdentifier(
 	         db, rq->ar_table, strlen(rq->ar_table))) == NULL)
@@ -459,7 +601,8 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	        "SELECT u.id::text, row_to_json(u)::text, c.phc "
 	        "FROM public.%s u LEFT JOIN auth.credentials c "
 	        "ON c.tbl = $2 AND c.user_id = u.id::text "
-	        "WHERE lower(u.email) = $1 ORDER BY u.id LIMIT 1",
+	        "WHERE u.email = $1 OR lower(u.email) = $1 "
+	        "ORDER BY u.email = $1 DESC, u.id LIMIT 1",
 	        qtable) == -1)
 		goto internal;
 	vals[0] = email;
@@ -485,10 +628,12 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 		match = 0;
 	}
 	if (!match) {
-		now = time_epoch_s();
-		ratelimit_hit(ad->ad_rl_email, ekey, now);
-		if (rq->ar_client[0] != '\0')
-			ratelimit_hit(ad->ad_rl_addr, rq->ar_client, now);
+		PQclear(res);
+		res = NULL;
+		if ((r = rate_hit(db, lims, keys, 3, rs)) == -1)
+			goto fail;
+		if (r == 1)
+			goto done;
 		audit(db, "login_failure", rq->ar_table,
 		    user_id[0] ? user_id : NULL, rq->ar_client, NULL);
 		account_error(rs, 401, "PN202", "invalid email or password");
@@ -503,8 +648,10 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	if (r == -1)
 		goto fail;
 	if (r == 1)
-		goto internal;
-	ratelimit_reset(ad->ad_rl_email, ekey);
+		goto done;
+	/* The owner's own address starts afresh; the global count stays. */
+	if (rldb_reset(db, &lims[0], eakey) == -1)
+		log_warnx("login: the rate limit was not reset");
 	audit(db, "login", rq->ar_table, user_id, rq->ar_client, sid);
 	log_info("login: %s user %s session %s", rq->ar_table, user_id, sid);
 	goto done;

@@ -12,6 +12,8 @@
 #include "authd/authd.h"
 #include "authd/token.h"
 
+struct json_object;
+
 #define REFRESH_BYTES 32
 /* "\x" and the hex of a SHA-256: a bytea literal for a bound parameter. */
 #define REFRESH_HASH_HEX (2 + 2 * SHA256_DIGEST_LENGTH + 1)
@@ -21,6 +23,21 @@ int db_broken(PGconn *db, PGresult *res);
 PGresult *db_exec(PGconn *db, const char *sql, int n, const char *const *vals);
 void db_rollback(PGconn *db);
 const char *sqlstate(PGresult *res);
+/*
+ * COMMITs the open transaction: 0 once PostgreSQL says it committed, 1 if
+ * it did not (an aborted transaction "commits" as ROLLBACK; a deferred
+ * constraint fails the COMMIT itself), -1 on a broken connection.  With 1
+ * and resp not NULL, *resp is the failed COMMIT's result (caller clears) or
+ * NULL.
+ */
+int db_commit(PGconn *db, PGresult **resp);
+/*
+ * Answers a write that did not happen: 503 PN801 with Retry-After, or 500
+ * PN900 for a misconfiguration (SQLSTATE class 42, e.g. a missing grant).
+ * res may be NULL (a COMMIT that rolled back).
+ */
+void db_write_failed(PGresult *res, struct acct_res *rs);
+
 /* Is there an auth group on this table serving op?  -1 on a broken
  * connection. */
 int group_allows(PGconn *db, const char *table, const char *op, int *allowed);
@@ -42,6 +59,43 @@ int tokens_write(struct authd *ad, const struct acct_req *rq,
  * -1 with a 401 answer written. */
 int bearer_claims(struct authd *ad, const struct acct_req *rq,
     struct token_claims *tc, struct acct_res *rs);
+/* As bearer_claims, but a session this authd holds for revoked is let
+ * through with *revoked set (a logout retried after one that did not
+ * commit). */
+int bearer_claims_ex(struct authd *ad, const struct acct_req *rq,
+    struct token_claims *tc, struct acct_res *rs, int *revoked);
+
+/*
+ * rldb.c: the rate limits, counted in auth.rate_counts (ratelimit.h).  A
+ * limit is a bucket name (which counter), its limit and window.  Each
+ * returns 0, 1 if the statement failed (logged; the caller fails closed),
+ * -1 on a broken connection.
+ */
+struct rl_limit {
+	const char *rl_bucket;
+	unsigned rl_limit;
+	unsigned rl_window;
+};
+/* *wait: 0 if key may proceed, else the seconds for Retry-After. */
+int rldb_check(
+    PGconn *db, const struct rl_limit *lim, const char *key, unsigned *wait);
+/* Counts one hit (a failed login, a signup) for key. */
+int rldb_hit(PGconn *db, const struct rl_limit *lim, const char *key);
+/* Forgets key's counts, e.g. after a successful login. */
+int rldb_reset(PGconn *db, const struct rl_limit *lim, const char *key);
+
+/*
+ * account.c: checks key[i] against lims[i] for each i < n (an empty key is
+ * skipped: a direct caller on the socket has no address): 0 to go on, 1
+ * with 429 (Retry-After) or, when the check cannot be made, 503 written;
+ * -1 on a broken connection.
+ */
+int rate_limited(struct authd *ad, PGconn *db, const struct acct_req *rq,
+    const struct rl_limit *lims, const char *const *keys, size_t n,
+    struct acct_res *rs);
+/* Counts one hit for each key: 0, 1 with 503 written, -1 broken. */
+int rate_hit(PGconn *db, const struct rl_limit *lims, const char *const *keys,
+    size_t n, struct acct_res *rs);
 
 /* session.c: one handler per operation. */
 int session_refresh(struct authd *ad, PGconn *db, struct json_object *o,

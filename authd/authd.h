@@ -25,6 +25,8 @@
 
 #define AUTHD_KEY_LEN 64
 #define AUTHD_MAX_CONNS 64
+/* Retry-After of a 503 when the database cannot take a write or a read. */
+#define AUTHD_RETRY_AFTER_S 5
 
 struct aconn;
 struct job;
@@ -43,7 +45,6 @@ struct dbwatch {
 	const char *dw_name;
 };
 struct blocklist;
-struct ratelimit;
 struct revoked;
 struct notices;
 
@@ -83,9 +84,6 @@ struct authd {
 	pthread_t ad_revlisten;
 	struct dbwatch ad_listen_watch; /* the revocation listener's */
 	atomic_int ad_stopping;
-	struct ratelimit *ad_rl_email;  /* failed logins per email */
-	struct ratelimit *ad_rl_addr;   /* failed logins per client address */
-	struct ratelimit *ad_rl_signup; /* signups per client address */
 	struct blocklist *ad_blocklist; /* common passwords, or NULL */
 	struct notices *ad_notices;     /* revocation notices to gateways */
 };
@@ -155,6 +153,8 @@ int account_handle(struct authd *ad, struct pg_conn *db,
     const struct acct_req *rq, struct acct_res *rs);
 int account_error(
     struct acct_res *rs, uint16_t status, const char *code, const char *msg);
+/* dbutil.c: 503 PN801 with Retry-After. */
+void account_unavailable(struct acct_res *rs, const char *msg);
 
 /* workers.c: a blocking connection as postern_authd (NULL on failure);
  * listen: to listen_database_url, checked to be direct. */

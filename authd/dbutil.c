@@ -52,6 +52,59 @@ sqlstate(PGresult *res)
 	return s != NULL ? s : "";
 }
 
+int
+db_commit(PGconn *db, PGresult **resp)
+{
+	PGresult *res;
+	int rv;
+
+	if (resp != NULL)
+		*resp = NULL;
+	res = PQexec(db, "COMMIT");
+	if (db_broken(db, res)) {
+		PQclear(res);
+		return -1;
+	}
+	if (PQresultStatus(res) == PGRES_COMMAND_OK &&
+	    strcmp(PQcmdStatus(res), "COMMIT") == 0) {
+		PQclear(res);
+		return 0;
+	}
+	rv = 1;
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		log_warnx("commit: the transaction was rolled back");
+		PQclear(res);
+		res = NULL;
+	} else
+		log_warnx("commit: %s", PQresultErrorMessage(res));
+	if (resp != NULL)
+		*resp = res;
+	else
+		PQclear(res);
+	return rv;
+}
+
+void
+account_unavailable(struct acct_res *rs, const char *msg)
+{
+	account_error(rs, 503, "PN801", msg);
+	rs->as_retry = AUTHD_RETRY_AFTER_S;
+}
+
+void
+db_write_failed(PGresult *res, struct acct_res *rs)
+{
+	if (res != NULL && strncmp(sqlstate(res), "42", 2) == 0) {
+		log_warnx("write refused: %s", PQresultErrorMessage(res));
+		account_error(rs, 500, "PN900", "internal error");
+		return;
+	}
+	if (res != NULL)
+		log_warnx("write failed: %s", PQresultErrorMessage(res));
+	account_unavailable(
+	    rs, "the database did not commit the change; nothing was done");
+}
+
 /* Is there an auth group on this table that serves this operation? */
 int
 group_allows(PGconn *db, const char *table, const char *op, int *allowed)
@@ -160,6 +213,13 @@ int
 bearer_claims(struct authd *ad, const struct acct_req *rq,
     struct token_claims *tc, struct acct_res *rs)
 {
+	return bearer_claims_ex(ad, rq, tc, rs, NULL);
+}
+
+int
+bearer_claims_ex(struct authd *ad, const struct acct_req *rq,
+    struct token_claims *tc, struct acct_res *rs, int *revoked)
+{
 	enum token_err te;
 	int64_t now = time_epoch_s();
 
@@ -175,7 +235,9 @@ bearer_claims(struct authd *ad, const struct acct_req *rq,
 		                        : "the token is invalid");
 		return -1;
 	}
-	if (revoked_contains(ad->ad_revoked, tc->tc_sid, now)) {
+	if (revoked != NULL)
+		*revoked = revoked_contains(ad->ad_revoked, tc->tc_sid, now);
+	else if (revoked_contains(ad->ad_revoked, tc->tc_sid, now)) {
 		account_error(rs, 401, "PN201", "the token has been revoked");
 		return -1;
 	}

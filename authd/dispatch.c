@@ -11,6 +11,11 @@
 #include "authd/authd.h"
 #include "authd/revoked.h"
 #include "authd/token.h"
+#include "authd/unicode.h"
+
+/* Bytes of a User-Agent kept for auth.sessions. */
+#define DISPATCH_UA_MAX 512
+#define DISPATCH_CLIENT_MAX 64
 
 typedef int (*dispatch_fn)(
     struct aconn *, const struct ipc_hdr *, struct ipc_cur *);
@@ -48,6 +53,28 @@ dispatch_frame(
 		if (dispatch_table[i].dr_type == h->ih_type)
 			return dispatch_table[i].dr_fn(ac, h, &cur);
 	return -1;
+}
+
+/*
+ * Replaces *s (owned) by its scrubbed form (valid UTF-8 without controls,
+ * at most max bytes): what the gateway forwards from a client's headers is
+ * stored in text columns, which refuse invalid UTF-8.  0 or -1.
+ */
+static int
+scrub_field(char **s, size_t max)
+{
+	struct buf b;
+	char *t;
+
+	buf_init(&b);
+	if (uni_scrub(*s, strlen(*s), max, &b) == -1 ||
+	    (t = buf_release(&b, NULL)) == NULL) {
+		buf_free(&b);
+		return -1;
+	}
+	free(*s);
+	*s = t;
+	return 0;
 }
 
 static int
@@ -219,6 +246,11 @@ authd_answer_auth(
 	if (!known) {
 		job_free(j);
 		return send_error(ac, h->ih_id, 404, "unknown auth operation");
+	}
+	if (scrub_field(&j->j_req.ar_ua, DISPATCH_UA_MAX) == -1 ||
+	    scrub_field(&j->j_req.ar_client, DISPATCH_CLIENT_MAX) == -1) {
+		job_free(j);
+		return send_error(ac, h->ih_id, 503, "out of memory");
 	}
 	if ((j->j_req.ar_body = malloc(bodylen + 1)) == NULL) {
 		job_free(j);

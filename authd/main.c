@@ -23,7 +23,6 @@
 #include "common/util.h"
 #include "authd/authd.h"
 #include "authd/blocklist.h"
-#include "authd/ratelimit.h"
 #include "authd/revoked.h"
 
 static void
@@ -171,16 +170,7 @@ main(int argc, char *argv[])
 		    blocklist_count(ad.ad_blocklist),
 		    ad.ad_cf.cf_password_blocklist);
 	}
-	if ((ad.ad_revoked = revoked_new()) == NULL ||
-	    (ad.ad_rl_email = ratelimit_new(
-	         (unsigned)ad.ad_cf.cf_login_limit_per_email,
-	         (unsigned)ad.ad_cf.cf_login_limit_window, 100000)) == NULL ||
-	    (ad.ad_rl_addr = ratelimit_new(
-	         (unsigned)ad.ad_cf.cf_login_limit_per_addr,
-	         (unsigned)ad.ad_cf.cf_login_limit_window, 100000)) == NULL ||
-	    (ad.ad_rl_signup = ratelimit_new(
-	         (unsigned)ad.ad_cf.cf_signup_limit_per_addr,
-	         (unsigned)ad.ad_cf.cf_signup_limit_window, 100000)) == NULL)
+	if ((ad.ad_revoked = revoked_new()) == NULL)
 		fatalx("out of memory");
 
 	if (evthread_use_pthreads() == -1)
@@ -231,9 +221,6 @@ main(int argc, char *argv[])
 	revlisten_stop(&ad);
 	notice_free(&ad);
 	revoked_free(ad.ad_revoked);
-	ratelimit_free(ad.ad_rl_email);
-	ratelimit_free(ad.ad_rl_addr);
-	ratelimit_free(ad.ad_rl_signup);
 	blocklist_free(ad.ad_blocklist);
 	event_free(ad.ad_sigterm);
 	event_free(ad.ad_sigint);

@@ -1,7 +1,8 @@
 /*
- * In-memory rate limits keyed by a string (an email, a client address).
- * Pure logic, no I/O: the caller supplies the time.  Thread-safe: every
- * call takes the limiter's mutex.
+ * Rate-limit arithmetic, pure: the counts themselves live in PostgreSQL
+ * (auth.rate_counts, sql/006_rate_limits.sql; authd/rldb.c reads and bumps
+ * them), shared by every authd, so a limit does not grow with the number
+ * of nodes and survives restarts.
  *
  * Counting is a sliding-window approximation over two fixed windows per
  * key (Cloudflare's "sliding window counter"): the count in the last
@@ -14,17 +15,16 @@
  * current window began.  The estimate assumes prev's hits were spread
  * evenly; it never lets more than limit hits through in any one fixed
  * window of a key, nor more than 2 * limit in any window_s span.  A key
- * is blocked while the estimate is >= limit.  Per-key windows start at the
- * key's first hit, so keys do not all unblock on the same second.
+ * is blocked while the estimate is >= limit.
+ *
+ * A key's windows are [phase + k * window_s, phase + (k + 1) * window_s)
+ * for whole k, the window index; the phase (0 .. window_s - 1) comes from
+ * the key's digest, so every node computes the same windows and keys do
+ * not all unblock on the same second.
  *
  * Hits beyond limit in one window are not counted: the key is blocked
  * until that window ends whatever the excess, and the cap keeps every
  * Retry-After at most window_s and the arithmetic far from overflow.
- *
- * Memory is bounded by max_keys: inserting a new key into a full limiter
- * evicts the least recently hit key.  An attacker who can hit max_keys
- * distinct keys can therefore push out another key's counter; size
- * max_keys well above the number of keys live in one window.
  */
 #ifndef POSTERN_AUTHD_RATELIMIT_H
 #define POSTERN_AUTHD_RATELIMIT_H
@@ -32,44 +32,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * Keys longer than this many bytes are replaced by their SHA-256 (kept
- * apart from short keys that happen to equal such a digest), so two long
- * keys never share a counter by sharing a prefix.
- */
-#define RATELIMIT_KEY_MAX 320
+#include <openssl/sha.h>
+
 #define RATELIMIT_LIMIT_MAX 1000000u
 #define RATELIMIT_WINDOW_MAX (366u * 86400u)
-#define RATELIMIT_KEYS_MAX ((size_t)1 << 22)
+#define RATELIMIT_DIGEST_LEN SHA256_DIGEST_LENGTH
 
-struct ratelimit;
+/* The stored form of a counted string: its SHA-256. */
+void ratelimit_digest(const char *key, unsigned char md[RATELIMIT_DIGEST_LEN]);
 
-/*
- * Allows limit hits per window_s seconds per key and remembers at most
- * max_keys keys.  NULL with errno EINVAL if a parameter is 0 or above its
- * _MAX, ENOMEM, or EIO if the hash seed cannot be drawn.
- */
-struct ratelimit *ratelimit_new(
-    unsigned limit, unsigned window_s, size_t max_keys);
-void ratelimit_free(struct ratelimit *rl);
+/* The phase of a key's windows, 0 .. window_s - 1 (window_s > 0). */
+unsigned ratelimit_phase(
+    const unsigned char md[RATELIMIT_DIGEST_LEN], unsigned window_s);
 
 /*
- * Returns 0 if key may proceed at now_s, else the number of seconds (>= 1,
- * <= window_s) until it may, for Retry-After.  Does not count a hit.
+ * The window index of now_s and the whole seconds elapsed in it, for a key
+ * of the given phase.
  */
-unsigned ratelimit_check(struct ratelimit *rl, const char *key, int64_t now_s);
+int64_t ratelimit_window(
+    int64_t now_s, unsigned phase, unsigned window_s, unsigned *elapsed);
 
 /*
- * Counts one hit (e.g. one failed login) for key.  If no memory is left
- * for a new key the hit is dropped: the limiter fails open rather than
- * refusing everyone while the process is out of memory anyway.
+ * Given cur hits in the current window (capped at limit) and prev in the
+ * one before, elapsed seconds into the current one: 0 if the key may
+ * proceed, else the number of seconds (>= 1, <= window_s) until it may,
+ * for Retry-After.  limit and window_s are at least 1.
  */
-void ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now_s);
-
-/* Forgets key, e.g. the per-email counter after a successful login. */
-void ratelimit_reset(struct ratelimit *rl, const char *key);
-
-/* Number of keys held, for tests and statistics. */
-size_t ratelimit_count(struct ratelimit *rl);
+unsigned ratelimit_wait(unsigned limit, unsigned window_s, uint32_t cur,
+    uint32_t prev, unsigned elapsed);
 
 #endif

@@ -20,13 +20,35 @@
 #include "authd/acct.h"
 #include "authd/blocklist.h"
 #include "authd/password.h"
-#include "authd/ratelimit.h"
 #include "authd/revoked.h"
 
 /* What every revoking UPDATE returns: the ids and expiry of the sessions it
  * revoked, for the revoked set and the gateways (revoke_rows). */
-#define REVOKED_RETURNING                                                      \
-	"RETURNING id::text, floor(extract(epoch FROM expires_at))::bigint"
+#define REVOKED_COLUMNS                                                        \
+	"id::text, floor(extract(epoch FROM expires_at))::bigint"
+#define REVOKED_RETURNING "RETURNING " REVOKED_COLUMNS
+
+/* The caller's live session $1 (tbl $2, user $3). */
+#define REVOKE_ONE_WHERE                                                       \
+	"WHERE id = $1::uuid AND tbl = $2 AND user_id = $3 "                   \
+	"AND revoked_at IS NULL AND expires_at > now() "
+
+/* Every other session of user $2 (tbl $1) than $3. */
+#define REVOKE_OTHERS_WHERE                                                    \
+	"WHERE tbl = $1 AND user_id = $2 AND id <> $3::uuid "                  \
+	"AND revoked_at IS NULL "
+#define REVOKE_OTHERS_UPDATE                                                   \
+	"UPDATE auth.sessions SET revoked_at = now() " REVOKE_OTHERS_WHERE     \
+	    REVOKED_RETURNING
+#define REVOKE_OTHERS_SELECT                                                   \
+	"SELECT " REVOKED_COLUMNS " FROM auth.sessions " REVOKE_OTHERS_WHERE
+
+static void
+revoke_failed(struct acct_res *rs)
+{
+	account_unavailable(rs, "the revocation could not be committed; "
+	                        "the session stays refused here only: retry");
+}
 
 /* Adds the (id, expiry epoch) rows of res to the revoked set. */
 static void
@@ -37,6 +59,27 @@ revoke_rows(struct authd *ad, PGresult *res)
 	for (i = 0; i < PQntuples(res); i++)
 		notice_revoked(ad, PQgetvalue(res, i, 0),
 		    strtoll(PQgetvalue(res, i, 1), NULL, 10));
+}
+
+/*
+ * After a revocation the database did not take: refuses here the sessions
+ * select (id, expiry) picks.  A transaction left open is rolled back first.
+ */
+static void
+revoke_local(struct authd *ad, PGconn *db, const char *select, int n,
+    const char *const *vals)
+{
+	PGresult *res;
+
+	if (PQtransactionStatus(db) != PQTRANS_IDLE)
+		db_rollback(db);
+	res = db_exec(db, select, n, vals);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
+		revoke_rows(ad, res);
+	else
+		log_warnx("revoke: cannot list the sessions to refuse: %s",
+		    res != NULL ? PQresultErrorMessage(res) : "no memory");
+	PQclear(res);
 }
 
 /* The user's row of the auth table, as JSON text (caller frees). */
@@ -126,9 +169,9 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 	if (db_broken(db, res))
 		goto fail;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("refresh: %s", PQresultErrorMessage(res));
+		db_write_failed(res, rs);
 		db_rollback(db);
-		goto internal;
+		goto done;
 	}
 	if (PQntuples(res) == 1) {
 		x_strlcpy(sid, PQgetvalue(res, 0, 0), sizeof(sid));
@@ -142,6 +185,11 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 		    2, vals);
 		if (db_broken(db, res))
 			goto fail;
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			db_write_failed(res, rs);
+			db_rollback(db);
+			goto done;
+		}
 		PQclear(res);
 		res = NULL;
 		if ((r = user_json(db, rq->ar_table, user_id, &userjson)) == -1)
@@ -151,11 +199,14 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 			db_rollback(db);
 			goto internal;
 		}
-		res = PQexec(db, "COMMIT");
-		if (db_broken(db, res))
+		/* The new tokens are only good once the rotation is
+		 * committed. */
+		if ((r = db_commit(db, &res)) == -1)
 			goto fail;
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			goto internal;
+		if (r == 1) {
+			db_write_failed(res, rs);
+			goto done;
+		}
 		audit(db, "refresh", rq->ar_table, user_id, rq->ar_client, sid);
 		goto done;
 	}
@@ -170,7 +221,8 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 	 */
 	vals[0] = old;
 	res = db_exec(db,
-	    "SELECT s.session_id::text, s.spent_at >= now(), x.user_id "
+	    "SELECT s.session_id::text, s.spent_at >= now(), x.user_id, "
+	    "floor(extract(epoch FROM x.expires_at))::bigint "
 	    "FROM auth.refresh_spent s JOIN auth.sessions x "
 	    "ON x.id = s.session_id WHERE s.hash = $1::bytea",
 	    1, vals);
@@ -180,6 +232,9 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 	    PQgetvalue(res, 0, 1)[0] != 't') {
 		x_strlcpy(sid, PQgetvalue(res, 0, 0), sizeof(sid));
 		x_strlcpy(user_id, PQgetvalue(res, 0, 2), sizeof(user_id));
+		/* Refused here whatever the database does with the UPDATE. */
+		notice_revoked(
+		    ad, sid, strtoll(PQgetvalue(res, 0, 3), NULL, 10));
 		PQclear(res);
 		vals[0] = sid;
 		res = db_exec(db,
@@ -193,12 +248,18 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 		if (PQresultStatus(res) == PGRES_TUPLES_OK)
 			revoke_rows(ad, res);
 		PQclear(res);
-		res = PQexec(db, "COMMIT");
-		if (db_broken(db, res))
+		res = NULL;
+		if ((r = db_commit(db, NULL)) == -1)
 			goto fail;
-		audit(db, "refresh_reuse", rq->ar_table, user_id, rq->ar_client,
-		    sid);
-		log_warnx("refresh token reused: session %s revoked", sid);
+		if (r == 0) {
+			audit(db, "refresh_reuse", rq->ar_table, user_id,
+			    rq->ar_client, sid);
+			log_warnx(
+			    "refresh token reused: session %s revoked", sid);
+		} else
+			log_warnx("refresh token reused: session %s refused "
+			          "here, its revocation not committed",
+			    sid);
 	} else
 		db_rollback(db);
 	account_error(rs, 401, "PN201", "the refresh token is invalid");
@@ -215,26 +276,37 @@ fail:
 	return rv;
 }
 
-/* Revokes the sessions an UPDATE ... RETURNING id, expiry picked. */
+/*
+ * Revokes the sessions an UPDATE ... RETURNING id, expiry picked: 0 with
+ * their number in *count, -1 on a broken connection, 1 if the UPDATE
+ * failed.  Then the sessions the SELECT picked (the same rows, read with the
+ * same parameters) are still refused by this authd, so that a revocation
+ * the database would not take never leaves the session usable here; the
+ * caller answers 503 and the client retries.
+ */
 static int
-revoke_exec(struct authd *ad, PGconn *db, const char *sql, int n,
-    const char *const *vals, int *count)
+revoke_exec(struct authd *ad, PGconn *db, const char *update,
+    const char *select, int n, const char *const *vals, int *count)
 {
 	PGresult *res;
 
-	res = db_exec(db, sql, n, vals);
+	*count = 0;
+	res = db_exec(db, update, n, vals);
 	if (db_broken(db, res)) {
 		PQclear(res);
 		return -1;
 	}
-	*count = 0;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
 		revoke_rows(ad, res);
 		*count = PQntuples(res);
-	} else
-		log_warnx("revoke: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return 0;
+	}
+	log_warnx("revoke: %s", PQresultErrorMessage(res));
 	PQclear(res);
-	return 0;
+	if (select != NULL)
+		revoke_local(ad, db, select, n, vals);
+	return 1;
 }
 
 static void
@@ -250,19 +322,34 @@ session_logout(struct authd *ad, PGconn *db, struct json_object *o,
 {
 	struct token_claims tc;
 	const char *vals[1];
-	int n;
+	int n, r, revoked;
 
 	(void)o;
-	if (bearer_claims(ad, rq, &tc, rs) == -1)
+	if (bearer_claims_ex(ad, rq, &tc, rs, &revoked) == -1)
 		return 0;
 	vals[0] = tc.tc_sid;
-	if (revoke_exec(ad, db,
-	        "UPDATE auth.sessions SET revoked_at = now() "
-	        "WHERE id = $1::uuid AND revoked_at IS NULL " REVOKED_RETURNING,
-	        1, vals, &n) == -1)
-		return -1;
-	/* Even if the row is gone, this authd refuses the sid from now on. */
+	/* Even if the row is gone or the database refuses the write, this
+	 * authd refuses the sid from now on. */
 	notice_revoked(ad, tc.tc_sid, tc.tc_exp);
+	if ((r = revoke_exec(ad, db,
+	         "UPDATE auth.sessions SET revoked_at = now() "
+	         "WHERE id = $1::uuid AND revoked_at IS "
+	         "NULL " REVOKED_RETURNING,
+	         NULL, 1, vals, &n)) == -1)
+		return -1;
+	if (r == 1) {
+		revoke_failed(rs);
+		return 0;
+	}
+	/*
+	 * A session refused here already: either this logout completes one
+	 * that did not commit before (the row was still live), or the token
+	 * is dead and the answer is what any revoked token gets.
+	 */
+	if (revoked && n == 0) {
+		account_error(rs, 401, "PN201", "the token has been revoked");
+		return 0;
+	}
 	audit(db, "logout", rq->ar_table, tc.tc_sub, rq->ar_client, tc.tc_sid);
 	no_content(rs);
 	return 0;
@@ -339,7 +426,7 @@ session_revoke_one(struct authd *ad, PGconn *db, struct json_object *o,
 {
 	struct token_claims tc;
 	const char *vals[3];
-	int n;
+	int n, r;
 
 	(void)o;
 	if (bearer_claims(ad, rq, &tc, rs) == -1)
@@ -353,13 +440,17 @@ session_revoke_one(struct authd *ad, PGconn *db, struct json_object *o,
 	vals[0] = rq->ar_arg;
 	vals[1] = rq->ar_table;
 	vals[2] = tc.tc_sub;
-	if (revoke_exec(ad, db,
-	        "UPDATE auth.sessions SET revoked_at = now() "
-	        "WHERE id = $1::uuid AND tbl = $2 AND user_id = $3 "
-	        "AND revoked_at IS NULL AND expires_at > "
-	        "now() " REVOKED_RETURNING,
-	        3, vals, &n) == -1)
+	if ((r = revoke_exec(ad, db,
+	         "UPDATE auth.sessions SET revoked_at = now() " REVOKE_ONE_WHERE
+	             REVOKED_RETURNING,
+	         "SELECT " REVOKED_COLUMNS
+	         " FROM auth.sessions " REVOKE_ONE_WHERE,
+	         3, vals, &n)) == -1)
 		return -1;
+	if (r == 1) {
+		revoke_failed(rs);
+		return 0;
+	}
 	if (n == 0) {
 		account_error(rs, 404, "PN400", "no such session");
 		return 0;
@@ -376,7 +467,7 @@ session_revoke_others(struct authd *ad, PGconn *db, struct json_object *o,
 {
 	struct token_claims tc;
 	const char *vals[3];
-	int n;
+	int n, r;
 
 	(void)o;
 	if (bearer_claims(ad, rq, &tc, rs) == -1)
@@ -384,12 +475,13 @@ session_revoke_others(struct authd *ad, PGconn *db, struct json_object *o,
 	vals[0] = rq->ar_table;
 	vals[1] = tc.tc_sub;
 	vals[2] = tc.tc_sid;
-	if (revoke_exec(ad, db,
-	        "UPDATE auth.sessions SET revoked_at = now() "
-	        "WHERE tbl = $1 AND user_id = $2 AND id <> $3::uuid "
-	        "AND revoked_at IS NULL " REVOKED_RETURNING,
-	        3, vals, &n) == -1)
+	if ((r = revoke_exec(ad, db, REVOKE_OTHERS_UPDATE, REVOKE_OTHERS_SELECT,
+	         3, vals, &n)) == -1)
 		return -1;
+	if (r == 1) {
+		revoke_failed(rs);
+		return 0;
+	}
 	audit(db, "sessions_revoke_others", rq->ar_table, tc.tc_sub,
 	    rq->ar_client, tc.tc_sid);
 	no_content(rs);
@@ -405,8 +497,9 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	char phc[PASSWORD_PHC_MAX], key[2 * TOKEN_FIELD_MAX + 2];
 	size_t curlen, npwlen;
 	PGresult *res = NULL;
-	unsigned retry;
-	int bad, rv = -1, n, match;
+	struct rl_limit lim;
+	const char *keyp;
+	int bad, rv = -1, n, r, match;
 
 	phc[0] = '\0';
 	if (bearer_claims(ad, rq, &tc, rs) == -1)
@@ -431,16 +524,15 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	}
 	/* Guessing the current password with a stolen token is limited like
 	 * logins are. */
-	snprintf(key, sizeof(key), "%s:%s", rq->ar_table, tc.tc_sub);
-	if ((retry = ratelimit_check(ad->ad_rl_email, key, time_epoch_s())) >
-	    0) {
-		rs->as_retry = retry;
-		audit(db, "rate_limited", rq->ar_table, tc.tc_sub,
-		    rq->ar_client, tc.tc_sid);
-		account_error(
-		    rs, 429, "PN700", "too many attempts; retry later");
+	snprintf(key, sizeof(key), "%s\n%s", rq->ar_table, tc.tc_sub);
+	lim.rl_bucket = "password";
+	lim.rl_limit = (unsigned)ad->ad_cf.cf_login_limit_per_email;
+	lim.rl_window = (unsigned)ad->ad_cf.cf_login_limit_window;
+	keyp = key;
+	if ((r = rate_limited(ad, db, rq, &lim, &keyp, 1, rs)) == -1)
+		return -1;
+	if (r == 1)
 		return 0;
-	}
 	vals[0] = rq->ar_table;
 	vals[1] = tc.tc_sub;
 	res = db_exec(db,
@@ -448,12 +540,20 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	    2, vals);
 	if (db_broken(db, res))
 		goto fail;
-	match = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("password: %s", PQresultErrorMessage(res));
+		account_unavailable(rs, "the database is unavailable");
+		goto done;
+	}
+	match = PQntuples(res) == 1 &&
 	        password_verify(PQgetvalue(res, 0, 0), cur, curlen) == 0;
 	PQclear(res);
 	res = NULL;
 	if (!match) {
-		ratelimit_hit(ad->ad_rl_email, key, time_epoch_s());
+		if ((r = rate_hit(db, &lim, &keyp, 1, rs)) == -1)
+			goto fail;
+		if (r == 1)
+			goto done;
 		audit(db, "password_change_failure", rq->ar_table, tc.tc_sub,
 		    rq->ar_client, tc.tc_sid);
 		account_error(
@@ -464,6 +564,16 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 		account_error(rs, 500, "PN900", "internal error");
 		goto done;
 	}
+	/*
+	 * The new password and the end of every other session (whoever else
+	 * held one may be why the password changes) commit together or not at
+	 * all; if not, this authd still refuses the other sessions and the
+	 * client is told to retry.
+	 */
+	res = PQexec(db, "BEGIN");
+	if (db_broken(db, res))
+		goto fail;
+	PQclear(res);
 	vals[2] = phc;
 	res = db_exec(db,
 	    "UPDATE auth.credentials SET phc = $3, updated_at = now() "
@@ -471,23 +581,30 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	    3, vals);
 	if (db_broken(db, res))
 		goto fail;
+	vals[2] = tc.tc_sid;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_warnx("password: %s", PQresultErrorMessage(res));
-		account_error(rs, 500, "PN900", "internal error");
+		db_write_failed(res, rs);
+		revoke_local(ad, db, REVOKE_OTHERS_SELECT, 3, vals);
 		goto done;
 	}
 	PQclear(res);
 	res = NULL;
-	/* Every other session of the user ends: whoever else held one may
-	 * be why the password changes. */
-	vals[2] = tc.tc_sid;
-	if (revoke_exec(ad, db,
-	        "UPDATE auth.sessions SET revoked_at = now() "
-	        "WHERE tbl = $1 AND user_id = $2 AND id <> $3::uuid "
-	        "AND revoked_at IS NULL " REVOKED_RETURNING,
-	        3, vals, &n) == -1)
+	if ((r = revoke_exec(ad, db, REVOKE_OTHERS_UPDATE, REVOKE_OTHERS_SELECT,
+	         3, vals, &n)) == -1)
 		goto fail;
-	ratelimit_reset(ad->ad_rl_email, key);
+	if (r == 1) {
+		revoke_failed(rs);
+		goto done;
+	}
+	if ((r = db_commit(db, &res)) == -1)
+		goto fail;
+	if (r == 1) {
+		db_write_failed(res, rs);
+		revoke_local(ad, db, REVOKE_OTHERS_SELECT, 3, vals);
+		goto done;
+	}
+	if (rldb_reset(db, &lim, key) == -1)
+		log_warnx("password: the rate limit was not reset");
 	audit(db, "password_change", rq->ar_table, tc.tc_sub, rq->ar_client,
 	    tc.tc_sid);
 	no_content(rs);

@@ -257,8 +257,7 @@ worker_run_job(
 	}
 	if (*dbp == NULL) {
 		atomic_store(&ad->ad_db_ok, 0);
-		account_error(
-		    &j->j_res, 503, "PN801", "the database is unavailable");
+		account_unavailable(&j->j_res, "the database is unavailable");
 		return;
 	}
 	if (account_handle(ad, (struct pg_conn *)*dbp, &j->j_req, &j->j_res) ==
@@ -266,8 +265,7 @@ worker_run_job(
 		/* A broken connection: answer 503, reconnect next time. */
 		atomic_store(&ad->ad_db_ok, 0);
 		buf_reset(&j->j_res.as_body);
-		account_error(
-		    &j->j_res, 503, "PN801", "the database is unavailable");
+		account_unavailable(&j->j_res, "the database is unavailable");
 		worker_drop(dw, dbp);
 		return;
 	}

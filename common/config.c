@@ -78,6 +78,8 @@ static const struct config_key config_table[] = {
     KINT("seccomp", cf_seccomp, "1", 0, 1, "authd"),
     KINT("login_limit_per_email", cf_login_limit_per_email, "10", 1, 1000000,
         "authd"),
+    KINT("login_limit_per_email_global", cf_login_limit_per_email_global, "100",
+        1, 1000000, "authd"),
     KINT("login_limit_per_addr", cf_login_limit_per_addr, "100", 1, 1000000,
         "authd"),
     KINT("login_limit_window", cf_login_limit_window, "900", 1, 86400, "authd"),

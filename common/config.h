@@ -46,6 +46,7 @@ struct config {
 	char cf_password_blocklist[CONFIG_STR_MAX];
 	char cf_trusted_proxies[CONFIG_STR_MAX];
 	long cf_login_limit_per_email;
+	long cf_login_limit_per_email_global;
 	long cf_login_limit_per_addr;
 	long cf_login_limit_window;
 	long cf_signup_limit_per_addr;

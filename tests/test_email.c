@@ -27,11 +27,65 @@ Test(email, trim_and_fold)
 	cr_assert_str_eq(out, "first.last+tag@sub.domain.org");
 }
 
-Test(email, non_ascii_kept)
+Test(email, unicode_case_folding)
 {
 	cr_assert_eq(norm("J\xc3\x89r\xc3\xb4me@Exemple.FR"), 0);
-	/* Only ASCII is folded; É stays as it is. */
-	cr_assert_str_eq(out, "j\xc3\x89r\xc3\xb4me@exemple.fr");
+	cr_assert_str_eq(out, "j\xc3\xa9r\xc3\xb4me@exemple.fr");
+	/* The pair: one address. */
+	cr_assert_eq(norm("\xc3\x9cN\xc3\x8f-x@EXAMPLE.COM"), 0);
+	cr_assert_str_eq(out, "\xc3\xbcn\xc3\xaf-x@example.com");
+	cr_assert_eq(norm("\xc3\xbcn\xc3\xaf-x@example.com"), 0);
+	cr_assert_str_eq(out, "\xc3\xbcn\xc3\xaf-x@example.com");
+	/* Full folding: sharp s is "ss", final sigma is sigma. */
+	cr_assert_eq(norm("Stra\xc3\x9f"
+	                  "e@example.com"),
+	    0);
+	cr_assert_str_eq(out, "strasse@example.com");
+	cr_assert_eq(norm("\xce\xa3\xce\xbf\xcf\x82@example.gr"), 0);
+	cr_assert_str_eq(out, "\xcf\x83\xce\xbf\xcf\x83@example.gr");
+}
+
+Test(email, unicode_white_space_trimmed)
+{
+	/* U+00A0 before, U+3000 after, U+2028 and tabs around. */
+	cr_assert_eq(norm("\xc2\xa0"
+	                  "a@example.com"),
+	    0);
+	cr_assert_str_eq(out, "a@example.com");
+	cr_assert_eq(norm("a@example.com\xe3\x80\x80"), 0);
+	cr_assert_str_eq(out, "a@example.com");
+	cr_assert_eq(norm("\t\xe2\x80\xa8 A@example.com \xc2\x85"), 0);
+	cr_assert_str_eq(out, "a@example.com");
+	cr_assert_eq(norm("\xc2\xa0\xe3\x80\x80"), -1);
+	cr_assert_str_eq(why, "email is empty");
+}
+
+Test(email, format_characters_refused)
+{
+	/* U+FEFF leading, U+200B and U+00AD before the @, U+2060 inside. */
+	cr_assert_eq(norm("\xef\xbb\xbf"
+	                  "a@example.com"),
+	    -1);
+	cr_assert_str_eq(why, "email contains an invisible format character "
+	                      "(such as U+200B, U+00AD or U+FEFF)");
+	cr_assert_eq(norm("a\xe2\x80\x8b@example.com"), -1);
+	cr_assert_eq(norm("a\xc2\xad@example.com"), -1);
+	cr_assert_eq(norm("a@exa\xe2\x81\xa0mple.com"), -1);
+	cr_assert_eq(norm("a@example.com\xf3\xa0\x80\x81"), -1); /* tag */
+}
+
+Test(email, folding_grows_past_the_limit)
+{
+	char s[300];
+	size_t i;
+
+	/* 40 sharp s (80 bytes) fold to 80 bytes of "ss": still fine; 33
+	 * U+0130 (2 bytes each) fold to 3 bytes each: a local part of 99. */
+	for (i = 0; i < 33; i++)
+		memcpy(s + 2 * i, "\xc4\xb0", 2);
+	strcpy(s + 66, "@example.com");
+	cr_assert_eq(norm(s), -1);
+	cr_assert_str_eq(why, "email local part is longer than 64 bytes");
 }
 
 Test(email, empty)
@@ -130,7 +184,14 @@ Test(email, spaces_and_controls)
 	cr_assert_eq(norm("a\x01@example.com"), -1);
 	cr_assert_eq(norm("a\x7f@example.com"), -1);
 	cr_assert_eq(norm("a\xc2\x85@example.com"), -1); /* U+0085 NEL */
-	cr_assert_eq(norm("a\xc2\xa0@example.com"), 0);  /* U+00A0 is not C1 */
+	/* U+00A0 and U+3000 inside are white space. */
+	cr_assert_eq(norm("a\xc2\xa0"
+	                  "b@example.com"),
+	    -1);
+	cr_assert_str_eq(why, "email contains a space");
+	cr_assert_eq(norm("a\xe3\x80\x80"
+	                  "b@example.com"),
+	    -1);
 }
 
 Test(email, nul_inside)

@@ -1,15 +1,19 @@
 /*
  * A second gateway+authd pair on the fixture's database.  Each test starts
- * its own pair (the rate limiters live in authd's memory, so a fresh pair
- * is a fresh count) from a copy of the fixture's config with its own socket
- * and listen address, the same database and the same signing key, and none
- * of the POSTERN_* variables the fixture runs with: the pair has the
- * default rate limits and, unless a test asks, no trusted proxies.
+ * its own pair from a copy of the fixture's config with its own socket and
+ * listen address, the same database and the same signing key, and none of
+ * the POSTERN_* variables the fixture runs with: the pair has the default
+ * rate limits and, unless a test asks, no trusted proxies.  The rate-limit
+ * counts are in the database, shared by both pairs (each applies its own
+ * configured limits to them): a test that counts against 127.0.0.1 first
+ * clears that address's counts, which the rest of the suite has run up.
  *
  *   - a revocation made through one pair reaches the other within one
  *     second (LISTEN/NOTIFY), and revocations are loaded at authd's start;
  *   - the per-address limits at their defaults: 100 failed logins, 100
- *     signups, and X-Forwarded-For only counts from a trusted proxy.
+ *     signups, and X-Forwarded-For only counts from a trusted proxy;
+ *   - the limits do not grow with the number of nodes, nor reset when
+ *     authd restarts.
  *
  * ctest runs this alone (RUN_SERIAL); the tests run one at a time.
  */
@@ -307,7 +311,19 @@ wait_gateway(void)
 	}
 }
 
-/* Starts the second pair; trusted is its trusted_proxies, or NULL. */
+/* Forgets the rate-limit counts of one client address (every bucket). */
+static void
+rate_counts_clear(const char *addr)
+{
+	cr_assert(e2e_sql("delete from auth.rate_counts where key = "
+	                  "sha256(convert_to('%s', 'UTF8'))",
+	              addr) == 0);
+}
+
+/*
+ * Starts the second pair; trusted is its trusted_proxies, or NULL.  The
+ * counts of 127.0.0.1, run up by the rest of the suite, start afresh.
+ */
 static void
 pair_start(const char *trusted)
 {
@@ -325,6 +341,7 @@ pair_start(const char *trusted)
 	snprintf(pr.p_gateway_log, sizeof(pr.p_gateway_log), "%s/gateway.log",
 	    pr.p_dir);
 
+	rate_counts_clear("127.0.0.1");
 	port = e2e_free_port();
 	write_conf(port, trusted);
 	pr.p_authd = spawn_daemon("authd", pr.p_authd_log);
@@ -457,6 +474,24 @@ wait_revoked(const char *base, const char *tok, double t0)
 	}
 }
 
+/* Restarts the second pair's authd; waits until its gateway is ready. */
+static void
+pair_restart_authd(void)
+{
+	int64_t deadline;
+
+	e2e_child_stop(&pr.p_authd);
+	unlink(pr.p_socket);
+	pr.p_authd = spawn_daemon("authd", pr.p_authd_log);
+	wait_authd();
+	deadline = e2e_now_ms() + 20000;
+	while (status_at(pr.p_base, "GET", "/readyz", NULL) != 200) {
+		cr_assert(e2e_now_ms() < deadline,
+		    "the second pair not ready after authd's restart");
+		e2e_sleep_ms(50);
+	}
+}
+
 /* ------------------------------------------------------------- tests */
 
 Test(pair, revocation_reaches_the_other_pair)
@@ -555,7 +590,8 @@ Test(pair, login_limit_per_addr_ignores_untrusted_xff)
 	              "where client_addr = '%s'",
 	              addr) == 0);
 	cr_assert_str_eq(n, "0", "an untrusted X-Forwarded-For was logged");
-	/* The limit is the second authd's: the first still lets it in. */
+	/* The count is shared, the limit each authd's own: the fixture's,
+	 * raised for the suite, still lets it in. */
 	cr_assert_eq(
 	    creds_at(e2e_cf.ee_base_url, "login", known, PASSWORD, NULL, NULL),
 	    200);
@@ -641,9 +677,129 @@ Test(pair, signup_limit_per_addr)
 	              "select count(*) from public.users where email = '%s'",
 	              email) == 0);
 	cr_assert_str_eq(n, "0", "a refused signup created the user");
-	/* The first pair's limit is its own. */
+	/* The first pair's limit, raised for the suite, is its own. */
 	cr_assert_eq(
 	    creds_at(e2e_cf.ee_base_url, "signup", email, PASSWORD, NULL, NULL),
 	    201);
+	pair_finish();
+}
+
+/*
+ * One budget whatever the number of nodes: failed logins for one email
+ * from one client, alternating between the two pairs, get the 429 at the
+ * same attempt as through one node (11 with login_limit_per_email = 10),
+ * and a restart of authd does not reset the count.
+ */
+Test(pair, login_limit_per_email_shared_by_nodes)
+{
+	char email[128], tok[TOKCAP], addr[ADDR_CAP], line[128];
+	const char *h[2] = {line, NULL};
+	const char *bases[2];
+	struct e2e_resp r;
+	int i, first429 = 0;
+	long st;
+
+	e2e_email(email, sizeof(email), "pair-shared");
+	e2e_signup(email, PASSWORD, tok, sizeof(tok));
+	pair_start("127.0.0.1");
+	bases[0] = e2e_cf.ee_base_url;
+	bases[1] = pr.p_base;
+	fake_addr(addr, sizeof(addr));
+	snprintf(line, sizeof(line), "X-Forwarded-For: %s", addr);
+
+	for (i = 1; i <= 21 && first429 == 0; i++) {
+		st = creds_at(
+		    bases[i % 2], "login", email, WRONG_PASSWORD, h, NULL);
+		if (st == 429)
+			first429 = i;
+		else
+			cr_assert_eq(st, 401, "attempt %d answered %ld", i, st);
+	}
+	cr_log_info("2 nodes, one email: first 429 at attempt %d", first429);
+	cr_assert_eq(first429, 11,
+	    "with two nodes the first 429 came at attempt %d, not 11",
+	    first429);
+	/* Locked on both nodes, the right password too. */
+	creds_at(bases[0], "login", email, PASSWORD, h, &r);
+	assert_429(&r, 900);
+	e2e_resp_free(&r);
+	creds_at(bases[1], "login", email, PASSWORD, h, &r);
+	assert_429(&r, 900);
+	e2e_resp_free(&r);
+
+	/* A restarted authd still knows. */
+	pair_restart_authd();
+	creds_at(bases[1], "login", email, PASSWORD, h, &r);
+	assert_429(&r, 900);
+	e2e_resp_free(&r);
+	pair_finish();
+}
+
+/*
+ * The per-address limit likewise: 100 failed logins from one client,
+ * alternating between the fixture (limit raised for the suite) and the
+ * second pair (limit 100), and the second pair refuses the 101st.
+ */
+Test(pair, login_limit_per_addr_shared_by_nodes)
+{
+	char email[128], addr[ADDR_CAP], line[128];
+	const char *h[2] = {line, NULL};
+	struct e2e_resp r;
+	long st;
+	int i;
+
+	pair_start("127.0.0.1");
+	fake_addr(addr, sizeof(addr));
+	snprintf(line, sizeof(line), "X-Forwarded-For: %s", addr);
+	for (i = 0; i < LOGIN_LIMIT_PER_ADDR; i++) {
+		e2e_email(email, sizeof(email), "pair-addr-shared");
+		st = creds_at(i % 2 ? pr.p_base : e2e_cf.ee_base_url, "login",
+		    email, WRONG_PASSWORD, h, NULL);
+		cr_assert_eq(
+		    st, 401, "failed login %d answered %ld", i + 1, st);
+	}
+	e2e_email(email, sizeof(email), "pair-addr-shared");
+	creds_at(pr.p_base, "login", email, WRONG_PASSWORD, h, &r);
+	assert_429(&r, 900);
+	e2e_resp_free(&r);
+	cr_log_info("2 nodes, one address: first 429 at attempt %d",
+	    LOGIN_LIMIT_PER_ADDR + 1);
+	pair_finish();
+}
+
+/*
+ * The limits fail closed: with auth.rate_counts unreadable, no login goes
+ * through (503 with Retry-After, the right password too); with the counts
+ * unwritable, a wrong password is not told apart from a right one (503,
+ * never an uncounted 401).  Alone (RUN_SERIAL): the grant is the whole
+ * suite's.
+ */
+Test(pair, rate_limit_failure_fails_closed)
+{
+	char email[128], tok[TOKCAP], v[64];
+	struct e2e_resp r;
+
+	e2e_email(email, sizeof(email), "pair-closed");
+	e2e_signup(email, PASSWORD, tok, sizeof(tok));
+	pair_start(NULL);
+	cr_assert(e2e_sql("revoke select on auth.rate_counts "
+	                  "from postern_authd") == 0);
+	creds_at(pr.p_base, "login", email, PASSWORD, NULL, &r);
+	cr_assert(e2e_sql("grant select on auth.rate_counts "
+	                  "to postern_authd") == 0);
+	e2e_assert_error(&r, 503);
+	cr_assert(e2e_header(&r, "Retry-After", v, sizeof(v)) == 0,
+	    "503 without Retry-After");
+	e2e_resp_free(&r);
+
+	cr_assert(e2e_sql("revoke insert, update on auth.rate_counts "
+	                  "from postern_authd") == 0);
+	creds_at(pr.p_base, "login", email, WRONG_PASSWORD, NULL, &r);
+	cr_assert(e2e_sql("grant insert, update on auth.rate_counts "
+	                  "to postern_authd") == 0);
+	e2e_assert_error(&r, 503);
+	e2e_resp_free(&r);
+	cr_assert_eq(
+	    creds_at(pr.p_base, "login", email, PASSWORD, NULL, NULL), 200);
 	pair_finish();
 }

@@ -1171,3 +1171,419 @@ Test(sessions, login_timing_does_not_tell_emails_apart)
 	    "unknown email %.2f ms vs wrong password %.2f ms: %.1f%% apart", mu,
 	    mw, diff * 100);
 }
+
+/* ----------------------------------------- revocations that do not commit */
+
+/*
+ * Makes the database refuse writes for real, scoped so that the other
+ * tests running at the same time are not touched: a trigger on
+ * auth.sessions, installed as the superuser, that raises read-only's
+ * SQLSTATE for the rows it picks (when, a condition on old/new): BEFORE
+ * UPDATE or, with at_commit, a deferred constraint trigger AFTER INSERT OR
+ * UPDATE, whose refusal comes only at COMMIT.  Writes the trigger's name to
+ * name for write_refusal_end.
+ */
+static void
+write_refusal_begin(char *name, size_t namelen, int at_commit, const char *when)
+{
+	char hex[17];
+
+	e2e_rand_hex(hex, sizeof(hex), 8);
+	snprintf(name, namelen, "e2e_refuse_%s", hex);
+	cr_assert(e2e_sql("create function auth.%s() returns trigger "
+	                  "language plpgsql as $$ begin raise exception "
+	                  "'e2e: the database refuses this write' using "
+	                  "errcode = 'read_only_sql_transaction'; end $$",
+	              name) == 0);
+	if (at_commit)
+		cr_assert(e2e_sql("create constraint trigger %s after insert "
+		                  "or update on auth.sessions deferrable "
+		                  "initially deferred for each row when (%s) "
+		                  "execute function auth.%s()",
+		              name, when, name) == 0);
+	else
+		cr_assert(e2e_sql("create trigger %s before update on "
+		                  "auth.sessions for each row when (%s) "
+		                  "execute function auth.%s()",
+		              name, when, name) == 0);
+}
+
+static void
+write_refusal_end(const char *name)
+{
+	cr_assert(e2e_sql("drop trigger %s on auth.sessions; "
+	                  "drop function auth.%s()",
+	              name, name) == 0);
+}
+
+/* 503 PN801, the JSON error body, and a Retry-After of delay-seconds. */
+static void
+assert_unavailable(const struct e2e_resp *r, const char *what)
+{
+	cr_assert_eq(r->er_status, 503, "%s answered %ld: %s", what,
+	    r->er_status, body_of(r));
+	assert_code(r, 503, "PN801");
+	cr_assert(retry_after(r) > 0, "%s: Retry-After 0", what);
+}
+
+static long
+revoked_at_null(const char *sid)
+{
+	char n[32];
+
+	cr_assert(e2e_sql_value(n, sizeof(n),
+	              "select count(*) from auth.sessions where id = '%s' "
+	              "and revoked_at is null",
+	              sid) == 0);
+	return strtol(n, NULL, 10);
+}
+
+/*
+ * With the database refusing the UPDATE, logout, deleting a session,
+ * deleting the other sessions and a password change answer 503 with
+ * Retry-After (never 204), the sessions stay live in the database (the
+ * 503 is honest), yet this node refuses them at once.  Once the database
+ * takes writes again, the same requests succeed.
+ */
+Test(sessions, revocation_not_committed_is_503)
+{
+	struct sess s0, l1, l2, l3, l4, l5;
+	struct e2e_resp r;
+	struct buf b;
+	char email[128], when[256], trig[64], path[256];
+
+	e2e_email(email, sizeof(email), "refused");
+	signup_sess(email, PASSWORD, NULL, &s0);
+	login_sess(email, PASSWORD, NULL, &l1);
+	login_sess(email, PASSWORD, NULL, &l2);
+	login_sess(email, PASSWORD, NULL, &l3);
+	login_sess(email, PASSWORD, NULL, &l4);
+	snprintf(when, sizeof(when), "old.tbl = 'users' and old.user_id = '%s'",
+	    s0.s_uid);
+	write_refusal_begin(trig, sizeof(trig), 0, when);
+
+	cr_assert(
+	    e2e_call("POST", "/auth/logout", l1.s_access, NULL, NULL, &r) == 0);
+	assert_unavailable(&r, "logout");
+	e2e_resp_free(&r);
+	cr_assert_eq(revoked_at_null(l1.s_sid), 1);
+	assert_revoked(l1.s_access, "a logout that did not commit");
+
+	sessions_path(path, sizeof(path), l2.s_sid);
+	cr_assert(e2e_call("DELETE", path, l3.s_access, NULL, NULL, &r) == 0);
+	assert_unavailable(&r, "DELETE /auth/sessions/{id}");
+	e2e_resp_free(&r);
+	cr_assert_eq(revoked_at_null(l2.s_sid), 1);
+	assert_revoked(l2.s_access, "a session delete that did not commit");
+	assert_alive(l3.s_access, "the deleting session");
+
+	cr_assert(e2e_call("DELETE", "/auth/sessions", l3.s_access, NULL, NULL,
+	              &r) == 0);
+	assert_unavailable(&r, "DELETE /auth/sessions");
+	e2e_resp_free(&r);
+	cr_assert_eq(revoked_at_null(l4.s_sid), 1);
+	assert_revoked(l4.s_access, "a revoke-others that did not commit");
+	assert_revoked(s0.s_access, "a revoke-others that did not commit");
+	assert_alive(l3.s_access, "the current session");
+
+	/* A new session, then a password change that cannot commit. */
+	login_sess(email, PASSWORD, NULL, &l5);
+	buf_init(&b);
+	cr_assert(buf_printf(&b,
+	              "{\"current_password\":\"%s\",\"new_password\":\"%s\"}",
+	              PASSWORD, PASSWORD2) == 0);
+	cr_assert(e2e_call("POST", "/auth/password", l3.s_access, NULL,
+	              b.b_data, &r) == 0);
+	assert_unavailable(&r, "password change");
+	e2e_resp_free(&r);
+	assert_revoked(l5.s_access, "a password change that did not commit");
+	assert_alive(l3.s_access, "the session changing the password");
+	/* Nothing of it was committed: the old password still logs in. */
+	cr_assert_eq(revoked_at_null(l5.s_sid), 1);
+	cr_assert_eq(login_status(email, PASSWORD2, NULL), 401);
+	cr_assert_eq(login_status(email, PASSWORD, NULL), 200);
+
+	write_refusal_end(trig);
+	cr_assert_eq(status_of("POST", "/auth/logout", l1.s_access), 204);
+	cr_assert_eq(revoked_at_null(l1.s_sid), 0);
+	cr_assert(e2e_call("POST", "/auth/password", l3.s_access, NULL,
+	              b.b_data, &r) == 0);
+	cr_assert_eq(r.er_status, 204, "%s", body_of(&r));
+	e2e_resp_free(&r);
+	cr_assert_eq(revoked_at_null(l5.s_sid), 0);
+	buf_free(&b);
+}
+
+/*
+ * Signup, login and refresh tell the client of a new session: with the
+ * database refusing the session at COMMIT, each answers 503 with
+ * Retry-After, and nothing of it exists afterwards (no user, no usable
+ * token; the refresh token presented is still the live one).
+ */
+Test(sessions, session_not_committed_is_503)
+{
+	struct sess s0, s1;
+	struct e2e_resp r;
+	struct buf b;
+	char email[128], email2[128], when[256], trig[64], hex[17];
+	char ua[64], n[32];
+	const char *h[2] = {ua, NULL};
+
+	e2e_rand_hex(hex, sizeof(hex), 8);
+	snprintf(ua, sizeof(ua), "User-Agent: e2e-refuse-%s", hex);
+	snprintf(when, sizeof(when), "new.user_agent = 'e2e-refuse-%s'", hex);
+	e2e_email(email, sizeof(email), "refused-commit");
+	e2e_email(email2, sizeof(email2), "refused-signup");
+	signup_sess(email, PASSWORD, NULL, &s0);
+	write_refusal_begin(trig, sizeof(trig), 1, when);
+
+	post_creds("signup", email2, PASSWORD, h, &r);
+	assert_unavailable(&r, "signup");
+	e2e_resp_free(&r);
+	cr_assert(e2e_sql_value(n, sizeof(n),
+	              "select count(*) from public.users where email = '%s'",
+	              email2) == 0);
+	cr_assert_str_eq(n, "0", "a signup that did not commit left its user");
+
+	post_creds("login", email, PASSWORD, h, &r);
+	assert_unavailable(&r, "login");
+	e2e_resp_free(&r);
+
+	buf_init(&b);
+	cr_assert(
+	    buf_printf(&b, "{\"refresh_token\":\"%s\"}", s0.s_refresh) == 0);
+	cr_assert(
+	    e2e_call("POST", "/auth/refresh", NULL, h, b.b_data, &r) == 0);
+	assert_unavailable(&r, "refresh");
+	e2e_resp_free(&r);
+
+	write_refusal_end(trig);
+	/* The refused rotation spent nothing. */
+	refresh_call(s0.s_refresh, &r);
+	take_tokens(&r, 200, email, NULL, &s1);
+	e2e_resp_free(&r);
+	signup_sess(email2, PASSWORD, NULL, &s1);
+	buf_free(&b);
+}
+
+/* ------------------------------------------------------ hostile headers */
+
+/*
+ * A User-Agent with bytes that are not UTF-8 (0xFF 0xFE) is stored with
+ * U+FFFD in their place: signup, login and refresh answer as usual.
+ */
+Test(sessions, user_agent_not_utf8)
+{
+	static const char *const h[] = {
+	    "User-Agent: e2e \xff\xfe agent \xc3", NULL};
+	struct sess s0, l1, r1;
+	struct e2e_resp r;
+	struct buf b;
+	char email[128], ua[256];
+
+	e2e_email(email, sizeof(email), "ua-bytes");
+	post_creds("signup", email, PASSWORD, h, &r);
+	take_tokens(&r, 201, email, PASSWORD, &s0);
+	e2e_resp_free(&r);
+	post_creds("login", email, PASSWORD, h, &r);
+	take_tokens(&r, 200, email, PASSWORD, &l1);
+	e2e_resp_free(&r);
+	buf_init(&b);
+	cr_assert(
+	    buf_printf(&b, "{\"refresh_token\":\"%s\"}", l1.s_refresh) == 0);
+	cr_assert(
+	    e2e_call("POST", "/auth/refresh", NULL, h, b.b_data, &r) == 0);
+	take_tokens(&r, 200, email, NULL, &r1);
+	e2e_resp_free(&r);
+	buf_free(&b);
+	cr_assert(e2e_sql_value(ua, sizeof(ua),
+	              "select user_agent from auth.sessions where id = '%s'",
+	              l1.s_sid) == 0);
+	cr_assert_str_eq(ua, "e2e \xef\xbf\xbd\xef\xbf\xbd agent \xef\xbf\xbd",
+	    "stored User-Agent: %s", ua);
+}
+
+/* ---------------------------------------------------------------- emails */
+
+static long
+signup_status(const char *email, const char **code)
+{
+	static char c[16];
+	struct e2e_resp r;
+	const char *v;
+	long st;
+
+	post_creds("signup", email, PASSWORD, NULL, &r);
+	st = r.er_status;
+	c[0] = '\0';
+	if ((v = str_field(r.er_json, "code")) != NULL)
+		snprintf(c, sizeof(c), "%s", v);
+	if (st >= 400)
+		e2e_assert_error(&r, st);
+	e2e_resp_free(&r);
+	*code = c;
+	return st;
+}
+
+/*
+ * One address, one account: Unicode case folding, Unicode white space
+ * trimmed, control and format characters refused (docs/auth.md).
+ */
+Test(sessions, email_unicode_rule)
+{
+	struct sess s0, l1;
+	struct e2e_resp r;
+	char hex[17], lower[128], upper[128], v[160];
+	const char *code;
+	size_t i;
+
+	e2e_rand_hex(hex, sizeof(hex), 8);
+	snprintf(lower, sizeof(lower), "\xc3\xbcn\xc3\xaf-%s@example.com", hex);
+	snprintf(upper, sizeof(upper), "\xc3\x9cN\xc3\x8f-%s@EXAMPLE.COM", hex);
+	for (i = 0; upper[i] != '\0'; i++)
+		if (upper[i] >= 'a' && upper[i] <= 'f')
+			upper[i] = (char)(upper[i] - 'a' + 'A');
+	signup_sess(lower, PASSWORD, NULL, &s0);
+	cr_assert_eq(signup_status(upper, &code), 409, "upper case: %s", code);
+	cr_assert_str_eq(code, "PN500");
+	/* Trimmed white space: the same account. */
+	snprintf(v, sizeof(v), "\xc2\xa0%s", lower);
+	cr_assert_eq(signup_status(v, &code), 409, "leading U+00A0: %s", code);
+	snprintf(v, sizeof(v), "%s\xe3\x80\x80", upper);
+	cr_assert_eq(signup_status(v, &code), 409, "trailing U+3000: %s", code);
+	/* Invisible characters: refused. */
+	snprintf(v, sizeof(v), "\xef\xbb\xbf%s", lower);
+	cr_assert_eq(signup_status(v, &code), 400, "leading U+FEFF");
+	cr_assert_str_eq(code, "PN103");
+	snprintf(
+	    v, sizeof(v), "\xc3\xbcn\xc3\xaf-%s\xe2\x80\x8b@example.com", hex);
+	cr_assert_eq(signup_status(v, &code), 400, "U+200B before the @");
+	cr_assert_str_eq(code, "PN103");
+	snprintf(v, sizeof(v), "\xc3\xbcn\xc3\xaf-%s\xc2\xad@example.com", hex);
+	cr_assert_eq(signup_status(v, &code), 400, "U+00AD before the @");
+	cr_assert_str_eq(code, "PN103");
+	/* The account logs in under any of its spellings. */
+	post_creds("login", upper, PASSWORD, NULL, &r);
+	take_tokens(&r, 200, lower, PASSWORD, &l1);
+	e2e_resp_free(&r);
+	cr_assert_str_eq(l1.s_uid, s0.s_uid);
+	snprintf(v, sizeof(v), "\xc2\xa0%s\xe3\x80\x80", upper);
+	post_creds("login", v, PASSWORD, NULL, &r);
+	take_tokens(&r, 200, lower, PASSWORD, &l1);
+	e2e_resp_free(&r);
+	cr_assert_str_eq(l1.s_uid, s0.s_uid);
+}
+
+/*
+ * The per-email limit counts per client address: an attacker at X who
+ * runs the victim's email into its limit does not lock the victim out at
+ * Y.  A slower limit counts the email from every address together
+ * (login_limit_per_email_global, 100 by default): from the 11th address of
+ * 10 failures each, the email is blocked everywhere.
+ */
+Test(sessions, login_limit_per_email_and_address)
+{
+	struct e2e_resp r;
+	struct sess s;
+	char email[128], x[ADDR_CAP], y[ADDR_CAP], line[128], line2[128];
+	const char *hx[2], *hy[2];
+	int i, a, first429 = 0;
+	long st;
+
+	e2e_email(email, sizeof(email), "victim");
+	signup_sess(email, PASSWORD, NULL, &s);
+	fake_addr(x, sizeof(x));
+	do
+		fake_addr(y, sizeof(y));
+	while (strcmp(x, y) == 0);
+	xff_hdrs(line, sizeof(line), x, hx);
+	xff_hdrs(line2, sizeof(line2), y, hy);
+
+	for (i = 1; i <= 11 && first429 == 0; i++)
+		if ((st = login_status(email, WRONG_PASSWORD, hx)) == 429)
+			first429 = i;
+		else
+			cr_assert_eq(st, 401, "attempt %d answered %ld", i, st);
+	cr_log_info("per email and address: first 429 at attempt %d", first429);
+	cr_assert_eq(
+	    first429, 11, "the first 429 came at attempt %d", first429);
+	post_creds("login", email, PASSWORD, hx, &r);
+	assert_code(&r, 429, "PN700");
+	e2e_resp_free(&r);
+	/* The owner, from another address, logs in. */
+	login_sess(email, PASSWORD, hy, &s);
+
+	/* 90 more failures from 9 more addresses: 100 for the email. */
+	for (a = 0; a < 9; a++) {
+		fake_addr(x, sizeof(x));
+		xff_hdrs(line, sizeof(line), x, hx);
+		for (i = 0; i < 10; i++)
+			cr_assert_eq(login_status(email, WRONG_PASSWORD, hx),
+			    401, "address %d, attempt %d", a, i);
+	}
+	/* Now the email is blocked from everywhere, the owner included. */
+	post_creds("login", email, PASSWORD, hy, &r);
+	assert_code(&r, 429, "PN700");
+	e2e_resp_free(&r);
+}
+
+/*
+ * The columns a signup sets besides email and password follow the data
+ * API's typed input rules: 400 PN101 for a value of the wrong JSON type or
+ * a string with a NUL, and nothing is created.
+ */
+Test(sessions, signup_columns_typed)
+{
+	static const char *const bad[] = {"\"name\":{\"a\":[1,2]}",
+	    "\"name\":[1]", "\"name\":12", "\"name\":true",
+	    "\"name\":\"abc\\u0000def\"", "\"created_at\":{\"x\":1}"};
+	struct e2e_resp r;
+	struct buf b;
+	char email[128], n[32];
+	const char *name;
+	size_t i;
+
+	e2e_email(email, sizeof(email), "typed");
+	buf_init(&b);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(&b);
+		cr_assert(
+		    buf_printf(&b, "{\"email\":\"%s\",\"password\":\"%s\",%s}",
+		        email, PASSWORD, bad[i]) == 0);
+		cr_assert(e2e_call("POST", "/auth/signup", NULL, NULL, b.b_data,
+		              &r) == 0);
+		cr_assert_eq(r.er_status, 400, "%s answered %ld: %s", bad[i],
+		    r.er_status, body_of(&r));
+		assert_code(&r, 400, "PN101");
+		e2e_resp_free(&r);
+	}
+	cr_assert(e2e_sql_value(n, sizeof(n),
+	              "select count(*) from public.users where email = '%s'",
+	              email) == 0);
+	cr_assert_str_eq(n, "0", "a refused signup created the user");
+	/* A NUL in a password: 400 at signup and login alike (json_get_str
+	 * takes no string with a NUL). */
+	buf_reset(&b);
+	cr_assert(
+	    buf_printf(&b, "{\"email\":\"%s\",\"password\":\"%s\\u0000x\"}",
+	        email, PASSWORD) == 0);
+	cr_assert(
+	    e2e_call("POST", "/auth/signup", NULL, NULL, b.b_data, &r) == 0);
+	assert_code(&r, 400, "PN101");
+	e2e_resp_free(&r);
+	cr_assert(
+	    e2e_call("POST", "/auth/login", NULL, NULL, b.b_data, &r) == 0);
+	assert_code(&r, 400, "PN101");
+	e2e_resp_free(&r);
+	buf_reset(&b);
+	cr_assert(buf_printf(&b,
+	              "{\"email\":\"%s\",\"password\":\"%s\",\"name\":\"Ann\"}",
+	              email, PASSWORD) == 0);
+	cr_assert(
+	    e2e_call("POST", "/auth/signup", NULL, NULL, b.b_data, &r) == 0);
+	cr_assert_eq(r.er_status, 201, "%s", body_of(&r));
+	name = str_field(field(r.er_json, "user"), "name");
+	cr_assert(name != NULL && strcmp(name, "Ann") == 0, "%s", body_of(&r));
+	e2e_resp_free(&r);
+	buf_free(&b);
+}
