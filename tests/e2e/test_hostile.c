@@ -287,6 +287,19 @@ Test(hostile, smuggling_patterns_are_refused_and_closed)
 	    {"bad chunk size", "POST /auth/login HTTP/1.1\r\nHost: x\r\n"
 	                       "Transfer-Encoding: "
 	                       "chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n" SMUGGLED},
+	    /* RFC 9112 section 7.1, strictly (issue 10). */
+	    {"whitespace after the chunk size",
+	        "POST /auth/login HTTP/1.1\r\nHost: x\r\n"
+	        "Transfer-Encoding: chunked\r\n\r\n"
+	        "a \r\n0123456789\r\n0\r\n\r\n" SMUGGLED},
+	    {"chunk extension without a name",
+	        "POST /auth/login HTTP/1.1\r\nHost: x\r\n"
+	        "Transfer-Encoding: chunked\r\n\r\n"
+	        "2;\r\n{}\r\n0\r\n\r\n" SMUGGLED},
+	    {"unterminated quoted chunk extension",
+	        "POST /auth/login HTTP/1.1\r\nHost: x\r\n"
+	        "Transfer-Encoding: chunked\r\n\r\n"
+	        "5;a=\"b\r\n{\"a\"}\r\n0\r\n\r\n" SMUGGLED},
 	    {"chunk size overflow",
 	        "POST /auth/login HTTP/1.1\r\nHost: x\r\n"
 	        "Transfer-Encoding: chunked\r\n\r\n"
