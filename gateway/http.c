@@ -214,17 +214,17 @@ req_log(struct req *rq)
 	        "{\"ts\":\"%s\",\"level\":\"info\",\"proc\":\"gateway\",",
 	        ts) == 0 &&
 	    buf_addstr(&b, "\"msg\":\"request\",\"request_id\":") == 0 &&
-	    buf_add_json_str(&b, rq->rq_id, strlen(rq->rq_id)) == 0 &&
+	    log_add_json_str(&b, rq->rq_id, strlen(rq->rq_id)) == 0 &&
 	    buf_addstr(&b, ",\"method\":") == 0 &&
-	    buf_add_json_str(&b, m, strlen(m)) == 0 &&
+	    log_add_json_str(&b, m, strlen(m)) == 0 &&
 	    buf_addstr(&b, ",\"path\":") == 0 &&
-	    buf_add_json_str(&b, p, strlen(p)) == 0 &&
+	    log_add_json_str(&b, p, strlen(p)) == 0 &&
 	    buf_addstr(&b, ",\"route\":") == 0 &&
-	    buf_add_json_str(&b, route, strlen(route)) == 0 &&
+	    log_add_json_str(&b, route, strlen(route)) == 0 &&
 	    buf_printf(&b, ",\"status\":%d,\"ms\":%lld", rq->rq_status,
 	        (long long)(time_mono_ms() - rq->rq_start_ms)) == 0 &&
 	    (rq->rq_sub[0] == '\0' || (buf_addstr(&b, ",\"user\":") == 0 &&
-	                                  buf_add_json_str(&b, rq->rq_sub,
+	                                  log_add_json_str(&b, rq->rq_sub,
 	                                      strlen(rq->rq_sub)) == 0)) &&
 	    buf_addc(&b, '}') == 0)
 		log_json_line(b.b_data, b.b_len);

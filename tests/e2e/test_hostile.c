@@ -771,3 +771,107 @@ Test(hostile, more_idle_connections_than_the_cap)
 		close(fds[i]);
 	hpair_finish(&hp);
 }
+
+/* ----------------------------------------------------- access log */
+
+/* A key of the env file deploy/dev writes (KEY=value, shell-quoted with
+ * printf %q, which leaves plain paths as they are). */
+static void
+env_file_get(const char *key, char *out, size_t cap)
+{
+	const char *path = getenv("POSTERN_E2E_ENV");
+	size_t klen = strlen(key), n;
+	char line[E2E_PATH_MAX + 64];
+	FILE *f;
+
+	out[0] = '\0';
+	cr_assert(path != NULL && (f = fopen(path, "r")) != NULL);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, key, klen) != 0 || line[klen] != '=')
+			continue;
+		n = strcspn(line + klen + 1, "\n");
+		cr_assert(n < cap);
+		memcpy(out, line + klen + 1, n);
+		out[n] = '\0';
+	}
+	fclose(f);
+	cr_assert(
+	    out[0] != '\0' && out[0] != '\'', "no plain %s in %s", key, path);
+}
+
+/*
+ * The gateway's log line for the request whose X-Request-Id is rid,
+ * parsed strictly (UTF-8 validated); fails the test if it is missing or
+ * is not valid JSON.  Every line of the log must parse too.
+ */
+static struct json_object *
+log_line_of(const char *log, const char *rid)
+{
+	struct json_tokener *tok;
+	struct json_object *j, *found = NULL, *v;
+	static char line[65536];
+	FILE *f;
+	size_t n;
+
+	cr_assert((f = fopen(log, "r")) != NULL, "cannot open %s", log);
+	cr_assert((tok = json_tokener_new()) != NULL);
+	json_tokener_set_flags(
+	    tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, rid) == NULL)
+			continue;
+		n = strcspn(line, "\n");
+		json_tokener_reset(tok);
+		j = json_tokener_parse_ex(tok, line, (int)n);
+		cr_assert(j != NULL && json_tokener_get_parse_end(tok) == n,
+		    "a log line is not valid JSON: %s", line);
+		if (json_object_object_get_ex(j, "request_id", &v) &&
+		    strcmp(json_object_get_string(v), rid) == 0 &&
+		    found == NULL)
+			found = j;
+		else
+			json_object_put(j);
+	}
+	json_tokener_free(tok);
+	fclose(f);
+	cr_assert(found != NULL, "no log line for request %s", rid);
+	return found;
+}
+
+Test(hostile, access_log_is_json_whatever_the_path)
+{
+	static const struct {
+		const char *target, *path; /* path: as logged, decoded */
+	} cases[] = {
+	    {"/x%ff%fe", "/x\xef\xbf\xbd\xef\xbf\xbd"},
+	    {"/x%c0%af%ed%a0%80%f4%90%80%80",
+	        "/x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf"
+	        "\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+	    {"/x%01%1b[2J%0d%0a%7f%c2%85\"%5c",
+	        "/x\x01\x1b[2J\r\n\x7f\xc2\x85\"\\"},
+	    {"/table_1%e2%82", "/table_1\xef\xbf\xbd\xef\xbf\xbd"},
+	};
+	static struct raw r;
+	struct json_object *j, *v;
+	char log[E2E_PATH_MAX], rid[64], req[512];
+	size_t i;
+	int n;
+
+	env_file_get("POSTERN_GATEWAY_LOG", log, sizeof(log));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e2e_rand_hex(rid, sizeof(rid), 8);
+		n = snprintf(req, sizeof(req),
+		    "GET %s HTTP/1.1\r\nHost: x\r\nX-Request-Id: %s\r\n"
+		    "Connection: close\r\n\r\n",
+		    cases[i].target, rid);
+		raw_exchange(req, (size_t)n, &r);
+		cr_log_info("%s: %d", cases[i].target, r.r_status);
+		cr_assert(r.r_status >= 400 && r.r_status < 500, "%s: %.200s",
+		    cases[i].target, r.r_buf);
+		j = log_line_of(log, rid);
+		cr_assert(json_object_object_get_ex(j, "path", &v));
+		cr_assert_str_eq(json_object_get_string(v), cases[i].path,
+		    "logged path of %s", cases[i].target);
+		json_object_put(j);
+	}
+}
