@@ -9,6 +9,13 @@
  * is processed and resumes once its response is written.  Every wait has a
  * deadline: idle_timeout_ms between requests, request_timeout_ms for the
  * whole of one request's head and body.
+ *
+ * A body is read only once its head has been judged (handle_head): a
+ * protected route without a usable token is answered 401 at once, and a
+ * token is verified with reading stopped, so an unauthenticated client
+ * never makes us buffer its body.  The bodies being read or held, all
+ * requests together, may take at most body_memory_limit bytes: a request
+ * whose body would pass it gets 503 (PN603) and the connection closes.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -122,6 +129,7 @@ req_free(struct req *rq)
 	if (rq->rq_dbq != NULL)
 		db_cancel(rq->rq_dbq);
 	handle_abort(rq);
+	gw->gw_body_mem -= rq->rq_body_charge;
 	http_head_free(&rq->rq_head);
 	/* Bodies of auth routes hold passwords. */
 	buf_wipe_free(&rq->rq_body);
@@ -240,6 +248,12 @@ req_respond(struct req *rq)
 
 	if (hc->hc_gw->gw_draining)
 		hc->hc_close = 1;
+	if (rq->rq_body_unread) {
+		/* Answered before its body was read (or all of it): the
+		 * rest is discarded by hconn_linger, never parsed. */
+		hc->hc_close = 1;
+		bufferevent_disable(hc->hc_bev, EV_READ);
+	}
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nX-Request-Id: %s\r\n",
 	    rq->rq_status, reason(rq->rq_status), rq->rq_id);
 	if (rq->rq_status != 204) {
@@ -348,6 +362,78 @@ oversized_bearer(const char *data, size_t n)
 	return memchr(p, '\n', (size_t)(data + n - p)) == NULL;
 }
 
+/*
+ * Sets the bytes rq's body is counted for in gw_body_mem to n; -1 (and no
+ * change) if that would pass body_memory_limit.
+ */
+static int
+body_charge(struct req *rq, size_t n)
+{
+	struct gw *gw = rq->rq_conn->hc_gw;
+	size_t limit = (size_t)gw->gw_cf.cf_body_memory_limit;
+
+	if (n > rq->rq_body_charge &&
+	    n - rq->rq_body_charge > limit - gw->gw_body_mem)
+		return -1;
+	gw->gw_body_mem = gw->gw_body_mem - rq->rq_body_charge + n;
+	rq->rq_body_charge = n;
+	return 0;
+}
+
+/*
+ * Makes room in rq_body for extra more bytes (and a NUL), its capacity
+ * never above rq_body_max + 1, and counts the capacity against the
+ * budget.  The buffer is grown here rather than by buf_add() so that the
+ * charge is its real size: a Content-Length body gets exactly its length
+ * in one allocation; a chunked one doubles, up to its limit.  Returns 0,
+ * or answers 503 and returns -1.
+ */
+static int
+body_room(struct req *rq, size_t extra)
+{
+	struct buf *b = &rq->rq_body;
+	size_t max = rq->rq_body_max + 1, need, ncap;
+	char *p;
+
+	if (b->b_len + 1 > max)
+		return 0;
+	if (extra > max - 1 - b->b_len)
+		extra = max - 1 - b->b_len;
+	need = b->b_len + extra + 1;
+	if (need <= b->b_cap)
+		return 0;
+	ncap = b->b_cap > max / 2 ? max : b->b_cap * 2;
+	if (ncap < need)
+		ncap = need;
+	if (body_charge(rq, ncap) == -1) {
+		req_add_header(rq, "Retry-After", "1");
+		req_fail_read(rq, 503, "PN603",
+		    "the gateway is holding as many request bodies as it may; "
+		    "retry shortly");
+		return -1;
+	}
+	if ((p = realloc(b->b_data, ncap)) == NULL) {
+		(void)body_charge(rq, b->b_cap);
+		req_fail_read(rq, 503, "PN900", "out of memory");
+		return -1;
+	}
+	b->b_data = p;
+	b->b_cap = ncap;
+	b->b_data[b->b_len] = '\0';
+	return 0;
+}
+
+/* The head allows its body to be read: 1, or -1 when answered. */
+static int
+body_begin(struct req *rq)
+{
+	rq->rq_state = RS_BODY;
+	if (!rq->rq_head.hh_chunked &&
+	    body_room(rq, (size_t)rq->rq_head.hh_content_length) == -1)
+		return -1;
+	return 1;
+}
+
 static int
 read_head(struct hconn *hc, struct req *rq)
 {
@@ -393,11 +479,39 @@ read_head(struct hconn *hc, struct req *rq)
 		return -1;
 	}
 	if (rq->rq_head.hh_chunked || rq->rq_head.hh_content_length > 0) {
-		rq->rq_state = RS_BODY;
-		return 1;
+		rq->rq_body_unread = 1;
+		rq->rq_body_max = (size_t)gw->gw_cf.cf_body_limit;
+		if (handle_head(rq) == 1)
+			return body_begin(rq);
+		/* Answered, or waiting for authd: read nothing meanwhile. */
+		if (rq->rq_state == RS_AUTH)
+			bufferevent_disable(hc->hc_bev, EV_READ);
+		return -1;
 	}
 	req_dispatch(rq);
 	return 1;
+}
+
+void
+req_read_body(struct req *rq)
+{
+	struct hconn *hc = rq->rq_conn;
+	int64_t left;
+
+	/* The request deadline may have passed, unseen, while authd
+	 * answered: hconn_timeout does nothing in RS_AUTH. */
+	left = rq->rq_start_ms + hc->hc_gw->gw_cf.cf_request_timeout_ms -
+	       time_mono_ms();
+	if (left <= 0) {
+		req_fail_read(rq, 408, "PN106",
+		    "request not received within the deadline");
+		return;
+	}
+	timer_arm(hc, (long)left);
+	if (body_begin(rq) != 1)
+		return;
+	bufferevent_enable(hc->hc_bev, EV_READ);
+	hconn_process(hc);
 }
 
 static int
@@ -415,22 +529,28 @@ read_body(struct hconn *hc, struct req *rq)
 		    (size_t)rq->rq_head.hh_content_length - rq->rq_body.b_len;
 		if (want > avail)
 			want = avail;
-		if (buf_reserve(&rq->rq_body, want) == -1 ||
-		    evbuffer_remove(in, rq->rq_body.b_data + rq->rq_body.b_len,
+		/* body_begin made room for all of it. */
+		if (evbuffer_remove(in, rq->rq_body.b_data + rq->rq_body.b_len,
 		        want) != (int)want) {
 			req_fail_read(rq, 503, "PN900", "out of memory");
 			return -1;
 		}
 		rq->rq_body.b_len += want;
 		rq->rq_body.b_data[rq->rq_body.b_len] = '\0';
-		if (rq->rq_body.b_len == (size_t)rq->rq_head.hh_content_length)
+		if (rq->rq_body.b_len ==
+		    (size_t)rq->rq_head.hh_content_length) {
+			rq->rq_body_unread = 0;
 			req_dispatch(rq);
+		}
 		return 0;
 	}
+	/* The payload decoded from avail bytes is at most avail bytes. */
+	if (body_room(rq, avail) == -1)
+		return -1;
 	if ((data = (char *)evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
 		return -1;
 	r = http_chunked_feed(&rq->rq_chunked, data, avail, &consumed,
-	    &rq->rq_body, (size_t)hc->hc_gw->gw_cf.cf_body_limit);
+	    &rq->rq_body, rq->rq_body_max);
 	evbuffer_drain(in, consumed);
 	if (r == -2) {
 		req_fail_read(rq, 413, "PN600", "request body too large");
@@ -440,8 +560,10 @@ read_body(struct hconn *hc, struct req *rq)
 		req_fail_read(rq, 400, "PN106", "malformed chunked body");
 		return -1;
 	}
-	if (r == 1)
+	if (r == 1) {
+		rq->rq_body_unread = 0;
 		req_dispatch(rq);
+	}
 	return 0;
 }
 

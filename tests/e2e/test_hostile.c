@@ -381,7 +381,7 @@ Test(hostile, oversized_body_is_413)
 {
 	static struct raw r;
 	static char chunk[65536];
-	char line[64];
+	char line[64], email[128], tok[TOKCAP], head[TOKCAP + 256];
 	int fd, i, n;
 
 	/* By Content-Length: refused before any of the body is read. */
@@ -395,16 +395,18 @@ Test(hostile, oversized_body_is_413)
 	    "Content-Length: 99999999999999999999\r\n\r\n",
 	    0, 400);
 
-	/* Chunked: 17 chunks of 64 KiB pass the 1 MiB limit. */
+	/* Chunked: 17 chunks of 64 KiB pass the 1 MiB limit.  With a valid
+	 * token: without one the head alone is answered 401. */
+	e2e_email(email, sizeof(email), "hostile-413");
+	e2e_signup(email, PASSWORD, tok, sizeof(tok));
 	memset(chunk, ' ', sizeof(chunk));
 	fd = raw_connect(base_port(e2e_cf.ee_base_url));
-	raw_send(fd,
+	n = snprintf(head, sizeof(head),
 	    "POST /table_1 HTTP/1.1\r\nHost: x\r\n"
-	    "Content-Type: application/json\r\n"
+	    "Content-Type: application/json\r\nAuthorization: Bearer %s\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n",
-	    strlen("POST /table_1 HTTP/1.1\r\nHost: x\r\n"
-	           "Content-Type: application/json\r\n"
-	           "Transfer-Encoding: chunked\r\n\r\n"));
+	    tok);
+	raw_send(fd, head, (size_t)n);
 	for (i = 0; i < 17; i++) {
 		n = snprintf(line, sizeof(line), "%zx\r\n", sizeof(chunk));
 		if (raw_send(fd, line, (size_t)n) == -1 ||
@@ -874,4 +876,197 @@ Test(hostile, access_log_is_json_whatever_the_path)
 		    "logged path of %s", cases[i].target);
 		json_object_put(j);
 	}
+}
+
+/* ------------------------------------------- bodies before the head */
+
+/* The gateway's resident set, KiB, from /proc/<pid>/status VmRSS. */
+static long
+rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	cr_assert((f = fopen(path, "r")) != NULL, "cannot read %s", path);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kib = atol(line + 6);
+	fclose(f);
+	cr_assert(kib > 0, "no VmRSS in %s", path);
+	return kib;
+}
+
+#define FLOOD_CONNS 300
+#define FLOOD_PART (256 * 1024)
+
+/*
+ * Issue 10: bodies of unauthenticated requests were buffered before the
+ * 401 (1,000 connections part-way into 1 MB bodies: 10 -> 1,009 MiB).
+ * 300 connections each send a head with Content-Length 1 MB for a bearer
+ * route, half without a token and half with a bad one, and 256 KiB of the
+ * body: each must get its 401 without sending the rest, and the gateway's
+ * RSS must not grow with what they sent (75 MiB in all).
+ */
+Test(hostile, unauthenticated_bodies_are_refused_before_reading)
+{
+	static char part[FLOOD_PART];
+	static struct raw r;
+	static int fds[FLOOD_CONNS];
+	char head[512];
+	pid_t gw = e2e_read_pid(e2e_cf.ee_gateway_pid_file);
+	int port = base_port(e2e_cf.ee_base_url), i, n, got401 = 0;
+	long rss0, rss1, rss2;
+	int64_t t0;
+
+	cr_assert(gw > 0, "no gateway pid in %s", e2e_cf.ee_gateway_pid_file);
+	memset(part, ' ', sizeof(part));
+	part[0] = '{';
+	rss0 = rss_kib(gw);
+	t0 = e2e_now_ms();
+	for (i = 0; i < FLOOD_CONNS; i++) {
+		n = snprintf(head, sizeof(head),
+		    "POST /table_1 HTTP/1.1\r\nHost: x\r\n"
+		    "Content-Type: application/json\r\n"
+		    "Content-Length: 1048576\r\n%s\r\n",
+		    i % 2 ? "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9."
+		            "eyJzdWIiOiIxIn0.bad-signature\r\n"
+		          : "");
+		fds[i] = raw_connect(port);
+		cr_assert(raw_send(fds[i], head, (size_t)n) == 0);
+		/* A server that answered and closed may refuse the rest. */
+		(void)raw_send(fds[i], part, sizeof(part));
+	}
+	rss1 = rss_kib(gw);
+	for (i = 0; i < FLOOD_CONNS; i++) {
+		/* Nothing more is sent: the answer must come anyway. */
+		raw_read(fds[i], &r, 3000);
+		if (r.r_status == 401) {
+			got401++;
+			raw_assert_json_error(&r, i % 2 ? "PN201" : "PN200");
+			cr_assert(strstr(r.r_buf, "Connection: close") != NULL,
+			    "401 before the body without Connection: close");
+			cr_assert(r.r_eof, "connection %d left open", i);
+		} else
+			cr_log_error(
+			    "connection %d (%s token): status %d: %.200s", i,
+			    i % 2 ? "bad" : "no", r.r_status, r.r_buf);
+		close(fds[i]);
+	}
+	rss2 = rss_kib(gw);
+	cr_log_info("%d connections x %d KiB of 1 MB bodies: %d x 401 in "
+	            "%lld ms; gateway RSS %ld -> %ld KiB (all sent) -> %ld "
+	            "KiB",
+	    FLOOD_CONNS, FLOOD_PART / 1024, got401,
+	    (long long)(e2e_now_ms() - t0), rss0, rss1, rss2);
+	fprintf(stderr,
+	    "hostile: body flood: RSS %ld -> %ld KiB with %d connections "
+	    "part-way into 1 MB bodies; %d x 401\n",
+	    rss0, rss1, FLOOD_CONNS, got401);
+	cr_assert_eq(got401, FLOOD_CONNS,
+	    "%d of %d got their 401 before sending the rest", got401,
+	    FLOOD_CONNS);
+	/* 75 MiB were sent; the bound leaves room for buffers in flight. */
+	cr_assert(rss1 - rss0 < 24 * 1024,
+	    "the gateway grew by %ld KiB while unauthenticated bodies were "
+	    "sent",
+	    rss1 - rss0);
+}
+
+/*
+ * The global budget (body_memory_limit): with 1.5 MB of it and a 1 MB body
+ * held part-way, a second 1 MB body is 503 PN603 with Retry-After, before
+ * any of it is read; a chunked one is 503 once it would pass the budget;
+ * a small request is served meanwhile, and a 1 MB body once the first
+ * connection has gone.
+ */
+Test(hostile, body_memory_budget_is_503_past_it)
+{
+	static struct raw r;
+	static char big[1000000];
+	char email[128], tok[TOKCAP], head[TOKCAP + 512];
+	struct e2e_resp resp;
+	int fa, fb, i, n;
+
+	hpair_start(&hp, "body_memory_limit = 1500000");
+	e2e_email(email, sizeof(email), "hostile-budget");
+	e2e_signup(email, PASSWORD, tok, sizeof(tok));
+
+	/* A: a 1 MB body, held part-way (its token verified first). */
+	n = snprintf(head, sizeof(head),
+	    "POST /table_1 HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: application/json\r\nAuthorization: Bearer %s\r\n"
+	    "Content-Length: 1000000\r\n\r\n{",
+	    tok);
+	fa = raw_connect(hp.hp_port);
+	cr_assert(raw_send(fa, head, (size_t)n) == 0);
+	e2e_sleep_ms(300);
+
+	/* B: another 1 MB body would pass the budget: 503 at once. */
+	fb = raw_connect(hp.hp_port);
+	cr_assert(raw_send(fb, head, (size_t)n) == 0);
+	raw_read(fb, &r, 3000);
+	close(fb);
+	cr_log_info("second 1 MB body: %d", r.r_status);
+	cr_assert_eq(r.r_status, 503, "past the budget: %.300s", r.r_buf);
+	raw_assert_json_error(&r, "PN603");
+	cr_assert(strstr(r.r_buf, "Retry-After: ") != NULL, "%s", r.r_buf);
+	cr_assert(r.r_eof, "the connection was left open after 503");
+
+	/* C: chunked, 16 chunks of 64 KiB: 503 once it would pass. */
+	fb = raw_connect(hp.hp_port);
+	n = snprintf(head, sizeof(head),
+	    "POST /table_1 HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: application/json\r\nAuthorization: Bearer %s\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n",
+	    tok);
+	cr_assert(raw_send(fb, head, (size_t)n) == 0);
+	memset(big, ' ', sizeof(big));
+	for (i = 0; i < 16; i++) {
+		n = snprintf(head, sizeof(head), "10000\r\n");
+		if (raw_send(fb, head, (size_t)n) == -1 ||
+		    raw_send(fb, big, 65536) == -1 ||
+		    raw_send(fb, "\r\n", 2) == -1)
+			break;
+	}
+	raw_read(fb, &r, 3000);
+	close(fb);
+	cr_log_info("chunked body past the budget: %d", r.r_status);
+	cr_assert_eq(
+	    r.r_status, 503, "chunked past the budget: %.300s", r.r_buf);
+	raw_assert_json_error(&r, "PN603");
+
+	/* A small request is served while A holds most of the budget. */
+	cr_assert(e2e_call("POST", "/table_1", tok, NULL,
+	              "{\"title\":\"budget small\"}", &resp) == 0);
+	cr_assert_eq(resp.er_status, 201, "small body: %ld %s", resp.er_status,
+	    resp.er_body.b_data);
+	e2e_resp_free(&resp);
+
+	/* A goes away; its share comes back: a 1 MB body is not 503. */
+	close(fa);
+	e2e_sleep_ms(200);
+	memset(big, ' ', sizeof(big));
+	big[0] = '{';
+	big[sizeof(big) - 1] = '}';
+	{
+		struct e2e_req rq = {.rq_method = "POST",
+		    .rq_path = "/table_1",
+		    .rq_body = big,
+		    .rq_bodylen = sizeof(big)};
+		char auth[TOKCAP + 32];
+		const char *hd[4] = {
+		    "Content-Type: application/json", auth, "Expect:", NULL};
+
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+		rq.rq_hdrs = hd;
+		cr_assert(e2e_do(&rq, &resp) == 0);
+	}
+	cr_log_info("1 MB body after the first one went: %ld", resp.er_status);
+	cr_assert(resp.er_status != 503 && resp.er_status < 500,
+	    "after the budget was freed: %ld %s", resp.er_status,
+	    resp.er_body.b_data);
+	e2e_resp_free(&resp);
+	hpair_finish(&hp);
 }
