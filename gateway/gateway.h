@@ -41,6 +41,8 @@ struct gw {
 	struct evconnlistener *gw_listener;
 	TAILQ_HEAD(, hconn) gw_conns;
 	size_t gw_nconns;
+	/* Connections between requests, longest idle first (http.c). */
+	TAILQ_HEAD(, hconn) gw_idle;
 	size_t
 	    gw_body_mem; /* bytes held by bodies in flight (rq_body_charge) */
 	int gw_listener_paused;
@@ -95,6 +97,8 @@ struct req {
 
 struct hconn {
 	TAILQ_ENTRY(hconn) hc_entry;
+	TAILQ_ENTRY(hconn) hc_idle_entry; /* in gw_idle while hc_idle */
+	int hc_idle;
 	struct gw *hc_gw;
 	struct bufferevent *hc_bev;
 	struct event *hc_timer;

@@ -16,6 +16,12 @@
  * never makes us buffer its body.  The bodies being read or held, all
  * requests together, may take at most body_memory_limit bytes: a request
  * whose body would pass it gets 503 (PN603) and the connection closes.
+ *
+ * At max_connections a new connection is admitted by closing the one that
+ * has been idle longest between requests (nginx and haproxy do the same);
+ * only when none is idle does accepting pause, and the kernel backlog
+ * holds the newcomers.  gw_idle keeps the idle connections in the order
+ * they became idle, so both steps are O(1) on the request path.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -116,6 +122,51 @@ timer_arm(struct hconn *hc, long ms)
 	event_add(hc->hc_timer, &tv);
 }
 
+/*
+ * Accepting pauses only at the cap with no idle connection to give way;
+ * never while draining (the listener is closed then).
+ */
+static void
+listener_update(struct gw *gw)
+{
+	int pause;
+
+	if (gw->gw_listener == NULL || gw->gw_draining)
+		return;
+	pause = gw->gw_nconns >= (size_t)gw->gw_cf.cf_max_connections &&
+	        TAILQ_EMPTY(&gw->gw_idle);
+	if (pause && !gw->gw_listener_paused) {
+		evconnlistener_disable(gw->gw_listener);
+		gw->gw_listener_paused = 1;
+	} else if (!pause && gw->gw_listener_paused) {
+		evconnlistener_enable(gw->gw_listener);
+		gw->gw_listener_paused = 0;
+	}
+}
+
+/* hc is between requests (none in flight, none begun): evictable. */
+static void
+idle_add(struct hconn *hc)
+{
+	if (hc->hc_idle)
+		return;
+	TAILQ_INSERT_TAIL(&hc->hc_gw->gw_idle, hc, hc_idle_entry);
+	hc->hc_idle = 1;
+	if (hc->hc_gw->gw_listener_paused)
+		listener_update(hc->hc_gw);
+}
+
+static void
+idle_del(struct hconn *hc)
+{
+	if (!hc->hc_idle)
+		return;
+	TAILQ_REMOVE(&hc->hc_gw->gw_idle, hc, hc_idle_entry);
+	hc->hc_idle = 0;
+	if (TAILQ_EMPTY(&hc->hc_gw->gw_idle))
+		listener_update(hc->hc_gw);
+}
+
 static void
 req_free(struct req *rq)
 {
@@ -146,16 +197,15 @@ hconn_free(struct hconn *hc)
 
 	TAILQ_REMOVE(&gw->gw_conns, hc, hc_entry);
 	gw->gw_nconns--;
+	if (hc->hc_idle) {
+		TAILQ_REMOVE(&gw->gw_idle, hc, hc_idle_entry);
+		hc->hc_idle = 0;
+	}
 	req_free(hc->hc_req);
 	event_free(hc->hc_timer);
 	bufferevent_free(hc->hc_bev);
 	free(hc);
-	if (gw->gw_listener_paused && !gw->gw_draining &&
-	    gw->gw_listener != NULL &&
-	    gw->gw_nconns < (size_t)gw->gw_cf.cf_max_connections) {
-		evconnlistener_enable(gw->gw_listener);
-		gw->gw_listener_paused = 0;
-	}
+	listener_update(gw);
 	if (gw->gw_draining && gw->gw_nconns == 0)
 		event_base_loopexit(gw->gw_base, NULL);
 }
@@ -581,6 +631,7 @@ hconn_process(struct hconn *hc)
 				hconn_free(hc);
 				return;
 			}
+			idle_del(hc);
 			timer_arm(hc, hc->hc_gw->gw_cf.cf_request_timeout_ms);
 		}
 		rq = hc->hc_req;
@@ -618,6 +669,7 @@ static void
 hconn_linger(struct hconn *hc)
 {
 	hc->hc_lingering = 1;
+	idle_del(hc);
 	(void)shutdown(bufferevent_getfd(hc->hc_bev), SHUT_WR);
 	bufferevent_enable(hc->hc_bev, EV_READ);
 	timer_arm(hc, HCONN_LINGER_MS);
@@ -640,6 +692,7 @@ hconn_write(struct bufferevent *bev, void *arg)
 	}
 	timer_arm(hc, hc->hc_gw->gw_cf.cf_idle_timeout_ms);
 	bufferevent_enable(hc->hc_bev, EV_READ);
+	idle_add(hc);
 	hconn_process(hc);
 }
 
@@ -671,6 +724,41 @@ hconn_timeout(evutil_socket_t fd, short what, void *arg)
 		hconn_free(hc);
 }
 
+/* How many of the longest idle connections an accept looks at. */
+#define EVICT_SCAN 16
+
+/*
+ * Closes the connection idle longest to make room for a new one; -1 if
+ * none may go.  One whose next request is already arriving (bytes in
+ * its buffer or its socket) is not idle and is skipped: closing it would
+ * reset the connection under that request.  The others close at once
+ * with nothing unread, so the client sees an orderly end of stream (a
+ * FIN, not a reset), which HTTP clients retry on a new connection.
+ */
+static int
+hconn_evict(struct gw *gw)
+{
+	struct hconn *hc;
+	int n = 0;
+	char c;
+
+	TAILQ_FOREACH(hc, &gw->gw_idle, hc_idle_entry)
+	{
+		if (n++ == EVICT_SCAN)
+			break;
+		if (evbuffer_get_length(bufferevent_get_input(hc->hc_bev)) >
+		        0 ||
+		    recv(bufferevent_getfd(hc->hc_bev), &c, 1,
+		        MSG_PEEK | MSG_DONTWAIT) == 1)
+			continue;
+		log_debug("closing idle connection from %s for a new one",
+		    hc->hc_addr);
+		hconn_free(hc);
+		return 0;
+	}
+	return -1;
+}
+
 static void
 http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -680,6 +768,13 @@ http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	(void)l;
 	(void)salen;
+	if (gw->gw_nconns >= (size_t)gw->gw_cf.cf_max_connections &&
+	    hconn_evict(gw) == -1) {
+		/* Every connection is busy: the cap holds. */
+		close(fd);
+		listener_update(gw);
+		return;
+	}
 	if ((hc = calloc(1, sizeof(*hc))) == NULL) {
 		close(fd);
 		return;
@@ -709,11 +804,9 @@ http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_setcb(hc->hc_bev, hconn_read, hconn_write, hconn_event, hc);
 	bufferevent_enable(hc->hc_bev, EV_READ);
 	timer_arm(hc, gw->gw_cf.cf_idle_timeout_ms);
-	/* libevent has no connection cap: we count and pause accepting. */
-	if (gw->gw_nconns >= (size_t)gw->gw_cf.cf_max_connections) {
-		evconnlistener_disable(gw->gw_listener);
-		gw->gw_listener_paused = 1;
-	}
+	/* libevent has no connection cap: we count, evict and pause. */
+	idle_add(hc);
+	listener_update(gw);
 }
 
 int
@@ -722,6 +815,7 @@ http_listen(struct gw *gw)
 	struct sockaddr_storage ss;
 	int sslen = sizeof(ss);
 
+	TAILQ_INIT(&gw->gw_idle);
 	memset(&ss, 0, sizeof(ss));
 	if (evutil_parse_sockaddr_port(
 	        gw->gw_cf.cf_listen, (struct sockaddr *)&ss, &sslen) == -1) {
