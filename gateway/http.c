@@ -422,8 +422,10 @@ body_charge(struct req *rq, size_t n)
 	struct gw *gw = rq->rq_conn->hc_gw;
 	size_t limit = (size_t)gw->gw_cf.cf_body_memory_limit;
 
+	/* gw_body_mem may exceed a limit lowered by a reload. */
 	if (n > rq->rq_body_charge &&
-	    n - rq->rq_body_charge > limit - gw->gw_body_mem)
+	    (gw->gw_body_mem >= limit ||
+	        n - rq->rq_body_charge > limit - gw->gw_body_mem))
 		return -1;
 	gw->gw_body_mem = gw->gw_body_mem - rq->rq_body_charge + n;
 	rq->rq_body_charge = n;
