@@ -50,6 +50,8 @@ static const struct config_key config_table[] = {
     KINT("argon2_iterations", cf_argon2_iterations, "2", 2, 100, "authd"),
     KINT("argon2_parallelism", cf_argon2_parallelism, "1", 1, 16, "authd"),
     KINT("body_limit", cf_body_limit, "1048576", 1024, 67108864, "gateway"),
+    KINT("body_memory_limit", cf_body_memory_limit, "67108864", 1024,
+        17179869184L, "gateway"),
     KINT("header_limit", cf_header_limit, "16384", 1024, 1048576, "gateway"),
     KINT("max_connections", cf_max_connections, "1024", 1, 100000, "gateway"),
     KINT("request_timeout_ms", cf_request_timeout_ms, "30000", 100, 3600000,

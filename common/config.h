@@ -33,6 +33,7 @@ struct config {
 	long cf_argon2_iterations;
 	long cf_argon2_parallelism;
 	long cf_body_limit;
+	long cf_body_memory_limit; /* all bodies in flight together */
 	long cf_header_limit;
 	long cf_max_connections;
 	long cf_request_timeout_ms;

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,107 @@ log_reopen(void)
 	return 0;
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at p[0..n) (RFC 3629: no
+ * overlong form, no surrogate, nothing above U+10FFFF), or 0 if there is
+ * none there.  *cp receives its code point.
+ */
+static size_t
+utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	size_t len, k;
+	uint32_t v, min;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		v = p[0] & 0x1f;
+		min = 0x80;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		v = p[0] & 0x0f;
+		min = 0x800;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		v = p[0] & 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[k] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+int
+log_add_json_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t old = b->b_len, i = 0, run, len;
+	char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+	uint32_t cp;
+
+	if (buf_addc(b, '"') == -1)
+		goto fail;
+	while (i < n) {
+		/* Copy the longest run that needs nothing done in one go. */
+		for (run = 0;
+		     i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
+		     p[i + run] != '"' && p[i + run] != '\\';
+		     run++)
+			;
+		if (run > 0 && buf_add(b, s + i, run) == -1)
+			goto fail;
+		if ((i += run) == n)
+			break;
+		if (p[i] == '"' || p[i] == '\\') {
+			esc[1] = (char)p[i];
+			if (buf_add(b, esc, 2) == -1)
+				goto fail;
+			esc[1] = 'u';
+			i++;
+			continue;
+		}
+		if ((len = utf8_seq(p + i, n - i, &cp)) == 0) {
+			/* One replacement character per byte that starts no
+			 * well-formed sequence. */
+			if (buf_addstr(b, "\\ufffd") == -1)
+				goto fail;
+			i++;
+			continue;
+		}
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			/* C0, DEL and C1: escaped, so that no control ever
+			 * reaches a terminal or a line-based reader raw. */
+			esc[4] = hex[cp >> 4];
+			esc[5] = hex[cp & 0xf];
+			if (buf_add(b, esc, sizeof(esc)) == -1)
+				goto fail;
+		} else if (buf_add(b, s + i, len) == -1)
+			goto fail;
+		i += len;
+	}
+	if (buf_addc(b, '"') == -1)
+		goto fail;
+	return 0;
+fail:
+	b->b_len = old;
+	if (b->b_data != NULL)
+		b->b_data[old] = '\0';
+	return -1;
+}
+
 void
 log_json_line(const char *json, size_t len)
 {
@@ -138,9 +240,9 @@ log_emit(int level, const char *fmt, va_list ap, int with_errno)
 	buf_init(&b);
 	if (buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"proc\":", ts,
 	        log_names[level]) == 0 &&
-	    buf_add_json_str(&b, log_proc, strlen(log_proc)) == 0 &&
+	    log_add_json_str(&b, log_proc, strlen(log_proc)) == 0 &&
 	    buf_addstr(&b, ",\"msg\":") == 0 &&
-	    buf_add_json_str(&b, msg, strlen(msg)) == 0 &&
+	    log_add_json_str(&b, msg, strlen(msg)) == 0 &&
 	    buf_addstr(&b, "}\n") == 0)
 		(void)!write(STDERR_FILENO, b.b_data, b.b_len);
 	else

@@ -44,6 +44,19 @@ int log_reopen(void);
 /* ISO 8601 UTC with milliseconds, as in every log line. */
 void log_timestamp(char *ts, size_t cap);
 
+struct buf;
+
+/*
+ * Appends s[0..n) to b as a JSON string that is valid whatever the bytes:
+ * '"' and '\\' are escaped, C0 controls, DEL and C1 controls (U+0080 to
+ * U+009F) become \u00XX, and each byte that does not begin a well-formed
+ * UTF-8 sequence (stray continuation, overlong form, surrogate, above
+ * U+10FFFF, truncated) becomes \ufffd.  Other UTF-8 is copied unchanged.
+ * Every string value of a log line goes through this (client input such
+ * as a path or a user agent included).  0, or -1 with b unchanged.
+ */
+int log_add_json_str(struct buf *b, const char *s, size_t n);
+
 /* Writes an already formed JSON object (no newline) as one log line. */
 void log_json_line(const char *json, size_t len);
 

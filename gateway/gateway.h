@@ -41,6 +41,10 @@ struct gw {
 	struct evconnlistener *gw_listener;
 	TAILQ_HEAD(, hconn) gw_conns;
 	size_t gw_nconns;
+	/* Connections between requests, longest idle first (http.c). */
+	TAILQ_HEAD(, hconn) gw_idle;
+	size_t
+	    gw_body_mem; /* bytes held by bodies in flight (rq_body_charge) */
 	int gw_listener_paused;
 	int gw_draining;
 	struct authc *gw_authc;
@@ -64,6 +68,11 @@ struct req {
 	struct http_head rq_head;
 	struct http_chunked rq_chunked;
 	struct buf rq_body;
+	size_t rq_body_charge; /* rq_body's capacity, counted in gw_body_mem */
+	size_t rq_body_max;    /* body_limit, or less for the route */
+	int rq_body_unread;    /* a body follows the head, not all read yet */
+	int rq_headed;         /* handle_head() ran (CORS, route, token) */
+	int rq_verified;       /* rq_sub/rq_sid/rq_tbl hold verified claims */
 	char rq_id[72];
 	char rq_client[64]; /* the client's address (trusted_proxies applied) */
 	int64_t rq_start_ms;
@@ -89,6 +98,8 @@ struct req {
 
 struct hconn {
 	TAILQ_ENTRY(hconn) hc_entry;
+	TAILQ_ENTRY(hconn) hc_idle_entry; /* in gw_idle while hc_idle */
+	int hc_idle;
 	struct gw *hc_gw;
 	struct bufferevent *hc_bev;
 	struct event *hc_timer;
@@ -110,7 +121,22 @@ void req_respond(struct req *rq);
 void req_error(struct req *rq, int status, const char *code, const char *msg);
 int req_add_header(struct req *rq, const char *name, const char *value);
 
+/*
+ * Continues a request held by handle_head() (its token verified while the
+ * body waited in the socket): reads the body, then handle_request().
+ */
+void req_read_body(struct req *rq);
+
 /* handlers.c */
+/*
+ * Called once the head of a request with a body is read, before any of
+ * the body: answers at once what needs no body (no usable bearer token on
+ * a protected route: 401; a body too large for the route: 413), and has a
+ * token verified before the body is read.  Returns 1 to read the body
+ * now; 0 when it answered (the connection then closes) or is waiting for
+ * authd, and will call req_read_body() or answer.
+ */
+int handle_head(struct req *rq);
 void handle_request(struct req *rq);
 void handle_abort(struct req *rq);
 

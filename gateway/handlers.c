@@ -390,9 +390,9 @@ handle_auth(struct req *rq)
 
 /* ---- data routes ---- */
 
-/* A verified caller: the endpoint's group rule, then the operation. */
-static void
-bearer_accept(struct req *rq, const struct vclaims *vc)
+/* A verified caller: the endpoint's group rule; 0, or -1 when answered. */
+static int
+bearer_claims(struct req *rq, const struct vclaims *vc)
 {
 	const struct route *r = rq->rq_route;
 
@@ -400,12 +400,28 @@ bearer_accept(struct req *rq, const struct vclaims *vc)
 	    strcmp(r->rt_auth + 7, vc->vc_tbl) != 0) {
 		req_error(rq, 403, "PN300",
 		    "this endpoint does not accept tokens of that auth group");
-		return;
+		return -1;
 	}
 	x_strlcpy(rq->rq_sub, vc->vc_sub, sizeof(rq->rq_sub));
 	x_strlcpy(rq->rq_sid, vc->vc_sid, sizeof(rq->rq_sid));
 	x_strlcpy(rq->rq_tbl, vc->vc_tbl, sizeof(rq->rq_tbl));
-	crud_run(rq);
+	rq->rq_verified = 1;
+	return 0;
+}
+
+/*
+ * The claims are good: run the operation, or, when the token was checked
+ * before the body (handle_head), go on reading the body.
+ */
+static void
+bearer_accept(struct req *rq, const struct vclaims *vc)
+{
+	if (bearer_claims(rq, vc) == -1)
+		return;
+	if (rq->rq_body_unread)
+		req_read_body(rq);
+	else
+		crud_run(rq);
 }
 
 static void
@@ -465,7 +481,8 @@ handle_data(struct req *rq)
 	size_t len;
 	struct vclaims vc;
 
-	if (strcmp(rq->rq_route->rt_auth, "none") == 0) {
+	/* No token needed, or verified before the body was read. */
+	if (strcmp(rq->rq_route->rt_auth, "none") == 0 || rq->rq_verified) {
 		crud_run(rq);
 		return;
 	}
@@ -603,6 +620,76 @@ cors_begin(struct req *rq)
 
 /* ---- entry points ---- */
 
+/* Served by handle_request itself, not by the endpoint registry. */
+static int
+fixed_path(const char *path)
+{
+	return strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
+	       strcmp(path, "/metrics") == 0 ||
+	       strcmp(path, "/openapi.json") == 0 ||
+	       strcmp(path, "/_admin") == 0 ||
+	       strncmp(path, "/_admin/", 8) == 0 ||
+	       strcmp(path, "/_console") == 0 ||
+	       strncmp(path, "/_console/", 10) == 0;
+}
+
+int
+handle_head(struct req *rq)
+{
+	struct gw *gw = rq->rq_conn->hc_gw;
+	const char *method = http_method_name(rq->rq_head.hh_method);
+	const char *path = rq->rq_head.hh_path, *tok;
+	const struct route *r;
+	struct vclaims vc;
+	char allow[64];
+	size_t len;
+
+	/* What handle_request answers by itself, it answers after the
+	 * body as before; so do 404 and 405 (the body is bounded by
+	 * body_limit and body_memory_limit). */
+	if (rq->rq_head.hh_method == HM_OPTIONS || gw->gw_routes == NULL ||
+	    fixed_path(rq->rq_head.hh_path))
+		return 1;
+	rq->rq_headed = 1;
+	if (cors_begin(rq) == 1)
+		return 0;
+	rq->rq_routes = routes_ref(gw->gw_routes);
+	if (routes_match(rq->rq_routes, method, path, &rq->rq_route, allow,
+	        sizeof(allow), rq->rq_idseg, sizeof(rq->rq_idseg)) != 200) {
+		rq->rq_route = NULL;
+		return 1;
+	}
+	r = rq->rq_route;
+	if (r->rt_kind == RT_AUTH) {
+		rq->rq_body_max = AUTH_BODY_MAX;
+		if (rq->rq_head.hh_content_length > AUTH_BODY_MAX) {
+			req_error(rq, 413, "PN600", "request body too large");
+			return 0;
+		}
+		return 1;
+	}
+	if (strcmp(r->rt_auth, "none") == 0)
+		return 1;
+	/* The checks handle_data would make, now, before the body. */
+	if (bearer_token(rq, &tok, &len) == -1) {
+		unauthorized(rq, 0, "a bearer token is required");
+		return 0;
+	}
+	if (len > TOKEN_MAX) {
+		unauthorized(rq, 1, "the token is invalid");
+		return 0;
+	}
+	if (gw->gw_vcache != NULL && authc_fresh(gw->gw_authc) &&
+	    vcache_get(gw->gw_vcache, tok, len, time_epoch_s(), &vc))
+		return bearer_claims(rq, &vc) == 0 ? 1 : 0;
+	/* verify_answer() calls req_read_body() once authd says yes. */
+	rq->rq_state = RS_AUTH;
+	if ((rq->rq_authc_id = authc_verify(
+	         gw->gw_authc, tok, len, verify_answer, rq)) == 0)
+		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
+	return 0;
+}
+
 void
 handle_request(struct req *rq)
 {
@@ -612,7 +699,8 @@ handle_request(struct req *rq)
 	char allow[64], msg[96];
 	int r;
 
-	if (cors_begin(rq) == 1)
+	/* handle_head() did the CORS part already. */
+	if (!rq->rq_headed && cors_begin(rq) == 1)
 		return;
 	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
 		if (rq->rq_head.hh_method != HM_GET &&
@@ -650,9 +738,13 @@ handle_request(struct req *rq)
 		handle_openapi(rq);
 		return;
 	}
-	rq->rq_routes = routes_ref(gw->gw_routes);
-	r = routes_match(rq->rq_routes, method, path, &rq->rq_route, allow,
-	    sizeof(allow), rq->rq_idseg, sizeof(rq->rq_idseg));
+	if (rq->rq_routes == NULL)
+		rq->rq_routes = routes_ref(gw->gw_routes);
+	/* Matched by handle_head() already, against the same table. */
+	r = rq->rq_route != NULL
+	        ? 200
+	        : routes_match(rq->rq_routes, method, path, &rq->rq_route,
+	              allow, sizeof(allow), rq->rq_idseg, sizeof(rq->rq_idseg));
 	if (r == 404) {
 		req_error(rq, 404, "PN400", "no such route");
 		return;

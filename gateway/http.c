@@ -9,6 +9,19 @@
  * is processed and resumes once its response is written.  Every wait has a
  * deadline: idle_timeout_ms between requests, request_timeout_ms for the
  * whole of one request's head and body.
+ *
+ * A body is read only once its head has been judged (handle_head): a
+ * protected route without a usable token is answered 401 at once, and a
+ * token is verified with reading stopped, so an unauthenticated client
+ * never makes us buffer its body.  The bodies being read or held, all
+ * requests together, may take at most body_memory_limit bytes: a request
+ * whose body would pass it gets 503 (PN603) and the connection closes.
+ *
+ * At max_connections a new connection is admitted by closing the one that
+ * has been idle longest between requests (nginx and haproxy do the same);
+ * only when none is idle does accepting pause, and the kernel backlog
+ * holds the newcomers.  gw_idle keeps the idle connections in the order
+ * they became idle, so both steps are O(1) on the request path.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -109,6 +122,51 @@ timer_arm(struct hconn *hc, long ms)
 	event_add(hc->hc_timer, &tv);
 }
 
+/*
+ * Accepting pauses only at the cap with no idle connection to give way;
+ * never while draining (the listener is closed then).
+ */
+static void
+listener_update(struct gw *gw)
+{
+	int pause;
+
+	if (gw->gw_listener == NULL || gw->gw_draining)
+		return;
+	pause = gw->gw_nconns >= (size_t)gw->gw_cf.cf_max_connections &&
+	        TAILQ_EMPTY(&gw->gw_idle);
+	if (pause && !gw->gw_listener_paused) {
+		evconnlistener_disable(gw->gw_listener);
+		gw->gw_listener_paused = 1;
+	} else if (!pause && gw->gw_listener_paused) {
+		evconnlistener_enable(gw->gw_listener);
+		gw->gw_listener_paused = 0;
+	}
+}
+
+/* hc is between requests (none in flight, none begun): evictable. */
+static void
+idle_add(struct hconn *hc)
+{
+	if (hc->hc_idle)
+		return;
+	TAILQ_INSERT_TAIL(&hc->hc_gw->gw_idle, hc, hc_idle_entry);
+	hc->hc_idle = 1;
+	if (hc->hc_gw->gw_listener_paused)
+		listener_update(hc->hc_gw);
+}
+
+static void
+idle_del(struct hconn *hc)
+{
+	if (!hc->hc_idle)
+		return;
+	TAILQ_REMOVE(&hc->hc_gw->gw_idle, hc, hc_idle_entry);
+	hc->hc_idle = 0;
+	if (TAILQ_EMPTY(&hc->hc_gw->gw_idle))
+		listener_update(hc->hc_gw);
+}
+
 static void
 req_free(struct req *rq)
 {
@@ -122,6 +180,7 @@ req_free(struct req *rq)
 	if (rq->rq_dbq != NULL)
 		db_cancel(rq->rq_dbq);
 	handle_abort(rq);
+	gw->gw_body_mem -= rq->rq_body_charge;
 	http_head_free(&rq->rq_head);
 	/* Bodies of auth routes hold passwords. */
 	buf_wipe_free(&rq->rq_body);
@@ -138,16 +197,15 @@ hconn_free(struct hconn *hc)
 
 	TAILQ_REMOVE(&gw->gw_conns, hc, hc_entry);
 	gw->gw_nconns--;
+	if (hc->hc_idle) {
+		TAILQ_REMOVE(&gw->gw_idle, hc, hc_idle_entry);
+		hc->hc_idle = 0;
+	}
 	req_free(hc->hc_req);
 	event_free(hc->hc_timer);
 	bufferevent_free(hc->hc_bev);
 	free(hc);
-	if (gw->gw_listener_paused && !gw->gw_draining &&
-	    gw->gw_listener != NULL &&
-	    gw->gw_nconns < (size_t)gw->gw_cf.cf_max_connections) {
-		evconnlistener_enable(gw->gw_listener);
-		gw->gw_listener_paused = 0;
-	}
+	listener_update(gw);
 	if (gw->gw_draining && gw->gw_nconns == 0)
 		event_base_loopexit(gw->gw_base, NULL);
 }
@@ -214,17 +272,17 @@ req_log(struct req *rq)
 	        "{\"ts\":\"%s\",\"level\":\"info\",\"proc\":\"gateway\",",
 	        ts) == 0 &&
 	    buf_addstr(&b, "\"msg\":\"request\",\"request_id\":") == 0 &&
-	    buf_add_json_str(&b, rq->rq_id, strlen(rq->rq_id)) == 0 &&
+	    log_add_json_str(&b, rq->rq_id, strlen(rq->rq_id)) == 0 &&
 	    buf_addstr(&b, ",\"method\":") == 0 &&
-	    buf_add_json_str(&b, m, strlen(m)) == 0 &&
+	    log_add_json_str(&b, m, strlen(m)) == 0 &&
 	    buf_addstr(&b, ",\"path\":") == 0 &&
-	    buf_add_json_str(&b, p, strlen(p)) == 0 &&
+	    log_add_json_str(&b, p, strlen(p)) == 0 &&
 	    buf_addstr(&b, ",\"route\":") == 0 &&
-	    buf_add_json_str(&b, route, strlen(route)) == 0 &&
+	    log_add_json_str(&b, route, strlen(route)) == 0 &&
 	    buf_printf(&b, ",\"status\":%d,\"ms\":%lld", rq->rq_status,
 	        (long long)(time_mono_ms() - rq->rq_start_ms)) == 0 &&
 	    (rq->rq_sub[0] == '\0' || (buf_addstr(&b, ",\"user\":") == 0 &&
-	                                  buf_add_json_str(&b, rq->rq_sub,
+	                                  log_add_json_str(&b, rq->rq_sub,
 	                                      strlen(rq->rq_sub)) == 0)) &&
 	    buf_addc(&b, '}') == 0)
 		log_json_line(b.b_data, b.b_len);
@@ -240,6 +298,12 @@ req_respond(struct req *rq)
 
 	if (hc->hc_gw->gw_draining)
 		hc->hc_close = 1;
+	if (rq->rq_body_unread) {
+		/* Answered before its body was read (or all of it): the
+		 * rest is discarded by hconn_linger, never parsed. */
+		hc->hc_close = 1;
+		bufferevent_disable(hc->hc_bev, EV_READ);
+	}
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nX-Request-Id: %s\r\n",
 	    rq->rq_status, reason(rq->rq_status), rq->rq_id);
 	if (rq->rq_status != 204) {
@@ -348,6 +412,80 @@ oversized_bearer(const char *data, size_t n)
 	return memchr(p, '\n', (size_t)(data + n - p)) == NULL;
 }
 
+/*
+ * Sets the bytes rq's body is counted for in gw_body_mem to n; -1 (and no
+ * change) if that would pass body_memory_limit.
+ */
+static int
+body_charge(struct req *rq, size_t n)
+{
+	struct gw *gw = rq->rq_conn->hc_gw;
+	size_t limit = (size_t)gw->gw_cf.cf_body_memory_limit;
+
+	/* gw_body_mem may exceed a limit lowered by a reload. */
+	if (n > rq->rq_body_charge &&
+	    (gw->gw_body_mem >= limit ||
+	        n - rq->rq_body_charge > limit - gw->gw_body_mem))
+		return -1;
+	gw->gw_body_mem = gw->gw_body_mem - rq->rq_body_charge + n;
+	rq->rq_body_charge = n;
+	return 0;
+}
+
+/*
+ * Makes room in rq_body for extra more bytes (and a NUL), its capacity
+ * never above rq_body_max + 1, and counts the capacity against the
+ * budget.  The buffer is grown here rather than by buf_add() so that the
+ * charge is its real size: a Content-Length body gets exactly its length
+ * in one allocation; a chunked one doubles, up to its limit.  Returns 0,
+ * or answers 503 and returns -1.
+ */
+static int
+body_room(struct req *rq, size_t extra)
+{
+	struct buf *b = &rq->rq_body;
+	size_t max = rq->rq_body_max + 1, need, ncap;
+	char *p;
+
+	if (b->b_len + 1 > max)
+		return 0;
+	if (extra > max - 1 - b->b_len)
+		extra = max - 1 - b->b_len;
+	need = b->b_len + extra + 1;
+	if (need <= b->b_cap)
+		return 0;
+	ncap = b->b_cap > max / 2 ? max : b->b_cap * 2;
+	if (ncap < need)
+		ncap = need;
+	if (body_charge(rq, ncap) == -1) {
+		req_add_header(rq, "Retry-After", "1");
+		req_fail_read(rq, 503, "PN603",
+		    "the gateway is holding as many request bodies as it may; "
+		    "retry shortly");
+		return -1;
+	}
+	if ((p = realloc(b->b_data, ncap)) == NULL) {
+		(void)body_charge(rq, b->b_cap);
+		req_fail_read(rq, 503, "PN900", "out of memory");
+		return -1;
+	}
+	b->b_data = p;
+	b->b_cap = ncap;
+	b->b_data[b->b_len] = '\0';
+	return 0;
+}
+
+/* The head allows its body to be read: 1, or -1 when answered. */
+static int
+body_begin(struct req *rq)
+{
+	rq->rq_state = RS_BODY;
+	if (!rq->rq_head.hh_chunked &&
+	    body_room(rq, (size_t)rq->rq_head.hh_content_length) == -1)
+		return -1;
+	return 1;
+}
+
 static int
 read_head(struct hconn *hc, struct req *rq)
 {
@@ -393,11 +531,39 @@ read_head(struct hconn *hc, struct req *rq)
 		return -1;
 	}
 	if (rq->rq_head.hh_chunked || rq->rq_head.hh_content_length > 0) {
-		rq->rq_state = RS_BODY;
-		return 1;
+		rq->rq_body_unread = 1;
+		rq->rq_body_max = (size_t)gw->gw_cf.cf_body_limit;
+		if (handle_head(rq) == 1)
+			return body_begin(rq);
+		/* Answered, or waiting for authd: read nothing meanwhile. */
+		if (rq->rq_state == RS_AUTH)
+			bufferevent_disable(hc->hc_bev, EV_READ);
+		return -1;
 	}
 	req_dispatch(rq);
 	return 1;
+}
+
+void
+req_read_body(struct req *rq)
+{
+	struct hconn *hc = rq->rq_conn;
+	int64_t left;
+
+	/* The request deadline may have passed, unseen, while authd
+	 * answered: hconn_timeout does nothing in RS_AUTH. */
+	left = rq->rq_start_ms + hc->hc_gw->gw_cf.cf_request_timeout_ms -
+	       time_mono_ms();
+	if (left <= 0) {
+		req_fail_read(rq, 408, "PN106",
+		    "request not received within the deadline");
+		return;
+	}
+	timer_arm(hc, (long)left);
+	if (body_begin(rq) != 1)
+		return;
+	bufferevent_enable(hc->hc_bev, EV_READ);
+	hconn_process(hc);
 }
 
 static int
@@ -415,22 +581,28 @@ read_body(struct hconn *hc, struct req *rq)
 		    (size_t)rq->rq_head.hh_content_length - rq->rq_body.b_len;
 		if (want > avail)
 			want = avail;
-		if (buf_reserve(&rq->rq_body, want) == -1 ||
-		    evbuffer_remove(in, rq->rq_body.b_data + rq->rq_body.b_len,
+		/* body_begin made room for all of it. */
+		if (evbuffer_remove(in, rq->rq_body.b_data + rq->rq_body.b_len,
 		        want) != (int)want) {
 			req_fail_read(rq, 503, "PN900", "out of memory");
 			return -1;
 		}
 		rq->rq_body.b_len += want;
 		rq->rq_body.b_data[rq->rq_body.b_len] = '\0';
-		if (rq->rq_body.b_len == (size_t)rq->rq_head.hh_content_length)
+		if (rq->rq_body.b_len ==
+		    (size_t)rq->rq_head.hh_content_length) {
+			rq->rq_body_unread = 0;
 			req_dispatch(rq);
+		}
 		return 0;
 	}
+	/* The payload decoded from avail bytes is at most avail bytes. */
+	if (body_room(rq, avail) == -1)
+		return -1;
 	if ((data = (char *)evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
 		return -1;
 	r = http_chunked_feed(&rq->rq_chunked, data, avail, &consumed,
-	    &rq->rq_body, (size_t)hc->hc_gw->gw_cf.cf_body_limit);
+	    &rq->rq_body, rq->rq_body_max);
 	evbuffer_drain(in, consumed);
 	if (r == -2) {
 		req_fail_read(rq, 413, "PN600", "request body too large");
@@ -440,8 +612,10 @@ read_body(struct hconn *hc, struct req *rq)
 		req_fail_read(rq, 400, "PN106", "malformed chunked body");
 		return -1;
 	}
-	if (r == 1)
+	if (r == 1) {
+		rq->rq_body_unread = 0;
 		req_dispatch(rq);
+	}
 	return 0;
 }
 
@@ -459,6 +633,7 @@ hconn_process(struct hconn *hc)
 				hconn_free(hc);
 				return;
 			}
+			idle_del(hc);
 			timer_arm(hc, hc->hc_gw->gw_cf.cf_request_timeout_ms);
 		}
 		rq = hc->hc_req;
@@ -496,6 +671,7 @@ static void
 hconn_linger(struct hconn *hc)
 {
 	hc->hc_lingering = 1;
+	idle_del(hc);
 	(void)shutdown(bufferevent_getfd(hc->hc_bev), SHUT_WR);
 	bufferevent_enable(hc->hc_bev, EV_READ);
 	timer_arm(hc, HCONN_LINGER_MS);
@@ -518,6 +694,7 @@ hconn_write(struct bufferevent *bev, void *arg)
 	}
 	timer_arm(hc, hc->hc_gw->gw_cf.cf_idle_timeout_ms);
 	bufferevent_enable(hc->hc_bev, EV_READ);
+	idle_add(hc);
 	hconn_process(hc);
 }
 
@@ -549,6 +726,41 @@ hconn_timeout(evutil_socket_t fd, short what, void *arg)
 		hconn_free(hc);
 }
 
+/* How many of the longest idle connections an accept looks at. */
+#define EVICT_SCAN 16
+
+/*
+ * Closes the connection idle longest to make room for a new one; -1 if
+ * none may go.  One whose next request is already arriving (bytes in
+ * its buffer or its socket) is not idle and is skipped: closing it would
+ * reset the connection under that request.  The others close at once
+ * with nothing unread, so the client sees an orderly end of stream (a
+ * FIN, not a reset), which HTTP clients retry on a new connection.
+ */
+static int
+hconn_evict(struct gw *gw)
+{
+	struct hconn *hc;
+	int n = 0;
+	char c;
+
+	TAILQ_FOREACH(hc, &gw->gw_idle, hc_idle_entry)
+	{
+		if (n++ == EVICT_SCAN)
+			break;
+		if (evbuffer_get_length(bufferevent_get_input(hc->hc_bev)) >
+		        0 ||
+		    recv(bufferevent_getfd(hc->hc_bev), &c, 1,
+		        MSG_PEEK | MSG_DONTWAIT) == 1)
+			continue;
+		log_debug("closing idle connection from %s for a new one",
+		    hc->hc_addr);
+		hconn_free(hc);
+		return 0;
+	}
+	return -1;
+}
+
 static void
 http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -558,6 +770,13 @@ http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	(void)l;
 	(void)salen;
+	if (gw->gw_nconns >= (size_t)gw->gw_cf.cf_max_connections &&
+	    hconn_evict(gw) == -1) {
+		/* Every connection is busy: the cap holds. */
+		close(fd);
+		listener_update(gw);
+		return;
+	}
 	if ((hc = calloc(1, sizeof(*hc))) == NULL) {
 		close(fd);
 		return;
@@ -587,11 +806,9 @@ http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_setcb(hc->hc_bev, hconn_read, hconn_write, hconn_event, hc);
 	bufferevent_enable(hc->hc_bev, EV_READ);
 	timer_arm(hc, gw->gw_cf.cf_idle_timeout_ms);
-	/* libevent has no connection cap: we count and pause accepting. */
-	if (gw->gw_nconns >= (size_t)gw->gw_cf.cf_max_connections) {
-		evconnlistener_disable(gw->gw_listener);
-		gw->gw_listener_paused = 1;
-	}
+	/* libevent has no connection cap: we count, evict and pause. */
+	idle_add(hc);
+	listener_update(gw);
 }
 
 int
@@ -600,6 +817,7 @@ http_listen(struct gw *gw)
 	struct sockaddr_storage ss;
 	int sslen = sizeof(ss);
 
+	TAILQ_INIT(&gw->gw_idle);
 	memset(&ss, 0, sizeof(ss));
 	if (evutil_parse_sockaddr_port(
 	        gw->gw_cf.cf_listen, (struct sockaddr *)&ss, &sslen) == -1) {

@@ -26,12 +26,32 @@ struct head_state {
 };
 
 enum hc_states {
-	HC_SIZE,     /* hex digits of chunk-size */
-	HC_SIZE_BWS, /* whitespace after chunk-size */
-	HC_EXT,      /* chunk extensions, ignored */
-	HC_SIZE_LF,  /* CR seen at the end of the size line */
-	HC_DATA,     /* hc_left payload bytes to copy */
-	HC_DATA_CR,  /* CRLF after the data */
+	/*
+	 * The chunk-size line, RFC 9112 section 7.1.1:
+	 *   chunk-size [ chunk-ext ] CRLF, chunk-size = 1*HEXDIG,
+	 *   chunk-ext = *( BWS ";" BWS chunk-ext-name
+	 *                  [ BWS "=" BWS chunk-ext-val ] ),
+	 *   chunk-ext-name = token, chunk-ext-val = token / quoted-string.
+	 * BWS (SP / HTAB) is accepted exactly where that grammar puts it,
+	 * as RFC 9110 section 5.6.3 asks of a recipient, and nowhere else:
+	 * not at the end of the line, so "a \r\n" is refused.  Extensions
+	 * are checked, then ignored.  These states stay before HC_SIZE_LF:
+	 * the line bound counts bytes up to it.
+	 */
+	HC_SIZE,         /* hex digits of chunk-size */
+	HC_SIZE_BWS,     /* BWS after chunk-size: only ";" may follow */
+	HC_EXT_NAME0,    /* after ";": BWS, then the name's first tchar */
+	HC_EXT_NAME,     /* in a chunk-ext-name */
+	HC_EXT_NAME_BWS, /* BWS after a name: ";" or "=" must follow */
+	HC_EXT_VAL0,     /* after "=": BWS, then a token or a quote */
+	HC_EXT_TOKEN,    /* in a token value */
+	HC_EXT_QUOTED,   /* in a quoted-string value */
+	HC_EXT_QPAIR,    /* after a backslash in a quoted-string */
+	HC_EXT_VAL_END,  /* after the closing quote */
+	HC_EXT_VAL_BWS,  /* BWS after a value: only ";" may follow */
+	HC_SIZE_LF,      /* CR seen at the end of the size line */
+	HC_DATA,         /* hc_left payload bytes to copy */
+	HC_DATA_CR,      /* CRLF after the data */
 	HC_DATA_LF,
 	HC_TRAILER, /* start of a trailer line, or the final CRLF */
 	HC_TRAILER_NAME,
@@ -75,6 +95,13 @@ is_tchar(unsigned char c)
 	    (c >= '0' && c <= '9'))
 		return 1;
 	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* SP / HTAB: the OWS and BWS of RFC 9110 section 5.6.3. */
+static int
+is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t';
 }
 
 /* Control characters other than HTAB, which field values may contain. */
@@ -565,24 +592,82 @@ http_chunked_feed(struct http_chunked *c, const char *in, size_t inlen,
 			if (ch == '\r')
 				c->hc_state = HC_SIZE_LF;
 			else if (ch == ';')
-				c->hc_state = HC_EXT;
-			else if (ch == ' ' || ch == '\t')
+				c->hc_state = HC_EXT_NAME0;
+			else if (is_ws(ch))
 				c->hc_state = HC_SIZE_BWS;
 			else
 				goto bad;
 			break;
 		case HC_SIZE_BWS:
+		case HC_EXT_VAL_BWS:
+			if (ch == ';')
+				c->hc_state = HC_EXT_NAME0;
+			else if (!is_ws(ch))
+				goto bad;
+			break;
+		case HC_EXT_NAME0:
+			if (is_tchar(ch))
+				c->hc_state = HC_EXT_NAME;
+			else if (!is_ws(ch))
+				goto bad;
+			break;
+		case HC_EXT_NAME:
+		case HC_EXT_TOKEN:
+			if (is_tchar(ch))
+				break;
 			if (ch == '\r')
 				c->hc_state = HC_SIZE_LF;
 			else if (ch == ';')
-				c->hc_state = HC_EXT;
-			else if (ch != ' ' && ch != '\t')
+				c->hc_state = HC_EXT_NAME0;
+			else if (ch == '=' && c->hc_state == HC_EXT_NAME)
+				c->hc_state = HC_EXT_VAL0;
+			else if (is_ws(ch))
+				c->hc_state = c->hc_state == HC_EXT_NAME
+				                  ? HC_EXT_NAME_BWS
+				                  : HC_EXT_VAL_BWS;
+			else
 				goto bad;
 			break;
-		case HC_EXT:
+		case HC_EXT_NAME_BWS:
+			if (ch == ';')
+				c->hc_state = HC_EXT_NAME0;
+			else if (ch == '=')
+				c->hc_state = HC_EXT_VAL0;
+			else if (!is_ws(ch))
+				goto bad;
+			break;
+		case HC_EXT_VAL0:
+			if (is_tchar(ch))
+				c->hc_state = HC_EXT_TOKEN;
+			else if (ch == '"')
+				c->hc_state = HC_EXT_QUOTED;
+			else if (!is_ws(ch))
+				goto bad;
+			break;
+		case HC_EXT_QUOTED:
+			/* qdtext: HTAB, SP, VCHAR but '"' and '\\', obs-text.
+			 */
+			if (ch == '"')
+				c->hc_state = HC_EXT_VAL_END;
+			else if (ch == '\\')
+				c->hc_state = HC_EXT_QPAIR;
+			else if (ch != '\t' && (ch < 0x20 || ch == 0x7f))
+				goto bad;
+			break;
+		case HC_EXT_QPAIR:
+			/* quoted-pair: HTAB, SP, VCHAR, obs-text. */
+			if (ch != '\t' && (ch < 0x20 || ch == 0x7f))
+				goto bad;
+			c->hc_state = HC_EXT_QUOTED;
+			break;
+		case HC_EXT_VAL_END:
 			if (ch == '\r')
 				c->hc_state = HC_SIZE_LF;
-			else if (is_bad_ctl(ch))
+			else if (ch == ';')
+				c->hc_state = HC_EXT_NAME0;
+			else if (is_ws(ch))
+				c->hc_state = HC_EXT_VAL_BWS;
+			else
 				goto bad;
 			break;
 		case HC_SIZE_LF:

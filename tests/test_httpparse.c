@@ -673,7 +673,7 @@ Test(chunked, empty_body)
 
 Test(chunked, byte_at_a_time)
 {
-	const char *in = "A;ext=1\r\n0123456789\r\n1 \r\nx\r\n"
+	const char *in = "A;ext=1\r\n0123456789\r\n1 ; e = \"v\\\"\"\r\nx\r\n"
 	                 "0\r\nTrailer: t\r\n\r\n";
 	struct http_chunked c;
 	struct buf out;
@@ -735,6 +735,124 @@ Test(chunked, extensions)
 	cr_assert_eq(feed_str("5;a\x01\r\nhello\r\n0\r\n\r\n", 100), -1);
 	cr_assert_eq(feed_str("5;a\nhello\r\n0\r\n\r\n", 100), -1);
 	cr_assert_eq(feed_str("5 x\r\nhello\r\n0\r\n\r\n", 100), -1);
+}
+
+/*
+ * RFC 9112 section 7.1.1, strictly: the issue's three lenient cases first,
+ * then every state of the size line with one good and one bad byte.
+ */
+Test(chunked, size_line_is_strict)
+{
+	static const char nul_size[] = "5\0\r\nhello\r\n0\r\n\r\n";
+	static const char nul_ext[] = "5;a\0\r\nhello\r\n0\r\n\r\n";
+	static const char nul_quoted[] = "5;a=\"\0\"\r\nhello\r\n0\r\n\r\n";
+	static const char *const bad[] = {
+	    /* Whitespace after the size with no extension. */
+	    "a \r\n0123456789\r\n0\r\n\r\n",
+	    "a\t\r\n0123456789\r\n0\r\n\r\n",
+	    "0 \r\n\r\n",
+	    /* ";" with no name. */
+	    "2;\r\nab\r\n0\r\n\r\n",
+	    "2; \r\nab\r\n0\r\n\r\n",
+	    "2;;a\r\nab\r\n0\r\n\r\n",
+	    "2;a;\r\nab\r\n0\r\n\r\n",
+	    /* An unterminated quoted-string. */
+	    "5;a=\"b\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"b\\\"\r\nhello\r\n0\r\n\r\n",
+	    /* "=" with no value, or something that is no token. */
+	    "5;a=\r\nhello\r\n0\r\n\r\n",
+	    "5;a= \r\nhello\r\n0\r\n\r\n",
+	    "5;a==b\r\nhello\r\n0\r\n\r\n",
+	    "5;a=b=c\r\nhello\r\n0\r\n\r\n",
+	    "5;a=b c\r\nhello\r\n0\r\n\r\n",
+	    "5;a=(b)\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"b\"c\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"b\"\"c\"\r\nhello\r\n0\r\n\r\n",
+	    /* A name that is no token. */
+	    "5;a b\r\nhello\r\n0\r\n\r\n",
+	    "5;\"a\"\r\nhello\r\n0\r\n\r\n",
+	    "5;a/b\r\nhello\r\n0\r\n\r\n",
+	    "5;a@\r\nhello\r\n0\r\n\r\n",
+	    /* BWS where the grammar has none: before CRLF, inside the size. */
+	    "5;a \r\nhello\r\n0\r\n\r\n",
+	    "5;a=b \r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"b\" \r\nhello\r\n0\r\n\r\n",
+	    "1 0\r\n",
+	    /* Controls inside a quoted-string, or quoted by a backslash. */
+	    "5;a=\"\x01\"\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"\x7f\"\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"\\\x01\"\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"\r\"\r\nhello\r\n0\r\n\r\n",
+	    /* Only CRLF ends the line, wherever it comes. */
+	    "5;a=b\nhello\r\n0\r\n\r\n",
+	    "5;a=\"b\"\nhello\r\n0\r\n\r\n",
+	    "5;a\rhello\r\n0\r\n\r\n",
+	};
+	static const char *const good[] = {
+	    "5;a\r\nhello\r\n0\r\n\r\n",
+	    "5;a=b\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"\"\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"b c;d=e\"\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"\\\"\\\\\"\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"\t\x80\xff\"\r\nhello\r\n0\r\n\r\n",
+	    "5;a;b=c;d=\"e\"\r\nhello\r\n0\r\n\r\n",
+	    /* BWS around ";" and "=" (RFC 9112 allows it there). */
+	    "5 ;a\r\nhello\r\n0\r\n\r\n",
+	    "5\t; \ta \t= \tb ;c\r\nhello\r\n0\r\n\r\n",
+	    "5;a=\"b\" ;c\r\nhello\r\n0\r\n\r\n",
+	    "5;!#$%&'*+-.^_`|~=!#$%&'*+-.^_`|~\r\nhello\r\n0\r\n\r\n",
+	    "0;last=1\r\n\r\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(feed_str(bad[i], 100), -1, "accepted: %s", bad[i]);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		cr_assert_eq(feed_str(good[i], 100), 1, "refused: %s", good[i]);
+
+	/* NUL anywhere on the size line. */
+	{
+		struct buf out;
+		size_t consumed;
+
+		buf_init(&out);
+		cr_assert_eq(feed_all(nul_size, sizeof(nul_size) - 1, 100, &out,
+		                 &consumed),
+		    -1);
+		cr_assert_eq(feed_all(nul_ext, sizeof(nul_ext) - 1, 100, &out,
+		                 &consumed),
+		    -1);
+		cr_assert_eq(feed_all(nul_quoted, sizeof(nul_quoted) - 1, 100,
+		                 &out, &consumed),
+		    -1);
+		buf_free(&out);
+	}
+}
+
+/* A strict line still parses the same whatever the split. */
+Test(chunked, extensions_split_anywhere)
+{
+	const char *in = "5 ; a = \"x\\\"y\" ;b=c\r\nhello\r\n0\r\n\r\n";
+	struct http_chunked c;
+	struct buf out;
+	size_t len = strlen(in), cut, consumed, total;
+	int r;
+
+	for (cut = 0; cut <= len; cut++) {
+		buf_init(&out);
+		http_chunked_init(&c);
+		r = http_chunked_feed(&c, in, cut, &consumed, &out, 100);
+		total = consumed;
+		if (r == 0) {
+			r = http_chunked_feed(
+			    &c, in + total, len - total, &consumed, &out, 100);
+			total += consumed;
+		}
+		cr_assert_eq(r, 1, "cut at %zu", cut);
+		cr_assert_eq(total, len);
+		cr_assert_str_eq(out.b_data, "hello");
+		buf_free(&out);
+	}
 }
 
 Test(chunked, extension_line_bound)
