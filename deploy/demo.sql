@@ -1,7 +1,35 @@
 -- deploy/demo.sql: the tutorial's demo, loaded by `deploy/dev up` unless
--- --empty is given.  Safe to run any number of times: every statement checks
--- before it acts.  Needs migrations applied first (roles, postern.endpoints).
+-- --empty is given (`psql -1`: one transaction).  Loaded once per database:
+-- the first run writes the marker postern.demo_loaded in the same
+-- transaction, and every later run finds it and changes nothing, so
+-- endpoints deleted or changed since (through the admin API or the
+-- console) stay as they are.  A database that already has endpoints or one
+-- of the demo's tables (an `up --empty` one, or one that loaded an older
+-- demo without the marker) gets only the marker.  Needs migrations applied
+-- first (roles, postern.endpoints).  To load it again: drop the demo's
+-- tables and endpoints, then `delete from postern.demo_loaded`.
 
+create table if not exists postern.demo_loaded (
+	loaded boolean primary key default true check (loaded),
+	at timestamptz not null default now(),
+	-- Whether this run created the demo (false: only marked).
+	created boolean not null
+);
+-- Two loads at once: the second waits here and then sees the marker.
+lock table postern.demo_loaded in exclusive mode;
+
+select not exists (select 1 from postern.demo_loaded)
+	and not exists (select 1 from postern.endpoints)
+	and to_regclass('public.users') is null
+	and to_regclass('public.table_1') is null
+	and to_regclass('public.notes') is null as demo_fresh,
+	not exists (select 1 from postern.demo_loaded) as demo_unmarked \gset
+
+\if :demo_unmarked
+insert into postern.demo_loaded (created) values (:'demo_fresh');
+\endif
+
+\if :demo_fresh
 -- The authentication table.  Password material never lives here: authd keeps
 -- it in auth.credentials, keyed by ('users', id).
 create table if not exists public.users (
@@ -19,8 +47,7 @@ create table if not exists public.table_1 (
 	created_at timestamptz not null default now()
 );
 
--- Rows only into an empty table, so a second load adds nothing and rows the
--- user added or deleted are left alone.
+-- Rows only into an empty table (a fresh database's table is).
 insert into public.table_1 (title, done, priority)
 select v.title, v.done, v.priority
 from (values
@@ -58,10 +85,6 @@ select 'auth', '/auth', 'users',
 	'{signup,login,refresh,logout,me,sessions,password}'
 where not exists (
 	select 1 from postern.endpoints where kind = 'auth' and path = '/auth');
--- A demo loaded before the session operations existed gets them too.
-update postern.endpoints
-set ops = '{signup,login,refresh,logout,me,sessions,password}'
-where kind = 'auth' and path = '/auth' and ops = '{signup,login}';
 
 insert into postern.endpoints (kind, method, path, table_name, op, auth,
 	owner_column)
@@ -81,3 +104,4 @@ from (values
 where not exists (
 	select 1 from postern.endpoints e
 	where e.kind = 'data' and e.method = v.method and e.path = v.path);
+\endif

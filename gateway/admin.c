@@ -9,7 +9,8 @@
  * key.  A user's JWT can never match it.
  *
  * Everything privileged (creating tables, granting, writing the endpoint
- * registry) is done by SECURITY DEFINER functions of sql/005_admin.sql,
+ * registry) is done by SECURITY DEFINER functions of sql/005_admin.sql and
+ * sql/007_admin_rules.sql,
  * which validate their input themselves; this file checks the key and the
  * request's shape, calls them on the pool and maps their SQLSTATEs to HTTP.
  * PostgreSQL renders every answer's JSON.  An endpoint change is announced
@@ -53,8 +54,11 @@ static const char admin_endpoints_sql[] = "SELECT postern.admin_endpoints()";
 static const char admin_endpoint_sql[] =
     "SELECT postern.admin_endpoint_json(e) FROM postern.endpoints e "
     "WHERE e.id = $1::bigint";
-static const char admin_create_endpoint_sql[] =
-    "SELECT postern.admin_create_endpoint($1::jsonb)";
+/* created: false when the definition existed already (200, not 201). */
+static const char admin_put_endpoint_sql[] =
+    "SELECT created, endpoint FROM postern.admin_put_endpoint($1::jsonb)";
+static const char admin_patch_endpoint_sql[] =
+    "SELECT postern.admin_patch_endpoint($1::bigint, $2::jsonb)";
 static const char admin_delete_endpoint_sql[] =
     "SELECT postern.admin_delete_endpoint($1::bigint)";
 
@@ -236,6 +240,12 @@ admin_pg_error(struct req *rq, PGresult *res)
 		msg = "database error";
 	if (strcmp(st, "PT400") == 0 || strncmp(st, "22", 2) == 0)
 		admin_error(rq, 400, "PN110", msg);
+	else if (strcmp(st, "PT401") == 0)
+		/* An auth table as a data endpoint's, or the other way. */
+		admin_error(rq, 400, "PN111", msg);
+	else if (strcmp(st, "PT402") == 0)
+		/* A built-in path of the gateway. */
+		admin_error(rq, 400, "PN112", msg);
 	else if (strcmp(st, "PT404") == 0)
 		admin_error(rq, 404, "PN400", msg);
 	else if (strcmp(st, "PT409") == 0 || strcmp(st, "23505") == 0 ||
@@ -343,8 +353,41 @@ admin_location(struct req *rq, const char *json, size_t len)
 	json_object_put(o);
 }
 
+/*
+ * A create: 201 with Location when something was made, 200 with the
+ * existing endpoint when its definition was there already (an auth group
+ * may have gained operations).
+ */
 static void
 admin_endpoint_created(enum db_status st, PGresult **res, int nres, void *arg)
+{
+	struct req *rq = arg;
+	struct gw *gw = rq->rq_conn->hc_gw;
+	const char *v;
+	size_t len = 0;
+	int rows, created;
+
+	if ((v = admin_result(rq, st, res, nres, &rows, &len)) == NULL)
+		return;
+	if (rows != 1 || PQnfields(res[0]) != 2 || PQgetisnull(res[0], 0, 1)) {
+		log_warnx("request %s: admin_put_endpoint answered %d rows",
+		    rq->rq_id, rows);
+		admin_error(rq, 500, "PN900", "internal error");
+		return;
+	}
+	created = v[0] == 't';
+	v = PQgetvalue(res[0], 0, 1);
+	len = (size_t)PQgetlength(res[0], 0, 1);
+	/* The NOTIFY reaches every gateway; this one need not wait for it. */
+	registry_reload(gw);
+	if (created)
+		admin_location(rq, v, len);
+	admin_send(rq, created ? 201 : 200, v, len);
+}
+
+/* A change: 200 with the endpoint as it is now. */
+static void
+admin_endpoint_changed(enum db_status st, PGresult **res, int nres, void *arg)
 {
 	struct req *rq = arg;
 	struct gw *gw = rq->rq_conn->hc_gw;
@@ -354,10 +397,12 @@ admin_endpoint_created(enum db_status st, PGresult **res, int nres, void *arg)
 
 	if ((v = admin_result(rq, st, res, nres, &rows, &len)) == NULL)
 		return;
-	/* The NOTIFY reaches every gateway; this one need not wait for it. */
+	if (rows != 1 || PQgetisnull(res[0], 0, 0)) {
+		admin_error(rq, 404, "PN400", "no such endpoint");
+		return;
+	}
 	registry_reload(gw);
-	admin_location(rq, v, len);
-	admin_send(rq, 201, v, len);
+	admin_send(rq, 200, v, len);
 }
 
 static void
@@ -379,15 +424,22 @@ admin_endpoint_deleted(enum db_status st, PGresult **res, int nres, void *arg)
 /* ---- requests ---- */
 
 static void
-admin_run(struct req *rq, const char *sql, const char *param, db_cb cb)
+admin_run2(
+    struct req *rq, const char *sql, const char *p1, const char *p2, db_cb cb)
 {
 	struct gw *gw = rq->rq_conn->hc_gw;
-	const char *vals[1] = {param};
+	const char *vals[2] = {p1, p2};
+	int n = p1 == NULL ? 0 : p2 == NULL ? 1 : 2;
 
 	rq->rq_state = RS_DB;
-	if ((rq->rq_dbq = db_query(
-	         gw->gw_db, sql, param != NULL ? 1 : 0, vals, cb, rq)) == NULL)
+	if ((rq->rq_dbq = db_query(gw->gw_db, sql, n, vals, cb, rq)) == NULL)
 		admin_error(rq, 503, "PN801", "the database is unavailable");
+}
+
+static void
+admin_run(struct req *rq, const char *sql, const char *param, db_cb cb)
+{
+	admin_run2(rq, sql, param, NULL, cb);
 }
 
 /*
@@ -484,7 +536,7 @@ admin_endpoints(struct req *rq)
 		admin_run(rq, admin_endpoints_sql, NULL, admin_got);
 	else if (m == HM_POST) {
 		if (admin_body(rq, keys) == 0)
-			admin_run(rq, admin_create_endpoint_sql,
+			admin_run(rq, admin_put_endpoint_sql,
 			    rq->rq_body.b_data, admin_endpoint_created);
 	} else
 		admin_method_not_allowed(rq, "GET, HEAD, POST");
@@ -493,6 +545,8 @@ admin_endpoints(struct req *rq)
 static void
 admin_endpoint(struct req *rq, const char *id)
 {
+	static const char *const keys[] = {"kind", "table", "path", "ops",
+	    "method", "op", "auth", "owner_column", NULL};
 	enum http_method m = rq->rq_head.hh_method;
 	size_t n = strlen(id);
 
@@ -503,11 +557,15 @@ admin_endpoint(struct req *rq, const char *id)
 	}
 	if (m == HM_GET || m == HM_HEAD)
 		admin_run(rq, admin_endpoint_sql, id, admin_got);
-	else if (m == HM_DELETE)
+	else if (m == HM_PATCH) {
+		if (admin_body(rq, keys) == 0)
+			admin_run2(rq, admin_patch_endpoint_sql, id,
+			    rq->rq_body.b_data, admin_endpoint_changed);
+	} else if (m == HM_DELETE)
 		admin_run(
 		    rq, admin_delete_endpoint_sql, id, admin_endpoint_deleted);
 	else
-		admin_method_not_allowed(rq, "GET, HEAD, DELETE");
+		admin_method_not_allowed(rq, "GET, HEAD, PATCH, DELETE");
 }
 
 void

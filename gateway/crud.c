@@ -85,10 +85,18 @@ crud_pg_error(struct req *rq, PGresult *res)
 		st = "";
 	if (msg == NULL)
 		msg = "database error";
-	if (strcmp(st, "23505") == 0)
-		crud_error(rq, 409, "PN500", msg, det);
+	/*
+	 * Key conflicts: PostgreSQL's DETAIL quotes the key ("Key (id)=(1)
+	 * already exists.", or for an exclusion constraint the row it
+	 * conflicts with), i.e. another row's values, which the caller may
+	 * not be allowed to read (an owner rule, RLS, an endpoint without a
+	 * list).  The gateway cannot tell cheaply, so the details are never
+	 * passed on; the message names only the constraint.
+	 */
+	if (strcmp(st, "23505") == 0 || strcmp(st, "23P01") == 0)
+		crud_error(rq, 409, "PN500", msg, NULL);
 	else if (strcmp(st, "23503") == 0)
-		crud_error(rq, 409, "PN501", msg, det);
+		crud_error(rq, 409, "PN501", msg, NULL);
 	else if (strcmp(st, "PT406") == 0)
 		/* postern.expect_one(): the write is rolled back. */
 		crud_error(rq, 406, "PN402", msg, NULL);

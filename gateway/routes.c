@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "gateway/catalog.h"
 #include "gateway/routes.h"
@@ -114,6 +115,38 @@ routes_push(struct routes *rs, const struct route *r)
 	return 0;
 }
 
+/*
+ * Whether an auth group's routes serve table.  A table that backs an auth
+ * group is never a data endpoint's table (the admin API refuses it): the
+ * data API would let a bearer write users.  A row that reached the
+ * registry another way is not served either.
+ */
+static int
+auth_table(const struct routes *rs, const char *table)
+{
+	size_t i;
+
+	for (i = 0; i < rs->rs_n; i++)
+		if (rs->rs_list[i].rt_kind == RT_AUTH &&
+		    strcmp(rs->rs_list[i].rt_table, table) == 0)
+			return 1;
+	return 0;
+}
+
+/* Drops the data routes of table (an auth group on it came later). */
+static size_t
+drop_data_routes(struct routes *rs, const char *table)
+{
+	size_t i, j = 0, n = rs->rs_n;
+
+	for (i = 0; i < rs->rs_n; i++)
+		if (rs->rs_list[i].rt_kind == RT_AUTH ||
+		    strcmp(rs->rs_list[i].rt_table, table) != 0)
+			rs->rs_list[j++] = rs->rs_list[i];
+	rs->rs_n = j;
+	return n - j;
+}
+
 static int
 auth_ok(const char *a)
 {
@@ -147,6 +180,10 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 	x_strlcpy(r.rt_table, table, sizeof(r.rt_table));
 	if (strcmp(kind, "auth") == 0) {
 		r.rt_kind = RT_AUTH;
+		if (drop_data_routes(rs, table) > 0)
+			log_warnx("table %s backs the auth group at %s: its "
+			          "data endpoints are skipped",
+			    table, path);
 		x_strlcpy(r.rt_auth, "none", sizeof(r.rt_auth));
 		for (p = ops; p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
 			e = p + strcspn(p, ",");
@@ -185,6 +222,10 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 		return -1;
 	}
 	r.rt_kind = RT_DATA;
+	if (auth_table(rs, table)) {
+		*why = "its table backs an auth group";
+		return -1;
+	}
 	if (method == NULL || op == NULL || auth == NULL || !auth_ok(auth)) {
 		*why = "invalid data endpoint";
 		return -1;

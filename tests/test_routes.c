@@ -133,3 +133,42 @@ Test(routes, refcount)
 	routes_unref(rs);
 	routes_unref(NULL);
 }
+
+/* A table that backs an auth group is never served as data, whichever row
+ * came first (issue 10: a bearer could write the auth table). */
+Test(routes, auth_table_not_served_as_data)
+{
+	struct routes *rs = demo();
+	const struct route *r = NULL;
+	const char *why = NULL;
+	char allow[64], id[32];
+
+	cr_assert_eq(routes_add_row(rs, 5, "data", "POST", "/users", "users",
+	                 "create", "bearer", "", "", &why),
+	    -1);
+	cr_assert_str_eq(why, "its table backs an auth group");
+	cr_assert_eq(routes_match(rs, "POST", "/users", &r, allow,
+	                 sizeof(allow), id, sizeof(id)),
+	    404);
+	/* A data row older than the group: dropped when the group comes. */
+	cr_assert_eq(routes_add_row(rs, 6, "data", "GET", "/admins", "admins",
+	                 "list", "none", "", "", &why),
+	    0);
+	cr_assert_eq(routes_match(rs, "GET", "/admins", &r, allow,
+	                 sizeof(allow), id, sizeof(id)),
+	    200);
+	cr_assert_eq(routes_add_row(rs, 7, "auth", NULL, "/adm", "admins", NULL,
+	                 "none", "", "signup", &why),
+	    0);
+	cr_assert_eq(routes_match(rs, "GET", "/admins", &r, allow,
+	                 sizeof(allow), id, sizeof(id)),
+	    404);
+	cr_assert_eq(routes_match(rs, "POST", "/adm/signup", &r, allow,
+	                 sizeof(allow), id, sizeof(id)),
+	    200);
+	/* Other tables' routes stay. */
+	cr_assert_eq(routes_match(rs, "GET", "/table_1", &r, allow,
+	                 sizeof(allow), id, sizeof(id)),
+	    200);
+	routes_unref(rs);
+}

@@ -10,7 +10,7 @@ const TYPES = ["text", "integer", "bigint", "numeric", "boolean",
 const OP_METHOD = {list: "GET", get: "GET", create: "POST",
   update: "PATCH", delete: "DELETE"};
 
-const state = {tables: [], endpoints: [], lastToken: ""};
+const state = {tables: [], endpoints: [], lastToken: "", lastStatus: 0};
 
 const $ = (id) => document.getElementById(id);
 
@@ -57,6 +57,7 @@ async function admin(method, path, body) {
     throw new ApiError(401, data);
   }
   if (!r.ok) throw new ApiError(r.status, data);
+  state.lastStatus = r.status;
   return data;
 }
 
@@ -119,24 +120,41 @@ function authLabel(ep, route) {
   return ep.auth + (ep.owner_column ? ` (owner ${ep.owner_column})` : "");
 }
 
+// The auth operation a group's route belongs to ("sessions" has three).
+function routeOp(ep, route) {
+  return route.path.slice(ep.path === "/" ? 0 : ep.path.length).split("/")[1];
+}
+
 function renderEndpoints() {
   const tb = $("endpoints").tBodies[0];
   tb.replaceChildren();
   for (const ep of state.endpoints) {
+    const seen = new Set();
     ep.routes.forEach((route, i) => {
-      const del = i === 0
-        ? el("button", {type: "button", class: "link",
+      const actions = el("td", {});
+      if (i === 0)
+        actions.append(el("button", {type: "button", class: "link",
             "aria-label": `Delete ${ep.kind === "auth" ? "auth group" : "endpoint"} ${route.method} ${ep.path}`,
             text: ep.kind === "auth" ? "Delete group" : "Delete",
-            onclick: () => deleteEndpoint(ep)})
-        : null;
+            onclick: () => deleteEndpoint(ep)}));
+      // An operation of a group is removed on its own (PATCH ops); the
+      // last one goes only with the group.
+      const op = ep.kind === "auth" ? routeOp(ep, route) : null;
+      if (op && !seen.has(op) && ep.ops.length > 1) {
+        if (i === 0) actions.append(" ");
+        actions.append(el("button", {type: "button", class: "link",
+          "aria-label": `Remove ${op} from auth group ${ep.path}`,
+          text: "Remove " + op,
+          onclick: () => removeOp(ep, op)}));
+      }
+      if (op) seen.add(op);
       tb.append(el("tr", {"data-id": String(ep.id)},
         el("td", {class: "method", text: route.method}),
         el("td", {text: route.path}),
         el("td", {text: ep.table}),
         el("td", {text: authLabel(ep, route)}),
         el("td", {text: ep.kind === "auth" ? "auth group" : ep.op}),
-        el("td", {}, del)));
+        actions));
     });
   }
   $("api-status").textContent = state.endpoints.length
@@ -149,8 +167,21 @@ async function deleteEndpoint(ep) {
     return;
   try {
     await admin("DELETE", "/endpoints/" + ep.id);
-    $("api-status").textContent = `Deleted ${ep.path}.`;
     await loadAll();
+    $("api-status").textContent = `Deleted ${ep.path}.`;
+  } catch (e) {
+    $("api-status").textContent = "Error: " + e.message;
+  }
+}
+
+async function removeOp(ep, op) {
+  if (!window.confirm(`Remove ${op} from the auth group at ${ep.path}?`))
+    return;
+  try {
+    await admin("PATCH", "/endpoints/" + ep.id,
+      {ops: ep.ops.filter((o) => o !== op)});
+    await loadAll();
+    $("api-status").textContent = `Removed ${op} from the auth group at ${ep.path}.`;
   } catch (e) {
     $("api-status").textContent = "Error: " + e.message;
   }
@@ -189,9 +220,11 @@ function fillCreateForm() {
     authTables.length
       ? authTables.map((t) => option(t.name))
       : [option("", "(no table has an id key and a unique email)")], true);
-  fillSelect($("data-table"), state.tables.map((t) => option(t.name)), true);
   const groups = [...new Set(state.endpoints
     .filter((e) => e.kind === "auth").map((e) => e.table))];
+  // A table that backs an auth group is never a data endpoint's table.
+  fillSelect($("data-table"), state.tables
+    .filter((t) => !groups.includes(t.name)).map((t) => option(t.name)), true);
   fillSelect($("data-auth"), [
     option("bearer", "Bearer token (any auth group)"),
     ...groups.map((g) => option("bearer:" + g, `Bearer token of ${g}`)),
@@ -239,9 +272,16 @@ async function createEndpoint(ev) {
   }
   try {
     const ep = await admin("POST", "/endpoints", def);
+    const created = state.lastStatus === 201;
     await loadAll();
     closeSidebar();
-    $("api-status").textContent = `Created ${ep.kind === "auth" ? "the auth group at" : ep.method} ${ep.path}.`;
+    // 200: the definition was there already; for an auth group the
+    // operations it lacked were added.
+    $("api-status").textContent = created
+      ? `Created ${ep.kind === "auth" ? "the auth group at" : ep.method} ${ep.path}.`
+      : ep.kind === "auth"
+        ? `The auth group at ${ep.path} now has ${ep.ops.join(", ")}.`
+        : `${ep.method} ${ep.path} exists already.`;
   } catch (e) {
     $("create-error").textContent = e.message;
   }

@@ -38,6 +38,7 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <json-c/json.h>
+#include <libpq-fe.h>
 #include <openssl/rand.h>
 
 #include "common/buf.h"
@@ -697,7 +698,18 @@ Test(admin, endpoints_data_lifecycle)
 	snprintf(path, sizeof(path), "/%s", tbl);
 	cr_assert_eq(e2e_wait_route("GET", path, NULL, 2000), 200);
 
-	/* The same method and path again: 409. */
+	/* The same definition again: 200 with it, nothing new. */
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 200, "%s",
+	    body_of(&r));
+	cr_assert(json_object_object_get_ex(r.er_json, "id", &v) &&
+	          json_object_get_int64(v) == id);
+	cr_assert(e2e_header(&r, "Location", path, sizeof(path)) == -1);
+	e2e_resp_free(&r);
+	/* Another definition on the same method and path: 409. */
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"bearer\"}",
+	    tbl, tbl);
 	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 409);
 	e2e_assert_error(&r, 409);
 	e2e_resp_free(&r);
@@ -873,15 +885,16 @@ Test(admin, endpoints_auth_group)
 	cr_assert_str_eq(
 	    json_object_get_string(json_object_array_get_idx(v, 0)), "signup");
 	e2e_resp_free(&r);
-	/* The same prefix again: 409. */
-	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 409);
-	e2e_assert_error(&r, 409);
+	/* The same group again: 200, unchanged. */
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 200);
+	cr_assert(json_object_object_get_ex(r.er_json, "ops", &v) &&
+	          json_object_array_length(v) == 5);
 	e2e_resp_free(&r);
 	/* A data route on one of the group's routes: 409. */
 	snprintf(def, sizeof(def),
 	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/%s/auth/me\","
 	    "\"table\":\"%s\",\"op\":\"list\"}",
-	    users, users);
+	    users, plain);
 	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 409);
 	e2e_assert_error(&r, 409);
 	e2e_resp_free(&r);
@@ -889,7 +902,7 @@ Test(admin, endpoints_auth_group)
 	snprintf(def, sizeof(def),
 	    "{\"kind\":\"data\",\"method\":\"POST\",\"path\":\"/%s/a2/login\","
 	    "\"table\":\"%s\",\"op\":\"create\",\"auth\":\"none\"}",
-	    users, users);
+	    users, plain);
 	create_endpoint(def);
 	snprintf(def, sizeof(def),
 	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s/a2\","
@@ -973,6 +986,691 @@ Test(admin, tutorial_through_the_admin_api)
 		e2e_assert_error(&r, 403);
 		e2e_resp_free(&r);
 	}
+}
+
+/* ------------------------------------------------ issue 10's rules */
+
+/* The "code" of an error answer ("" if none). */
+static const char *
+code_of(const struct e2e_resp *r)
+{
+	struct json_object *c;
+
+	if (r->er_json != NULL &&
+	    json_object_object_get_ex(r->er_json, "code", &c) &&
+	    json_object_is_type(c, json_type_string))
+		return json_object_get_string(c);
+	return "";
+}
+
+/* POST def to /_admin/endpoints; asserts the status (and the code). */
+static void
+expect_create(const char *def, long status, const char *code)
+{
+	struct e2e_resp r;
+
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), status,
+	    "%s: %ld %s", def, r.er_status, body_of(&r));
+	if (status >= 400)
+		e2e_assert_error(&r, status);
+	if (code != NULL)
+		cr_assert_str_eq(code_of(&r), code, "%s: %s", def, body_of(&r));
+	e2e_resp_free(&r);
+}
+
+/* Whether role has privilege on a table (or sequence, seq != 0). */
+static int
+has_priv(const char *role, const char *obj, const char *priv, int seq)
+{
+	char v[8];
+
+	cr_assert(e2e_sql_value(v, sizeof(v),
+	              "select has_%s_privilege('%s', 'public.%s', '%s')::text",
+	              seq ? "sequence" : "table", role, obj, priv) == 0);
+	return strcmp(v, "true") == 0;
+}
+
+/* The ops of an endpoint answer, joined with commas, into out. */
+static void
+ops_of(const struct e2e_resp *r, char *out, size_t cap)
+{
+	struct json_object *ops;
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	cr_assert(r->er_json != NULL &&
+	              json_object_object_get_ex(r->er_json, "ops", &ops) &&
+	              json_object_is_type(ops, json_type_array),
+	    "no ops: %s", body_of(r));
+	for (i = 0; i < json_object_array_length(ops); i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? "," : "",
+		    json_object_get_string(json_object_array_get_idx(ops, i)));
+}
+
+static long long
+id_of(const struct e2e_resp *r)
+{
+	struct json_object *id;
+
+	cr_assert(r->er_json != NULL &&
+	              json_object_object_get_ex(r->er_json, "id", &id) &&
+	              json_object_is_type(id, json_type_int),
+	    "no id: %s", body_of(r));
+	return json_object_get_int64(id);
+}
+
+/* Polls method path until its status is want (a route taking effect). */
+static void
+wait_status(const char *method, const char *path, const char *bearer, long want)
+{
+	int64_t deadline = e2e_now_ms() + 3000;
+	struct e2e_resp r;
+	long st;
+
+	for (;;) {
+		cr_assert(e2e_call(method, path, bearer, NULL, NULL, &r) == 0);
+		st = r.er_status;
+		e2e_resp_free(&r);
+		if (st == want)
+			return;
+		cr_assert(e2e_now_ms() < deadline, "%s %s: %ld, not %ld",
+		    method, path, st, want);
+		e2e_sleep_ms(25);
+	}
+}
+
+/* §6: the auth table was published as a data endpoint (201). */
+Test(admin, auth_table_is_never_a_data_table)
+{
+	char users[64], other[64], def[512];
+	static const char *const ops[] = {"list", "create", "update", "delete"};
+	size_t i;
+
+	/* The issue's own request, on the demo's users. */
+	expect_create(
+	    "{\"kind\":\"data\",\"table\":\"users\",\"op\":\"create\"}", 400,
+	    "PN111");
+	expect_create("{\"kind\":\"data\",\"method\":\"POST\",\"path\":"
+	              "\"/users_pub\",\"table\":\"users\",\"op\":\"create\","
+	              "\"auth\":\"bearer\"}",
+	    400, "PN111");
+	/* A group of our own: every data op on its table is refused. */
+	users_like(users, sizeof(users));
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s\","
+	    "\"ops\":[\"signup\"]}",
+	    users, users);
+	create_endpoint(def);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		snprintf(def, sizeof(def),
+		    "{\"kind\":\"data\",\"table\":\"%s\",\"op\":\"%s\","
+		    "\"auth\":\"none\"}",
+		    users, ops[i]);
+		expect_create(def, 400, "PN111");
+	}
+	/* The other way round: a group on a table data endpoints serve. */
+	users_like(other, sizeof(other));
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"table\":\"%s\",\"op\":\"list\"}", other);
+	create_endpoint(def);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s\","
+	    "\"ops\":[\"signup\"]}",
+	    other, other);
+	expect_create(def, 400, "PN111");
+}
+
+/* Defence in depth: a data row on an auth table that reached the registry
+ * through SQL is not served. */
+Test(admin, auth_table_row_in_registry_not_served)
+{
+	char users[64], ctl[64], ctl2[64], path[128];
+
+	users_like(users, sizeof(users));
+	fresh(ctl, sizeof(ctl), "adm_ctl");
+	create_table(ctl, "[{\"name\":\"t\",\"type\":\"text\"}]");
+	cr_assert(e2e_sql("grant select on public.%1$s to postern_gateway;"
+	                  "insert into postern.endpoints"
+	                  " (kind, path, table_name, ops)"
+	                  " values ('auth', '/%1$s', '%1$s', '{signup}');"
+	                  "insert into postern.endpoints"
+	                  " (kind, method, path, table_name, op, auth) values"
+	                  " ('data', 'GET', '/%1$s_rows', '%1$s', 'list',"
+	                  "  'none'),"
+	                  " ('data', 'GET', '/%2$s', '%2$s', 'list', 'none');",
+	              users, ctl) == 0);
+	/* The control endpoint came with the same reload. */
+	snprintf(path, sizeof(path), "/%s", ctl);
+	wait_status("GET", path, NULL, 200);
+	snprintf(path, sizeof(path), "/%s_rows", users);
+	wait_status("GET", path, NULL, 404);
+	/* A data row older than the group is dropped too (a second
+	 * control table shows the reload happened). */
+	fresh(ctl2, sizeof(ctl2), "adm_ctl");
+	create_table(ctl2, "[{\"name\":\"t\",\"type\":\"text\"}]");
+	cr_assert(e2e_sql("insert into postern.endpoints"
+	                  " (kind, path, table_name, ops)"
+	                  " values ('auth', '/%1$s_g', '%1$s', '{signup}');"
+	                  "insert into postern.endpoints"
+	                  " (kind, method, path, table_name, op, auth) values"
+	                  " ('data', 'GET', '/%2$s', '%2$s', 'list', 'none');",
+	              ctl, ctl2) == 0);
+	snprintf(path, sizeof(path), "/%s", ctl2);
+	wait_status("GET", path, NULL, 200);
+	snprintf(path, sizeof(path), "/%s", ctl);
+	wait_status("GET", path, NULL, 404);
+	cr_assert(e2e_sql("delete from postern.endpoints"
+	                  " where table_name in ('%s', '%s', '%s')",
+	              users, ctl, ctl2) == 0);
+}
+
+/* §6: deleting an endpoint left its grants behind. */
+Test(admin, delete_revokes_the_grants_it_added)
+{
+	char tbl[64], seq[96], users[64], own[64], def[512], path[128];
+	long long ins, lst, grp, e1;
+
+	/* A table of our own, without any grant to the gateway. */
+	fresh(tbl, sizeof(tbl), "adm_gr");
+	snprintf(seq, sizeof(seq), "%s_id_seq", tbl);
+	cr_assert(e2e_sql("create table public.%s (id bigserial primary key,"
+	                  " t text)",
+	              tbl) == 0);
+	cr_assert(!has_priv("postern_gateway", tbl, "select", 0));
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"path\":\"/"
+	    "%s\",\"table\":\"%s\",\"op\":\"create\","
+	    "\"auth\":\"none\"}",
+	    tbl, tbl);
+	ins = create_endpoint(def);
+	cr_assert(has_priv("postern_gateway", tbl, "insert", 0));
+	cr_assert(has_priv("postern_gateway", seq, "usage", 1));
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"path\":\"/"
+	    "%s\",\"table\":\"%s\",\"op\":\"list\","
+	    "\"auth\":\"none\"}",
+	    tbl, tbl);
+	lst = create_endpoint(def);
+	/* Deleting create revokes insert and the sequence; list still
+	 * needs select. */
+	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", ins);
+	cr_assert_eq(admin("DELETE", path, NULL, NULL), 204);
+	cr_assert(!has_priv("postern_gateway", tbl, "insert", 0));
+	cr_assert(!has_priv("postern_gateway", seq, "usage", 1));
+	cr_assert(has_priv("postern_gateway", tbl, "select", 0));
+	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", lst);
+	cr_assert_eq(admin("DELETE", path, NULL, NULL), 204);
+	cr_assert(!has_priv("postern_gateway", tbl, "select", 0));
+
+	/* Grants the endpoint did not add stay: a table made by the admin
+	 * API has them from its creation. */
+	fresh(own, sizeof(own), "adm_gk");
+	create_table(own, "[{\"name\":\"t\",\"type\":\"text\"}]");
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"path\":\"/%s/"
+	    "{id}\",\"table\":\"%s\",\"op\":\"delete\"}",
+	    own, own);
+	e1 = create_endpoint(def);
+	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", e1);
+	cr_assert_eq(admin("DELETE", path, NULL, NULL), 204);
+	cr_assert(has_priv("postern_gateway", own, "delete", 0));
+	cr_assert(has_priv("postern_gateway", own, "select", 0));
+
+	/* An auth group: authd's grants go with the last group. */
+	fresh(users, sizeof(users), "adm_gu");
+	cr_assert(e2e_sql("create table public.%s (id bigserial primary key,"
+	                  " email text unique not null)",
+	              users) == 0);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"/%s\","
+	    "\"ops\":[\"signup\"]}",
+	    users, users);
+	grp = create_endpoint(def);
+	cr_assert(has_priv("postern_authd", users, "insert", 0));
+	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", grp);
+	cr_assert_eq(admin("DELETE", path, NULL, NULL), 204);
+	cr_assert(!has_priv("postern_authd", users, "insert", 0));
+	cr_assert(!has_priv("postern_authd", users, "select", 0));
+	/* The demo's users keep theirs. */
+	cr_assert(has_priv("postern_authd", "users", "insert", 0));
+}
+
+/* §6: endpoints at the gateway's own paths were accepted (201). */
+Test(admin, builtin_paths_refused)
+{
+	static const char *const paths[] = {"/_admin", "/_admin/tables",
+	    "/_console", "/_console/x", "/healthz", "/readyz", "/metrics",
+	    "/openapi.json", "/.well-known", "/.well-known/jwks.json",
+	    "/_ADMIN/x", "/Metrics", "/healthz/x"};
+	static const char *const prefixes[] = {"/_admin", "/_console",
+	    "/healthz", "/readyz", "/metrics", "/openapi.json", "/.well-known",
+	    "/_admin/auth", "/.well-known/auth"};
+	char tbl[64], users[64], def[512];
+	size_t i;
+
+	fresh(tbl, sizeof(tbl), "adm_bi");
+	create_table(tbl, "[{\"name\":\"t\",\"type\":\"text\"}]");
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		snprintf(def, sizeof(def),
+		    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"%s\","
+		    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"none\"}",
+		    paths[i], tbl);
+		expect_create(def, 400, "PN112");
+		snprintf(def, sizeof(def),
+		    "{\"kind\":\"data\",\"path\":\"%s/{id}\",\"table\":\"%s\","
+		    "\"op\":\"delete\"}",
+		    paths[i], tbl);
+		expect_create(def, 400, "PN112");
+	}
+	users_like(users, sizeof(users));
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		snprintf(def, sizeof(def),
+		    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"%s\","
+		    "\"ops\":[\"signup\",\"login\"]}",
+		    users, prefixes[i]);
+		expect_create(def, 400, "PN112");
+	}
+	/* Paths that merely start alike are fine. */
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"/metrics_%s\","
+	    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"none\"}",
+	    tbl, tbl);
+	create_endpoint(def);
+}
+
+/* §6: a 409 told a caller that another user's row exists. */
+Test(admin, conflict_reveals_no_key)
+{
+	char tbl[64], child[64], def[512], path[128], body[256], email[128];
+	char ta[TOKCAP], tb[TOKCAP];
+	struct e2e_resp r;
+	struct json_object *d;
+	long long ida;
+
+	fresh(tbl, sizeof(tbl), "adm_own");
+	create_table(tbl, "[{\"name\":\"owner_id\",\"type\":\"bigint\"},"
+	                  "{\"name\":\"title\",\"type\":\"text\"}]");
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"path\":\"/"
+	    "%s\",\"table\":\"%s\",\"op\":\"create\","
+	    "\"auth\":\"bearer:users\",\"owner_column\":\"owner_id\"}",
+	    tbl, tbl);
+	create_endpoint(def);
+	snprintf(path, sizeof(path), "/%s", tbl);
+	e2e_email(email, sizeof(email), "own-a");
+	e2e_signup(email, PASSWORD, ta, sizeof(ta));
+	e2e_email(email, sizeof(email), "own-b");
+	e2e_signup(email, PASSWORD, tb, sizeof(tb));
+	cr_assert_neq(e2e_wait_route("POST", path, ta, 2000), 404);
+	cr_assert(
+	    e2e_call("POST", path, ta, NULL, "{\"title\":\"a's\"}", &r) == 0);
+	cr_assert_eq(r.er_status, 201, "%s", body_of(&r));
+	if (json_object_is_type(r.er_json, json_type_array))
+		d = json_object_array_get_idx(r.er_json, 0);
+	else
+		d = r.er_json;
+	cr_assert(json_object_object_get_ex(d, "id", &d));
+	ida = json_object_get_int64(d);
+	e2e_resp_free(&r);
+	/* B takes A's id: 409, and nothing in the body names the key. */
+	snprintf(body, sizeof(body), "{\"id\":%lld,\"title\":\"b's\"}", ida);
+	cr_assert(e2e_call("POST", path, tb, NULL, body, &r) == 0);
+	e2e_assert_error(&r, 409);
+	cr_assert_str_eq(code_of(&r), "PN500");
+	cr_assert(json_object_object_get_ex(r.er_json, "details", &d) &&
+	              json_object_is_type(d, json_type_null),
+	    "%s", body_of(&r));
+	cr_assert(strstr(body_of(&r), "Key") == NULL, "%s", body_of(&r));
+	cr_assert(strstr(body_of(&r), "=(") == NULL, "%s", body_of(&r));
+	e2e_resp_free(&r);
+
+	/* A foreign-key violation names no key either. */
+	fresh(child, sizeof(child), "adm_fk");
+	cr_assert(e2e_sql("create table public.%1$s (id bigserial primary key,"
+	                  " parent_id bigint references public.%2$s (id));"
+	                  "grant select, insert on public.%1$s"
+	                  " to postern_gateway;"
+	                  "grant usage on sequence public.%1$s_id_seq"
+	                  " to postern_gateway",
+	              child, tbl) == 0);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"path\":\"/"
+	    "%s\",\"table\":\"%s\",\"op\":\"create\"}",
+	    child, child);
+	create_endpoint(def);
+	snprintf(path, sizeof(path), "/%s", child);
+	cr_assert_neq(e2e_wait_route("POST", path, ta, 2000), 404);
+	cr_assert(e2e_call("POST", path, ta, NULL, "{\"parent_id\":987654321}",
+	              &r) == 0);
+	e2e_assert_error(&r, 409);
+	cr_assert(strstr(body_of(&r), "987654321") == NULL, "%s", body_of(&r));
+	cr_assert(strstr(body_of(&r), "Key") == NULL, "%s", body_of(&r));
+	e2e_resp_free(&r);
+}
+
+/* §7: "generate a login endpoint following the same steps" answered 409. */
+Test(admin, auth_group_gains_and_loses_ops)
+{
+	char users[64], other[64], def[512], prefix[128], path[192];
+	char ops[128], email[128], tok[TOKCAP], body[256];
+	struct e2e_resp r;
+	long long id;
+
+	users_like(users, sizeof(users));
+	snprintf(prefix, sizeof(prefix), "/%s/auth", users);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"%s\","
+	    "\"ops\":[\"signup\"]}",
+	    users, prefix);
+	id = create_endpoint(def);
+	snprintf(path, sizeof(path), "%s/login", prefix);
+	cr_assert_eq(e2e_wait_route("POST", path, NULL, 2000), 404);
+	/* The tutorial's second step: Log In at the same path. */
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"%s\","
+	    "\"ops\":[\"login\"]}",
+	    users, prefix);
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 200, "%s",
+	    body_of(&r));
+	cr_assert_eq(id_of(&r), id);
+	ops_of(&r, ops, sizeof(ops));
+	cr_assert_str_eq(ops, "signup,login");
+	e2e_resp_free(&r);
+	/* Listed right away as one group with both routes. */
+	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", id);
+	cr_assert_eq(admin("GET", path, NULL, &r), 200);
+	ops_of(&r, ops, sizeof(ops));
+	cr_assert_str_eq(ops, "signup,login");
+	e2e_resp_free(&r);
+	/* Both work. */
+	e2e_email(email, sizeof(email), "gains");
+	snprintf(path, sizeof(path), "%s/login", prefix);
+	cr_assert_neq(e2e_wait_route("POST", path, NULL, 2000), 404);
+	e2e_signup_at(prefix, email, PASSWORD, tok, sizeof(tok), NULL);
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}",
+	    email, PASSWORD);
+	cr_assert(e2e_post_json(path, body, &r) == 0);
+	cr_assert_eq(r.er_status, 200, "%s", body_of(&r));
+	e2e_resp_free(&r);
+	/* Again: nothing to add, 200. */
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 200);
+	ops_of(&r, ops, sizeof(ops));
+	cr_assert_str_eq(ops, "signup,login");
+	e2e_resp_free(&r);
+	/* The same path on another table: 409. */
+	users_like(other, sizeof(other));
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"auth\",\"table\":\"%s\",\"path\":\"%s\","
+	    "\"ops\":[\"login\"]}",
+	    other, prefix);
+	expect_create(def, 409, "PN502");
+
+	/* PATCH: add me, then remove signup, one at a time. */
+	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", id);
+	cr_assert_eq(
+	    admin("PATCH", path, "{\"ops\":[\"signup\",\"login\",\"me\"]}", &r),
+	    200, "%s", body_of(&r));
+	ops_of(&r, ops, sizeof(ops));
+	cr_assert_str_eq(ops, "signup,login,me");
+	e2e_resp_free(&r);
+	cr_assert_eq(
+	    admin("PATCH", path, "{\"ops\":[\"login\",\"me\"]}", &r), 200);
+	ops_of(&r, ops, sizeof(ops));
+	cr_assert_str_eq(ops, "login,me");
+	e2e_resp_free(&r);
+	snprintf(body, sizeof(body), "%s/signup", prefix);
+	wait_status("POST", body, NULL, 404);
+	snprintf(body, sizeof(body), "%s/me", prefix);
+	wait_status("GET", body, tok, 200);
+	/* The last op is not removed: delete the group instead. */
+	cr_assert_eq(admin("PATCH", path, "{\"ops\":[]}", &r), 400);
+	e2e_assert_error(&r, 400);
+	cr_assert(
+	    strstr(body_of(&r), "delete the group") != NULL, "%s", body_of(&r));
+	e2e_resp_free(&r);
+	/* What cannot change, and what a group does not have. */
+	cr_assert_eq(
+	    admin("PATCH", path, "{\"path\":\"/elsewhere\"}", NULL), 400);
+	cr_assert_eq(admin("PATCH", path, "{\"auth\":\"none\"}", NULL), 400);
+	cr_assert_eq(admin("PATCH", path, "{\"ops\":[\"drop\"]}", NULL), 400);
+	cr_assert_eq(admin("PATCH", path, "{\"id\":1}", NULL), 400);
+	cr_assert_eq(admin("PATCH", path, "[]", NULL), 400);
+	cr_assert_eq(admin("PATCH", "/_admin/endpoints/999999999999",
+	                 "{\"ops\":[\"login\"]}", NULL),
+	    404);
+	cr_assert_eq(admin("PUT", path, "{}", &r), 405);
+	cr_assert(e2e_header(&r, "Allow", body, sizeof(body)) == 0 &&
+	          strstr(body, "PATCH") != NULL);
+	e2e_resp_free(&r);
+}
+
+Test(admin, patch_data_endpoint)
+{
+	char tbl[64], def[512], path[128], route[128];
+	struct e2e_resp r;
+	struct json_object *v;
+	long long id;
+
+	fresh(tbl, sizeof(tbl), "adm_pd");
+	create_table(tbl, "[{\"name\":\"owner_id\",\"type\":\"bigint\"}]");
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"path\":\"/"
+	    "%s\",\"table\":\"%s\",\"op\":\"list\","
+	    "\"auth\":\"none\"}",
+	    tbl, tbl);
+	id = create_endpoint(def);
+	snprintf(route, sizeof(route), "/%s", tbl);
+	wait_status("GET", route, NULL, 200);
+	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", id);
+	cr_assert_eq(admin("PATCH", path, "{\"auth\":\"bearer\"}", &r), 200,
+	    "%s", body_of(&r));
+	cr_assert(json_object_object_get_ex(r.er_json, "auth", &v) &&
+	          strcmp(json_object_get_string(v), "bearer") == 0);
+	e2e_resp_free(&r);
+	wait_status("GET", route, NULL, 401);
+	cr_assert_eq(
+	    admin("PATCH", path,
+	        "{\"owner_column\":\"owner_id\",\"kind\":\"data\"}", &r),
+	    200, "%s", body_of(&r));
+	cr_assert(json_object_object_get_ex(r.er_json, "owner_column", &v) &&
+	          strcmp(json_object_get_string(v), "owner_id") == 0);
+	e2e_resp_free(&r);
+	/* An owner rule needs a token; unknown columns; ops. */
+	cr_assert_eq(admin("PATCH", path, "{\"auth\":\"none\"}", NULL), 400);
+	cr_assert_eq(
+	    admin("PATCH", path, "{\"owner_column\":\"nope\"}", NULL), 400);
+	cr_assert_eq(admin("PATCH", path, "{\"ops\":[\"login\"]}", NULL), 400);
+	cr_assert_eq(admin("PATCH", path, "{\"op\":\"get\"}", NULL), 400);
+	/* Removing the owner rule, then public again. */
+	cr_assert_eq(admin("PATCH", path,
+	                 "{\"owner_column\":null,\"auth\":\"none\"}", &r),
+	    200, "%s", body_of(&r));
+	cr_assert(json_object_object_get_ex(r.er_json, "owner_column", &v) &&
+	          json_object_is_type(v, json_type_null));
+	e2e_resp_free(&r);
+	wait_status("GET", route, NULL, 200);
+}
+
+/* §7: the tutorial's create steps answered 409 beside the demo. */
+Test(admin, create_is_idempotent)
+{
+	char tbl[64], def[512];
+	struct e2e_resp r;
+	long long id;
+
+	/* The tutorial's steps on the demo's database: both exist. */
+	cr_assert_eq(admin("POST", "/_admin/endpoints",
+	                 "{\"kind\":\"auth\",\"table\":\"users\","
+	                 "\"path\":\"/auth\",\"ops\":[\"signup\"]}",
+	                 &r),
+	    200, "%s", body_of(&r));
+	e2e_resp_free(&r);
+	cr_assert_eq(admin("POST", "/_admin/endpoints",
+	                 "{\"kind\":\"data\",\"method\":\"GET\",\"path\":"
+	                 "\"/table_1\",\"table\":\"table_1\",\"op\":\"list\","
+	                 "\"auth\":\"bearer\"}",
+	                 &r),
+	    200, "%s", body_of(&r));
+	e2e_resp_free(&r);
+	/* Another definition on the demo's route is a conflict. */
+	expect_create("{\"kind\":\"data\",\"method\":\"GET\",\"path\":"
+	              "\"/table_1\",\"table\":\"table_1\",\"op\":\"list\","
+	              "\"auth\":\"none\"}",
+	    409, "PN502");
+
+	/* Defaults count as given: method, path, auth. */
+	fresh(tbl, sizeof(tbl), "adm_idem");
+	create_table(tbl, "[{\"name\":\"t\",\"type\":\"text\"}]");
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"table\":\"%s\",\"op\":\"get\"}", tbl);
+	id = create_endpoint(def);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"method\":\"get\",\"path\":\"/%s/{id}\","
+	    "\"table\":\"%s\",\"op\":\"get\",\"auth\":\"bearer\","
+	    "\"owner_column\":\"\"}",
+	    tbl, tbl);
+	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 200, "%s",
+	    body_of(&r));
+	cr_assert_eq(id_of(&r), id);
+	e2e_resp_free(&r);
+	snprintf(def, sizeof(def),
+	    "{\"kind\":\"data\",\"path\":\"/%s/{id}\",\"table\":\"%s\","
+	    "\"op\":\"get\",\"owner_column\":\"t\"}",
+	    tbl, tbl);
+	expect_create(def, 409, "PN502");
+}
+
+/* Runs a shell command; its exit status. */
+static int
+run(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * The admin conninfo (key=value or URI) with dbname=db, as key=value
+ * pairs; it goes on a shell command line in single quotes, so it must hold
+ * none.
+ */
+static void
+scratch_conninfo(const char *db, char *out, size_t cap)
+{
+	PQconninfoOption *opts, *o;
+	char *err = NULL;
+	size_t n = 0;
+
+	opts = PQconninfoParse(e2e_cf.ee_admin_conninfo, &err);
+	cr_assert(opts != NULL, "POSTERN_ADMIN_CONNINFO: %s",
+	    err != NULL ? err : "out of memory");
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || strcmp(o->keyword, "dbname") == 0)
+			continue;
+		cr_assert(strpbrk(o->val, "'\\ ") == NULL,
+		    "conninfo value of %s has a quote or a space", o->keyword);
+		n += (size_t)snprintf(
+		    out + n, cap - n, "%s=%s ", o->keyword, o->val);
+		cr_assert(n < cap);
+	}
+	PQconninfoFree(opts);
+	cr_assert(
+	    (size_t)snprintf(out + n, cap - n, "dbname=%s", db) < cap - n);
+}
+
+/* One value from the database db (admin conninfo with dbname=db). */
+static void
+db_value(const char *db, char *out, size_t cap, const char *sql)
+{
+	char ci[2 * E2E_PATH_MAX];
+	PGconn *c;
+	PGresult *res;
+
+	scratch_conninfo(db, ci, sizeof(ci));
+	c = PQconnectdb(ci);
+	cr_assert(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	res = PQexec(c, sql);
+	cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1,
+	    "%s: %s", sql, PQerrorMessage(c));
+	snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(c);
+}
+
+static void
+db_exec(const char *db, const char *sql)
+{
+	char v[8], q[1024];
+
+	snprintf(q, sizeof(q),
+	    "with x as (%s returning 1) select count(*) from x", sql);
+	db_value(db, v, sizeof(v), q);
+}
+
+#define DEMO_STATE                                                             \
+	"select count(*) || ' ' || coalesce(string_agg(e.method || ' ' || "    \
+	"e.path, ',' order by e.method, e.path) filter (where e.kind = "       \
+	"'data' and e.path = '/table_1'), '-') || ' ' || (select "             \
+	"array_to_string(ops, ',') from postern.endpoints where kind = "       \
+	"'auth' and path = '/auth') from postern.endpoints e"
+
+/* §7: every `up` re-created deleted demo endpoints and widened /auth. */
+Test(admin, demo_loads_once, .timeout = 120)
+{
+	char db[64], hex[17], cmd[2 * E2E_PATH_MAX + 512], v[512],
+	    ci[2 * E2E_PATH_MAX];
+
+	cr_assert(e2e_cf.ee_admin_conninfo[0] != '\0',
+	    "needs POSTERN_ADMIN_CONNINFO");
+	/* A database of our own: the fixture's demo endpoints are in use. */
+	e2e_rand_hex(hex, sizeof(hex), 8);
+	snprintf(db, sizeof(db), "postern_demo_%s", hex);
+	cr_assert(e2e_sql("create database %s", db) == 0);
+	scratch_conninfo(db, ci, sizeof(ci));
+	snprintf(cmd, sizeof(cmd), "'%s/sql/migrate' '%s' >/dev/null",
+	    POSTERN_SOURCE_DIR, ci);
+	cr_assert_eq(run(cmd), 0, "%s", cmd);
+	snprintf(cmd, sizeof(cmd),
+	    "PGOPTIONS='-c client_min_messages=warning' psql -X -q "
+	    "-v ON_ERROR_STOP=1 -1 -d '%s' -f - <'%s/deploy/demo.sql' "
+	    ">/dev/null",
+	    ci, POSTERN_SOURCE_DIR);
+	/* The first load: the demo as README describes it. */
+	cr_assert_eq(run(cmd), 0);
+	db_value(db, v, sizeof(v), DEMO_STATE);
+	cr_assert_str_eq(v, "11 GET /table_1,POST /table_1 "
+	                    "signup,login,refresh,logout,me,sessions,password");
+	/* The user deletes GET /table_1 and narrows /auth ... */
+	db_exec(db, "delete from postern.endpoints where kind = 'data' and "
+	            "method = 'GET' and path = '/table_1'");
+	db_exec(db, "update postern.endpoints set ops = '{signup,login}' "
+	            "where kind = 'auth' and path = '/auth'");
+	/* ... and a later `up` loads the demo again: nothing changes. */
+	cr_assert_eq(run(cmd), 0);
+	db_value(db, v, sizeof(v), DEMO_STATE);
+	cr_assert_str_eq(v, "10 POST /table_1 signup,login");
+	cr_assert_eq(run(cmd), 0);
+	db_value(db, v, sizeof(v), DEMO_STATE);
+	cr_assert_str_eq(v, "10 POST /table_1 signup,login");
+	db_value(db, v, sizeof(v), "select count(*) from public.table_1");
+	cr_assert_str_eq(v, "6");
+
+	/* A database with the demo loaded before the marker existed: it is
+	 * marked, not changed. */
+	db_exec(db, "delete from postern.demo_loaded");
+	cr_assert_eq(run(cmd), 0);
+	db_value(db, v, sizeof(v), DEMO_STATE);
+	cr_assert_str_eq(v, "10 POST /table_1 signup,login");
+	db_value(db, v, sizeof(v),
+	    "select count(*) || ' ' || bool_and(not created) from "
+	    "postern.demo_loaded");
+	cr_assert_str_eq(v, "1 true");
+
+	cr_assert(e2e_sql("drop database %s with (force)", db) == 0);
+	/* The fixture's own database is marked too. */
+	cr_assert(e2e_sql_value(v, sizeof(v),
+	              "select count(*) from postern.demo_loaded") == 0);
+	cr_assert_str_eq(v, "1");
 }
 
 /* ---------------------------------------------- the live registry */
