@@ -273,8 +273,8 @@ admin_result(struct req *rq, enum db_status st, PGresult **res, int nres,
 	rq->rq_dbq = NULL;
 	*rows = 0;
 	if (st == DB_TIMEOUT) {
-		admin_error(rq, 504, "PN802",
-		    "no database connection was free in time");
+		admin_error(
+		    rq, 504, "PN802", "the database did not answer in time");
 		return NULL;
 	}
 	if (st != DB_OK || nres != 1) {
@@ -568,23 +568,30 @@ admin_endpoint(struct req *rq, const char *id)
 		admin_method_not_allowed(rq, "GET, HEAD, PATCH, DELETE");
 }
 
+int
+admin_refuse(struct req *rq)
+{
+	int given;
+
+	if (admin_key_given(rq, &given))
+		return 0;
+	req_add_header(rq, "WWW-Authenticate",
+	    given ? "Bearer realm=\"postern-admin\", "
+	            "error=\"invalid_token\""
+	          : "Bearer realm=\"postern-admin\"");
+	admin_error(rq, 401, "PN203",
+	    given ? "the admin key is wrong" : "the admin key is required");
+	return 1;
+}
+
 void
 admin_handle(struct req *rq)
 {
 	const char *path = rq->rq_head.hh_path;
-	int given;
 
 	/* The key first: without it, not even which routes exist. */
-	if (!admin_key_given(rq, &given)) {
-		req_add_header(rq, "WWW-Authenticate",
-		    given ? "Bearer realm=\"postern-admin\", "
-		            "error=\"invalid_token\""
-		          : "Bearer realm=\"postern-admin\"");
-		admin_error(rq, 401, "PN203",
-		    given ? "the admin key is wrong"
-		          : "the admin key is required");
+	if (admin_refuse(rq))
 		return;
-	}
 	if (strcmp(path, "/_admin/tables") == 0)
 		admin_tables(rq);
 	else if (strcmp(path, "/_admin/endpoints") == 0)

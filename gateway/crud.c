@@ -243,7 +243,7 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 	rq->rq_dbq = NULL;
 	if (st == DB_TIMEOUT) {
 		crud_error(rq, 504, "PN802",
-		    "no database connection was free in time", NULL);
+		    "the database did not answer in time", NULL);
 		return;
 	}
 	if (st != DB_OK) {

@@ -156,6 +156,9 @@ int64_t metrics_clock_us(void);
 
 /* admin.c: /_admin/... (the builder API, API.md section 4). */
 void admin_handle(struct req *rq);
+/* Answers 401 unless the request carries the admin key: 1 if it answered.
+ * handle_head() calls it too, so that no body is read without the key. */
+int admin_refuse(struct req *rq);
 /* Loads (or, if missing, creates) admin_key_file; logs why on -1. */
 int admin_init(struct gw *gw);
 

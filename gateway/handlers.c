@@ -647,8 +647,14 @@ handle_head(struct req *rq)
 	/* What handle_request answers by itself, it answers after the
 	 * body as before; so do 404 and 405 (the body is bounded by
 	 * body_limit and body_memory_limit). */
-	if (rq->rq_head.hh_method == HM_OPTIONS || gw->gw_routes == NULL ||
-	    fixed_path(rq->rq_head.hh_path))
+	if (rq->rq_head.hh_method == HM_OPTIONS)
+		return 1;
+	/* The builder's key, like a bearer token, before any body. */
+	if ((strcmp(path, "/_admin") == 0 ||
+	        strncmp(path, "/_admin/", 8) == 0) &&
+	    admin_refuse(rq))
+		return 0;
+	if (gw->gw_routes == NULL || fixed_path(path))
 		return 1;
 	rq->rq_headed = 1;
 	if (cors_begin(rq) == 1)

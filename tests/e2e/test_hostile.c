@@ -1110,6 +1110,29 @@ Test(hostile, unauthenticated_bodies_are_refused_before_reading)
 	    rss1 - rss0);
 }
 
+/* The builder's key is judged before any body too. */
+Test(hostile, admin_body_without_key_is_refused_before_reading)
+{
+	static char part[64 * 1024];
+	static struct raw r;
+	const char *head = "POST /_admin/endpoints HTTP/1.1\r\nHost: x\r\n"
+	                   "Content-Type: application/json\r\n"
+	                   "Content-Length: 1048576\r\n\r\n";
+	int fd;
+
+	memset(part, ' ', sizeof(part));
+	part[0] = '{';
+	fd = raw_connect(base_port(e2e_cf.ee_base_url));
+	cr_assert(raw_send(fd, head, strlen(head)) == 0);
+	(void)raw_send(fd, part, sizeof(part));
+	/* Nothing more is sent: the 401 must come anyway. */
+	raw_read(fd, &r, 3000);
+	close(fd);
+	cr_assert_eq(r.r_status, 401, "status %d: %.200s", r.r_status, r.r_buf);
+	raw_assert_json_error(&r, "PN203");
+	cr_assert(r.r_eof, "connection left open after the 401");
+}
+
 /*
  * The global budget (body_memory_limit): with 1.5 MB of it and a 1 MB body
  * held part-way, a second 1 MB body is 503 PN603 with Retry-After, before

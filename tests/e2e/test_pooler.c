@@ -47,7 +47,7 @@ bouncer_stop(void)
 
 	if (bouncer_dir[0] == '\0')
 		return;
-	snprintf(cmd, sizeof(cmd), "%s/deploy/pgbouncer stop %s",
+	snprintf(cmd, sizeof(cmd), "%s/deploy/pgbouncer stop %s/b",
 	    POSTERN_SOURCE_DIR, bouncer_dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "test_pooler: %s failed\n", cmd);
