@@ -69,48 +69,6 @@ on_dbcheck(evutil_socket_t fd, short what, void *arg)
 	authd_dbcheck(arg);
 }
 
-/*
- * Refuses to start where authd could not run safely: with db_pooler unset
- * or none its database URL must not lead to a connection pooler, and the
- * revocation LISTEN (listen_database_url) never may.  A database that does
- * not answer now is checked again on every connection.
- */
-static void
-pooler_probe(struct authd *ad, enum pgconn_kind kind)
-{
-	struct pgconn_params pp;
-	PGconn *c;
-	char err[256];
-	int direct;
-
-	if (kind == PGCONN_PROBE && config_pooled(&ad->ad_cf))
-		return;
-	pgconn_params(&pp, &ad->ad_cf, "authd", ad->ad_dbpass, kind);
-	c = PQconnectdbParams(pp.pp_keys, pp.pp_vals, 1);
-	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		log_warnx("database connect failed%s: %s; the check for a "
-		          "connection pooler waits for the first connection",
-		    kind == PGCONN_LISTEN ? " (LISTEN connection)" : "",
-		    c != NULL ? PQerrorMessage(c) : "out of memory");
-		PQfinish(c);
-		return;
-	}
-	PQsetNoticeProcessor(c, pgconn_notice, NULL);
-	direct = pgconn_is_direct(c, err, sizeof(err));
-	PQfinish(c);
-	if (direct == 0 && kind == PGCONN_LISTEN)
-		fatalx("listen_database_url leads to a connection pooler: "
-		       "LISTEN needs a direct connection to PostgreSQL (set "
-		       "listen_database_url to one)");
-	if (direct == 0)
-		fatalx("database_url leads to a connection pooler (the "
-		       "server's pg_backend_pid() is not the connection's "
-		       "backend pid): set db_pooler = transaction, and "
-		       "listen_database_url to a direct connection");
-	if (direct == -1)
-		log_warnx("cannot check for a connection pooler: %s", err);
-}
-
 static int
 resolve_peer(struct authd *ad)
 {
@@ -156,8 +114,8 @@ main(int argc, char *argv[])
 		    ad.ad_cf.cf_key_file);
 	if (resolve_peer(&ad) == -1)
 		exit(1);
-	pooler_probe(&ad, PGCONN_PROBE);
-	pooler_probe(&ad, PGCONN_LISTEN);
+	pgconn_probe(&ad.ad_cf, "authd", ad.ad_dbpass, PGCONN_PROBE);
+	pgconn_probe(&ad.ad_cf, "authd", ad.ad_dbpass, PGCONN_LISTEN);
 	/* The common-password list is read while we may still be root. */
 	if (ad.ad_cf.cf_password_blocklist[0] != '\0') {
 		if ((ad.ad_blocklist = blocklist_load(

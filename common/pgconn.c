@@ -80,3 +80,40 @@ pgconn_notice(void *arg, const char *msg)
 		line[--n] = '\0';
 	log_info("database notice: %s", line);
 }
+
+void
+pgconn_probe(const struct config *cf, const char *who, const char *pass,
+    enum pgconn_kind kind)
+{
+	struct pgconn_params pp;
+	PGconn *c;
+	char err[256];
+	int direct;
+
+	if (kind == PGCONN_PROBE && config_pooled(cf))
+		return;
+	pgconn_params(&pp, cf, who, pass, kind);
+	c = PQconnectdbParams(pp.pp_keys, pp.pp_vals, 1);
+	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+		log_warnx("database connect failed%s: %s; the check for a "
+		          "connection pooler waits for the first connection",
+		    kind == PGCONN_LISTEN ? " (LISTEN connection)" : "",
+		    c != NULL ? PQerrorMessage(c) : "out of memory");
+		PQfinish(c);
+		return;
+	}
+	PQsetNoticeProcessor(c, pgconn_notice, NULL);
+	direct = pgconn_is_direct(c, err, sizeof(err));
+	PQfinish(c);
+	if (direct == 0 && kind == PGCONN_LISTEN)
+		fatalx("listen_database_url leads to a connection pooler: "
+		       "LISTEN needs a direct connection to PostgreSQL (set "
+		       "listen_database_url to one)");
+	if (direct == 0)
+		fatalx("database_url leads to a connection pooler (the "
+		       "server's pg_backend_pid() is not the connection's "
+		       "backend pid): set db_pooler = transaction, and "
+		       "listen_database_url to a direct connection");
+	if (direct == -1)
+		log_warnx("cannot check for a connection pooler: %s", err);
+}

@@ -45,6 +45,18 @@ void pgconn_params(struct pgconn_params *p, const struct config *cf,
  */
 int pgconn_is_direct(PGconn *c, char *err, size_t errlen);
 
+/*
+ * Refuses to start (fatalx) where the daemon could not run safely: with
+ * db_pooler unset or none, its database URL (kind PGCONN_PROBE) must not
+ * lead to a connection pooler, since named prepared statements would run
+ * on other clients' server connections; listen_database_url (kind
+ * PGCONN_LISTEN) never may, since LISTEN through a transaction pooler
+ * hears nothing.  A database that does not answer now only logs: each
+ * later connection checks for itself.  Blocking; for start-up.
+ */
+void pgconn_probe(const struct config *cf, const char *who, const char *pass,
+    enum pgconn_kind kind);
+
 /* PQsetNoticeProcessor callback: each notice becomes one JSON log line. */
 void pgconn_notice(void *arg, const char *msg);
 

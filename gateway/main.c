@@ -173,49 +173,6 @@ pool_open(struct gw *gw)
 	    config_pooled(&gw->gw_cf), gw->gw_cf.cf_db_timeout_ms);
 }
 
-/*
- * Refuses to start where it could not run safely: with db_pooler unset or
- * none, database_url must not lead to a pooler (named prepared statements
- * would run on other clients' server connections); listen_database_url
- * must never (LISTEN through a transaction pooler hears nothing).  If the
- * database does not answer now, each connection checks for itself later.
- */
-static void
-pooler_probe(struct gw *gw, enum pgconn_kind kind)
-{
-	struct pgconn_params pp;
-	PGconn *c;
-	char err[256];
-	int direct;
-
-	if (kind == PGCONN_PROBE && config_pooled(&gw->gw_cf))
-		return;
-	pgconn_params(&pp, &gw->gw_cf, "gateway", gw->gw_dbpass, kind);
-	c = PQconnectdbParams(pp.pp_keys, pp.pp_vals, 1);
-	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		log_warnx("database connect failed%s: %s; the check for a "
-		          "connection pooler waits for the first connection",
-		    kind == PGCONN_LISTEN ? " (LISTEN connection)" : "",
-		    c != NULL ? PQerrorMessage(c) : "out of memory");
-		PQfinish(c);
-		return;
-	}
-	PQsetNoticeProcessor(c, pgconn_notice, NULL);
-	direct = pgconn_is_direct(c, err, sizeof(err));
-	PQfinish(c);
-	if (direct == 0 && kind == PGCONN_LISTEN)
-		fatalx("listen_database_url leads to a connection pooler: "
-		       "LISTEN needs a direct connection to PostgreSQL (set "
-		       "listen_database_url to one)");
-	if (direct == 0)
-		fatalx("database_url leads to a connection pooler (the "
-		       "server's pg_backend_pid() is not the connection's "
-		       "backend pid): set db_pooler = transaction, and "
-		       "listen_database_url to a direct connection");
-	if (direct == -1)
-		log_warnx("cannot check for a connection pooler: %s", err);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -249,8 +206,8 @@ main(int argc, char *argv[])
 		fatalx("cors_origins: %s", why);
 	if ((gw.gw_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	pooler_probe(&gw, PGCONN_PROBE);
-	pooler_probe(&gw, PGCONN_LISTEN);
+	pgconn_probe(&gw.gw_cf, "gateway", gw.gw_dbpass, PGCONN_PROBE);
+	pgconn_probe(&gw.gw_cf, "gateway", gw.gw_dbpass, PGCONN_LISTEN);
 	if ((gw.gw_db = pool_open(&gw)) == NULL)
 		fatalx("cannot create the database pool");
 	if (registry_init(&gw) == -1)

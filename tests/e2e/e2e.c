@@ -770,14 +770,21 @@ e2e_log_has_report(const char *path)
 int
 e2e_file_has(const char *path, const char *needle)
 {
+	return e2e_file_has_after(path, 0, needle);
+}
+
+int
+e2e_file_has_after(const char *path, off_t offset, const char *needle)
+{
 	char line[4096];
 	FILE *fp;
 	int found = 0;
 
 	if ((fp = fopen(path, "r")) == NULL)
 		return 0;
-	while (!found && fgets(line, sizeof(line), fp) != NULL)
-		found = strstr(line, needle) != NULL;
+	if (fseeko(fp, offset, SEEK_SET) == 0)
+		while (!found && fgets(line, sizeof(line), fp) != NULL)
+			found = strstr(line, needle) != NULL;
 	fclose(fp);
 	return found;
 }

@@ -156,6 +156,8 @@ void e2e_sleep_ms(long ms);
 int e2e_log_has_report(const char *path);
 /* 1 if a line of the file at path contains needle. */
 int e2e_file_has(const char *path, const char *needle);
+/* The same for the part of the file from offset on. */
+int e2e_file_has_after(const char *path, off_t offset, const char *needle);
 /* A loopback port nothing listens on, below the kernel's ephemeral range
  * (a port in it may be the local end of an outgoing connection, and then a
  * daemon cannot bind it), as deploy/dev picks them. */

@@ -489,23 +489,6 @@ worker_run(void *arg)
 
 static int killed_node = -1;
 
-/* 1 if the file at path holds needle past offset. */
-static int
-file_has_after(const char *path, off_t offset, const char *needle)
-{
-	char line[4096];
-	FILE *fp;
-	int found = 0;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	if (fseeko(fp, offset, SEEK_SET) == 0)
-		while (!found && fgets(line, sizeof(line), fp) != NULL)
-			found = strstr(line, needle) != NULL;
-	fclose(fp);
-	return found;
-}
-
 /* Puts the killed gateway back, so that the stack is whole again. */
 static void
 restart_killed(void)
@@ -556,7 +539,7 @@ Test(nodes, a_killed_gateway_leaves_the_others_serving, .fini = restart_killed)
 	atomic_store(&kill_at, (long long)t);
 	/* When haproxy takes it out of rotation (its log says so). */
 	while (e2e_now_ms() - t < GRACE_MS + LOAD_AFTER_MS) {
-		if (down_ms < 0 && file_has_after(hlog, hlog_at, down))
+		if (down_ms < 0 && e2e_file_has_after(hlog, hlog_at, down))
 			down_ms = e2e_now_ms() - t;
 		e2e_sleep_ms(10);
 	}

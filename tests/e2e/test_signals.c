@@ -638,23 +638,6 @@ file_size(const char *path)
 	return stat(path, &sb) == 0 ? sb.st_size : 0;
 }
 
-/* 1 if the part of the file at path from offset on contains needle. */
-static int
-file_has_after(const char *path, off_t offset, const char *needle)
-{
-	char line[4096];
-	FILE *fp;
-	int found = 0;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	if (fseeko(fp, offset, SEEK_SET) == 0)
-		while (!found && fgets(line, sizeof(line), fp) != NULL)
-			found = strstr(line, needle) != NULL;
-	fclose(fp);
-	return found;
-}
-
 /*
  * SIGHUP to the gateway of the deploy/dev stack itself, as deploy/dev runs
  * it (as root: dropped to gateway_user, re-reading the config that
@@ -690,27 +673,27 @@ Test(signals, sighup_reloads_the_deploy_dev_config)
 	at = file_size(log);
 	cr_assert(kill(pid, SIGHUP) == 0);
 	deadline = e2e_now_ms() + 5000;
-	while (!file_has_after(log, at, "SIGHUP: drain_timeout_ms changed")) {
+	while (!e2e_file_has_after(log, at, "SIGHUP: drain_timeout_ms changed")) {
 		if (e2e_now_ms() >= deadline)
 			break;
 		e2e_sleep_ms(20);
 	}
 	cr_assert(truncate(e2e_cf.ee_conf, size) == 0);
-	cr_assert(!file_has_after(log, at, "SIGHUP: configuration:"),
+	cr_assert(!e2e_file_has_after(log, at, "SIGHUP: configuration:"),
 	    "the gateway could not read %s on SIGHUP (see %s)", e2e_cf.ee_conf,
 	    log);
-	cr_assert(file_has_after(log, at, "SIGHUP: drain_timeout_ms changed"),
+	cr_assert(e2e_file_has_after(log, at, "SIGHUP: drain_timeout_ms changed"),
 	    "SIGHUP did not apply the changed drain_timeout_ms (see %s)", log);
 
 	/* And back: the original value is reloaded as well. */
 	at = file_size(log);
 	cr_assert(kill(pid, SIGHUP) == 0);
 	deadline = e2e_now_ms() + 5000;
-	while (!file_has_after(log, at, "SIGHUP: drain_timeout_ms changed")) {
+	while (!e2e_file_has_after(log, at, "SIGHUP: drain_timeout_ms changed")) {
 		cr_assert(e2e_now_ms() < deadline,
 		    "the second SIGHUP did not restore drain_timeout_ms");
 		e2e_sleep_ms(20);
 	}
-	cr_assert(!file_has_after(log, at, "SIGHUP: configuration:"));
+	cr_assert(!e2e_file_has_after(log, at, "SIGHUP: configuration:"));
 	cr_assert(e2e_pid_alive(pid), "the gateway died of SIGHUP");
 }
