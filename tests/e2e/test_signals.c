@@ -673,7 +673,8 @@ Test(signals, sighup_reloads_the_deploy_dev_config)
 	at = file_size(log);
 	cr_assert(kill(pid, SIGHUP) == 0);
 	deadline = e2e_now_ms() + 5000;
-	while (!e2e_file_has_after(log, at, "SIGHUP: drain_timeout_ms changed")) {
+	while (
+	    !e2e_file_has_after(log, at, "SIGHUP: drain_timeout_ms changed")) {
 		if (e2e_now_ms() >= deadline)
 			break;
 		e2e_sleep_ms(20);
@@ -682,14 +683,16 @@ Test(signals, sighup_reloads_the_deploy_dev_config)
 	cr_assert(!e2e_file_has_after(log, at, "SIGHUP: configuration:"),
 	    "the gateway could not read %s on SIGHUP (see %s)", e2e_cf.ee_conf,
 	    log);
-	cr_assert(e2e_file_has_after(log, at, "SIGHUP: drain_timeout_ms changed"),
+	cr_assert(
+	    e2e_file_has_after(log, at, "SIGHUP: drain_timeout_ms changed"),
 	    "SIGHUP did not apply the changed drain_timeout_ms (see %s)", log);
 
 	/* And back: the original value is reloaded as well. */
 	at = file_size(log);
 	cr_assert(kill(pid, SIGHUP) == 0);
 	deadline = e2e_now_ms() + 5000;
-	while (!e2e_file_has_after(log, at, "SIGHUP: drain_timeout_ms changed")) {
+	while (
+	    !e2e_file_has_after(log, at, "SIGHUP: drain_timeout_ms changed")) {
 		cr_assert(e2e_now_ms() < deadline,
 		    "the second SIGHUP did not restore drain_timeout_ms");
 		e2e_sleep_ms(20);
