@@ -223,14 +223,21 @@ worker_run_job(
 	PGresult *res;
 	int ok;
 
-	/* A server that restarted has closed this connection (and said
-	 * why): notice it now rather than fail this job with it. */
+	/*
+	 * An idle worker connection LISTENs on nothing, so anything readable
+	 * on it is the server saying goodbye (a restart's "terminating
+	 * connection" and then EOF, which libpq may not have seen yet: its
+	 * status can still say CONNECTION_OK).  Drop it and connect afresh
+	 * rather than fail this job with it.
+	 */
 	if (*dbp != NULL) {
 		pfd.fd = PQsocket(*dbp);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (pfd.fd >= 0 && poll(&pfd, 1, 0) > 0)
+		if (pfd.fd < 0 || poll(&pfd, 1, 0) > 0) {
 			(void)PQconsumeInput(*dbp);
+			worker_drop(dw, dbp);
+		}
 	}
 	if (*dbp != NULL && PQstatus(*dbp) != CONNECTION_OK)
 		worker_drop(dw, dbp);
