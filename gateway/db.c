@@ -107,6 +107,10 @@ struct dbpool {
 	void *p_notify_arg;
 	unsigned p_gen; /* bumped when the catalog changes: prepared
 	                   statements of older generations are dropped */
+	/* The query db_exec is handing out right now, and whether it ended
+	 * before db_exec returned (a send that failed at once). */
+	struct dbq *p_submitting;
+	int p_submit_ended;
 };
 
 static void slot_start(struct slot *s);
@@ -134,6 +138,17 @@ dbq_free(struct dbq *q)
 static void
 dbq_finish(struct dbq *q, enum db_status st, PGresult **res)
 {
+	/*
+	 * Ended inside db_exec (only a failure can be that quick): its
+	 * caller has not got q yet and learns of it from db_exec's NULL, as
+	 * from an unhealthy pool, so the callback must not run (it would
+	 * answer a request whose caller then answers it again).
+	 */
+	if (q == q->q_pool->p_submitting) {
+		q->q_pool->p_submit_ended = 1;
+		dbq_free(q);
+		return;
+	}
 	if (!q->q_canceled && q->q_cb != NULL)
 		q->q_cb(st, res, st == DB_OK ? q->q_nstmts : 0, q->q_arg);
 	dbq_free(q);
@@ -365,6 +380,9 @@ slot_ready(struct slot *s)
 {
 	struct dbpool *p = s->s_pool;
 
+	/* Connected (and checked): the connect deadline is over. */
+	if (s->s_deadline != NULL)
+		event_del(s->s_deadline);
 	if (!s->s_listener && PQenterPipelineMode(s->s_conn) == 0) {
 		slot_down(s, PQerrorMessage(s->s_conn));
 		return;
@@ -866,7 +884,12 @@ db_exec(
 	tv.tv_sec = p->p_acquire_ms / 1000;
 	tv.tv_usec = (p->p_acquire_ms % 1000) * 1000;
 	event_add(q->q_timer, &tv);
+	p->p_submitting = q;
+	p->p_submit_ended = 0;
 	pool_kick(p);
+	p->p_submitting = NULL;
+	if (p->p_submit_ended)
+		return NULL;
 	return q;
 fail:
 	dbq_free(q);

@@ -296,7 +296,7 @@ pairs_start(void)
 		snprintf(extra, sizeof(extra),
 		    "database_url = %s\nlisten_database_url = %s\n"
 		    "db_pooler = transaction\npool_size = 8\n"
-		    "verify_cache = 8192",
+		    "verify_cache = 8192\ndb_timeout_ms = 1000",
 		    pooled_url, direct_url);
 	hpair_start(&pair1, extra);
 	hpair_start(&pair2, extra);
@@ -317,6 +317,17 @@ Test(pooler, mixed_load_and_logout_across_pairs)
 	e2e_signup_at("/auth", email, PASSWORD, tok, sizeof(tok), NULL);
 	tables_create(a, b);
 	pairs_start();
+
+	/* Idle pooled connections outlive db_timeout_ms (1 s here): the
+	 * deadline is a statement's, not a connection's. */
+	if (getenv("POSTERN_TEST_POOLER_LEGACY") == NULL) {
+		usleep(2500 * 1000);
+		cr_expect(!e2e_file_has(pair1.hp_gateway_log,
+		              "no answer within db_timeout_ms"),
+		    "an idle pooled connection was dropped at db_timeout_ms "
+		    "(%s)",
+		    pair1.hp_gateway_log);
+	}
 
 	/* An endpoint made now reaches both pairs (NOTIFY on the direct
 	 * LISTEN connection, not through the pooler). */
