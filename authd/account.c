@@ -125,6 +125,14 @@ insert_error(PGresult *res, struct acct_res *rs)
 	} else if (strcmp(st, "23503") == 0) {
 		account_error(
 		    rs, 409, "PN501", "a referenced row does not exist");
+	} else if (strcmp(st, "23P01") == 0) {
+		/* An exclusion constraint: a conflict, like the data API's. */
+		account_error(rs, 409, "PN500",
+		    "the values conflict with an existing row");
+	} else if (strncmp(st, "54", 2) == 0) {
+		/* Program limits (an index row too large, say): the input's
+		 * fault, and retrying would not help. */
+		account_error(rs, 400, "PN101", "a value is too large");
 	} else if (strncmp(st, "22", 2) == 0 || strcmp(st, "23514") == 0) {
 		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 		snprintf(

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -1586,4 +1587,85 @@ Test(sessions, signup_columns_typed)
 	cr_assert(name != NULL && strcmp(name, "Ann") == 0, "%s", body_of(&r));
 	e2e_resp_free(&r);
 	buf_free(&b);
+}
+
+/*
+ * Database refusals that no retry can cure are the client's 4xx, never a
+ * 503 "retry later": an exclusion constraint is a 409, a value too large
+ * for an index (54000) a 400.
+ */
+Test(sessions, signup_refusals_that_retry_cannot_cure)
+{
+	char name[64], prefix[80], path[96], email[128], big[9001];
+	struct e2e_resp r;
+	struct buf b;
+	unsigned x = (unsigned)getpid() * 2654435761u;
+	size_t i;
+	int tries;
+
+	snprintf(name, sizeof(name), "exusers_%08x", x);
+	snprintf(prefix, sizeof(prefix), "/ex_%08x", x);
+	cr_assert(
+	    e2e_sql("create table public.%1$s ("
+	            " id bigserial primary key,"
+	            " email text unique not null,"
+	            " slot int4range,"
+	            " note text,"
+	            " exclude using gist (slot with &&));"
+	            "create index on public.%1$s (note);"
+	            "grant select, insert on public.%1$s to postern_authd;"
+	            "grant usage on sequence public.%1$s_id_seq"
+	            " to postern_authd;"
+	            "insert into postern.endpoints"
+	            " (kind, path, table_name, ops)"
+	            " values ('auth', '%2$s', '%1$s', '{signup}');",
+	        name, prefix) == 0);
+	snprintf(path, sizeof(path), "%s/signup", prefix);
+	buf_init(&b);
+	/* The first takes the slot (once the route is live). */
+	for (tries = 0;; tries++) {
+		e2e_email(email, sizeof(email), "ex");
+		buf_reset(&b);
+		cr_assert(buf_printf(&b,
+		              "{\"email\":\"%s\",\"password\":\"%s\","
+		              "\"slot\":\"[1,10)\"}",
+		              email, PASSWORD) == 0);
+		cr_assert(
+		    e2e_call("POST", path, NULL, NULL, b.b_data, &r) == 0);
+		if (r.er_status != 404 || tries >= 50)
+			break;
+		e2e_resp_free(&r);
+		usleep(100 * 1000);
+	}
+	cr_assert_eq(
+	    r.er_status, 201, "first signup: %ld %s", r.er_status, body_of(&r));
+	e2e_resp_free(&r);
+	/* An overlapping slot: the exclusion constraint. */
+	e2e_email(email, sizeof(email), "ex");
+	buf_reset(&b);
+	cr_assert(buf_printf(&b,
+	              "{\"email\":\"%s\",\"password\":\"%s\","
+	              "\"slot\":\"[5,6)\"}",
+	              email, PASSWORD) == 0);
+	cr_assert(e2e_call("POST", path, NULL, NULL, b.b_data, &r) == 0);
+	assert_code(&r, 409, "PN500");
+	e2e_resp_free(&r);
+	/* 9000 characters that do not compress: too large for the index. */
+	for (i = 0; i < sizeof(big) - 1; i++) {
+		x = x * 1103515245u + 12345u;
+		big[i] = (char)('a' + (x >> 16) % 26);
+	}
+	big[sizeof(big) - 1] = '\0';
+	e2e_email(email, sizeof(email), "ex");
+	buf_reset(&b);
+	cr_assert(buf_printf(&b,
+	              "{\"email\":\"%s\",\"password\":\"%s\",\"note\":\"%s\"}",
+	              email, PASSWORD, big) == 0);
+	cr_assert(e2e_call("POST", path, NULL, NULL, b.b_data, &r) == 0);
+	assert_code(&r, 400, "PN101");
+	e2e_resp_free(&r);
+	buf_free(&b);
+	cr_assert(e2e_sql("delete from postern.endpoints where path = '%s';"
+	                  "drop table public.%s;",
+	              prefix, name) == 0);
 }
