@@ -38,8 +38,8 @@
 #define REFRESH_CAP 512
 #define ADDR_CAP 64
 #define RACERS 8
-#define TIMING_N 20
-#define TIMING_USERS 4
+#define TIMING_N 40
+#define TIMING_USERS 8
 
 /*
  * The suite's timeout only: with a per-test timeout other than the suite's,
