@@ -66,8 +66,10 @@ int bearer_claims_ex(struct authd *ad, const struct acct_req *rq,
     struct token_claims *tc, struct acct_res *rs, int *revoked);
 
 /*
- * rldb.c: the rate limits, counted in auth.rate_counts (ratelimit.h).  A
- * limit is a bucket name (which counter), its limit and window.  Each
+ * rldb.c: the rate limits, one row per counted attempt in auth.rate_events
+ * (sql/009_rate_events.sql): a key is over its limit while limit of its
+ * attempts are younger than the window.  A limit is a bucket name (which
+ * count), its limit and window in seconds.  Each
  * returns 0, 1 if the statement failed (logged; the caller fails closed),
  * -1 on a broken connection.
  */
@@ -76,7 +78,8 @@ struct rl_limit {
 	unsigned rl_limit;
 	unsigned rl_window;
 };
-/* *wait: 0 if key may proceed, else the seconds for Retry-After. */
+/* *wait: 0 if key may proceed, else the seconds until it may (1 ..
+ * window), for Retry-After. */
 int rldb_check(
     PGconn *db, const struct rl_limit *lim, const char *key, unsigned *wait);
 /* Counts one hit (a failed login, a signup) for key. */

@@ -100,9 +100,9 @@ expect_ok postern_gateway "listen postern_endpoints"
 expect_denied postern_gateway "select * from auth.credentials"
 expect_denied postern_gateway "select * from auth.sessions"
 expect_denied postern_gateway "select * from auth.audit_log"
-expect_denied postern_gateway "select * from auth.rate_counts"
-expect_denied postern_gateway "delete from auth.rate_counts"
-expect_denied postern_gateway "insert into auth.rate_counts (bucket, key, window_s, win, hits, expires_at) values ('login_addr', '\\x00', 900, 1, 0, now())"
+expect_denied postern_gateway "select * from auth.rate_events"
+expect_denied postern_gateway "delete from auth.rate_events"
+expect_denied postern_gateway "insert into auth.rate_events (bucket, key, at, expires_at) values ('login_addr', '\\x00', now(), now())"
 expect_denied postern_gateway "select phc from auth.credentials where tbl = 'users'"
 expect_denied postern_gateway "insert into auth.sessions (id, tbl, user_id, family, refresh_hash, expires_at) values (gen_random_uuid(), 'users', '1', gen_random_uuid(), '\\x00', now())"
 expect_denied postern_gateway "select * from public.users"
@@ -151,7 +151,7 @@ done <"$tmp/auth_tables"
 expect_ok postern_authd "select count(*) from auth.credentials"
 expect_ok postern_authd "select count(*) from auth.sessions"
 expect_ok postern_authd "select count(*) from auth.audit_log"
-expect_ok postern_authd "select count(*) from auth.rate_counts"
+expect_ok postern_authd "select count(*) from auth.rate_events"
 expect_ok postern_authd "select count(*) from postern.endpoints"
 expect_ok postern_authd "begin;
 insert into auth.credentials (tbl, user_id, phc) values ('roles-test', '1', 'x');
@@ -162,10 +162,9 @@ update auth.sessions set revoked_at = now() where tbl = 'roles-test';
 delete from auth.sessions where tbl = 'roles-test';
 delete from auth.credentials where tbl = 'roles-test';
 insert into auth.audit_log (event, tbl, user_id) values ('roles-test', 'roles-test', '1');
-insert into auth.rate_counts (bucket, key, window_s, win, hits, expires_at)
-	values ('roles-test', '\\x00', 900, 1, 1, now())
-	on conflict (bucket, key, window_s, win) do update set hits = auth.rate_counts.hits + 1;
-delete from auth.rate_counts where bucket = 'roles-test';
+insert into auth.rate_events (bucket, key, at, expires_at)
+	values ('roles-test', '\\x00', now(), now() + interval '900 s');
+delete from auth.rate_events where bucket = 'roles-test';
 insert into public.users (email) values ('roles-test@example.invalid') returning id;
 rollback"
 expect_denied postern_authd "select * from public.table_1"

@@ -67,6 +67,7 @@ struct pair {
 	char p_base[E2E_PATH_MAX]; /* http://127.0.0.1:<port> */
 	pid_t p_authd;
 	pid_t p_gateway;
+	char p_extra[256]; /* more config lines, set before pair_start */
 };
 
 static struct pair pr = {.p_authd = -1, .p_gateway = -1};
@@ -221,6 +222,7 @@ write_conf(int port, const char *trusted)
 	fprintf(out, "listen = 127.0.0.1:%d\nsocket = %s\n", port, pr.p_socket);
 	if (trusted != NULL)
 		fprintf(out, "trusted_proxies = %s\n", trusted);
+	fputs(pr.p_extra, out);
 	fclose(in);
 	cr_assert(fclose(out) == 0);
 }
@@ -315,7 +317,7 @@ wait_gateway(void)
 static void
 rate_counts_clear(const char *addr)
 {
-	cr_assert(e2e_sql("delete from auth.rate_counts where key = "
+	cr_assert(e2e_sql("delete from auth.rate_events where key = "
 	                  "sha256(convert_to('%s', 'UTF8'))",
 	              addr) == 0);
 }
@@ -411,7 +413,8 @@ login_at(const char *base, const char *email, char *tok)
 	e2e_resp_free(&r);
 }
 
-static void
+/* Asserts a 429 PN700 with a Retry-After of 1 .. max_retry; returns it. */
+static unsigned long
 assert_429(const struct e2e_resp *r, unsigned long max_retry)
 {
 	struct json_object *c;
@@ -429,6 +432,7 @@ assert_429(const struct e2e_resp *r, unsigned long max_retry)
 	              n <= max_retry,
 	    "Retry-After \"%s\" is not 1..%lu", v, max_retry);
 	cr_log_info("429 with Retry-After %lu", n);
+	return n;
 }
 
 /* A random client address in 198.18.0.0/15 (RFC 2544, benchmarking). */
@@ -736,6 +740,90 @@ Test(pair, login_limit_per_email_shared_by_nodes)
 }
 
 /*
+ * The window slides exactly.  With login_limit_window = 6 s, ten failed
+ * logins for one email from one address, 300 ms apart, are refused at the
+ * eleventh wherever the clock stands; the 429's Retry-After is when the
+ * first of the ten leaves the window; then exactly one more attempt gets
+ * through (nine are still inside) and the next is 429 again, for about as
+ * long as the gap.  Two rounds, each with a fresh email and address.  The
+ * fixed windows of sql/006 (a previous window's count weighted by the
+ * time left) missed the eleventh when the ten straddled a boundary, and
+ * let several attempts through at once when the block ended.
+ */
+#define SLIDE_WINDOW_S 6
+#define SLIDE_GAP_MS 300
+#define SLIDE_POLL_MS 50
+
+Test(pair, login_limit_window_slides_exactly)
+{
+	char email[128], addr[ADDR_CAP], line[128];
+	const char *h[2] = {line, NULL};
+	int64_t first, t11, free_at, deadline;
+	unsigned long ra;
+	struct e2e_resp r;
+	int round, i;
+	long st;
+
+	snprintf(pr.p_extra, sizeof(pr.p_extra), "login_limit_window = %d\n",
+	    SLIDE_WINDOW_S);
+	pair_start("127.0.0.1");
+	for (round = 0; round < 2; round++) {
+		e2e_email(email, sizeof(email), "pair-slide");
+		fake_addr(addr, sizeof(addr));
+		snprintf(line, sizeof(line), "X-Forwarded-For: %s", addr);
+		first = e2e_now_ms();
+		for (i = 1; i <= 10; i++) {
+			st = creds_at(
+			    pr.p_base, "login", email, WRONG_PASSWORD, h, NULL);
+			cr_assert_eq(st, 401, "round %d, attempt %d answered %ld",
+			    round, i, st);
+			if (i < 10)
+				e2e_sleep_ms(SLIDE_GAP_MS);
+		}
+		t11 = e2e_now_ms();
+		cr_assert_lt(t11 - first, (SLIDE_WINDOW_S - 1) * 1000,
+		    "ten attempts took %lld ms, too long to test a %d s window",
+		    (long long)(t11 - first), SLIDE_WINDOW_S);
+		creds_at(pr.p_base, "login", email, WRONG_PASSWORD, h, &r);
+		ra = assert_429(&r, SLIDE_WINDOW_S);
+		e2e_resp_free(&r);
+		/* Poll until the first attempt has left the window. */
+		deadline = first + (SLIDE_WINDOW_S + 2) * 1000;
+		for (;;) {
+			cr_assert_lt(e2e_now_ms(), deadline,
+			    "round %d: still blocked %d s after the first attempt",
+			    round, SLIDE_WINDOW_S + 2);
+			st = creds_at(
+			    pr.p_base, "login", email, WRONG_PASSWORD, h, &r);
+			if (st != 429)
+				break;
+			e2e_resp_free(&r);
+			e2e_sleep_ms(SLIDE_POLL_MS);
+		}
+		free_at = e2e_now_ms();
+		cr_assert_eq(st, 401, "round %d: after the block: %ld", round, st);
+		e2e_resp_free(&r);
+		cr_log_info("round %d: ten in %lld ms; Retry-After %lu; free "
+		            "%lld ms after the first attempt",
+		    round, (long long)(t11 - first), ra,
+		    (long long)(free_at - first));
+		/* Not before the first attempt's window ended, and by the time
+		 * Retry-After said (a poll and an attempt later). */
+		cr_assert_geq(free_at - first, SLIDE_WINDOW_S * 1000,
+		    "free %lld ms after the first attempt",
+		    (long long)(free_at - first));
+		cr_assert_leq(free_at - t11, (int64_t)ra * 1000 + 500,
+		    "free %lld ms after the 429, Retry-After %lu",
+		    (long long)(free_at - t11), ra);
+		/* Nine attempts are still inside: the next one is refused. */
+		creds_at(pr.p_base, "login", email, WRONG_PASSWORD, h, &r);
+		assert_429(&r, 1);
+		e2e_resp_free(&r);
+	}
+	pair_finish();
+}
+
+/*
  * The per-address limit likewise: 100 failed logins from one client,
  * alternating between the fixture (limit raised for the suite) and the
  * second pair (limit 100), and the second pair refuses the 101st.
@@ -768,7 +856,7 @@ Test(pair, login_limit_per_addr_shared_by_nodes)
 }
 
 /*
- * The limits fail closed: with auth.rate_counts unreadable, no login goes
+ * The limits fail closed: with auth.rate_events unreadable, no login goes
  * through (503 with Retry-After, the right password too); with the counts
  * unwritable, a wrong password is not told apart from a right one (503,
  * never an uncounted 401).  Alone (RUN_SERIAL): the grant is the whole
@@ -782,20 +870,20 @@ Test(pair, rate_limit_failure_fails_closed)
 	e2e_email(email, sizeof(email), "pair-closed");
 	e2e_signup(email, PASSWORD, tok, sizeof(tok));
 	pair_start(NULL);
-	cr_assert(e2e_sql("revoke select on auth.rate_counts "
+	cr_assert(e2e_sql("revoke select on auth.rate_events "
 	                  "from postern_authd") == 0);
 	creds_at(pr.p_base, "login", email, PASSWORD, NULL, &r);
-	cr_assert(e2e_sql("grant select on auth.rate_counts "
+	cr_assert(e2e_sql("grant select on auth.rate_events "
 	                  "to postern_authd") == 0);
 	e2e_assert_error(&r, 503);
 	cr_assert(e2e_header(&r, "Retry-After", v, sizeof(v)) == 0,
 	    "503 without Retry-After");
 	e2e_resp_free(&r);
 
-	cr_assert(e2e_sql("revoke insert, update on auth.rate_counts "
+	cr_assert(e2e_sql("revoke insert on auth.rate_events "
 	                  "from postern_authd") == 0);
 	creds_at(pr.p_base, "login", email, WRONG_PASSWORD, NULL, &r);
-	cr_assert(e2e_sql("grant insert, update on auth.rate_counts "
+	cr_assert(e2e_sql("grant insert on auth.rate_events "
 	                  "to postern_authd") == 0);
 	e2e_assert_error(&r, 503);
 	e2e_resp_free(&r);
