@@ -307,57 +307,28 @@ has_column(PGresult *cols, const char *name)
 int
 rate_limited(struct authd *ad, PGconn *db, const struct acct_req *rq,
     const struct rl_limit *lims, const char *const *keys, size_t n,
-    struct acct_res *rs)
+    struct rl_taken *t, struct acct_res *rs)
 {
-	unsigned wait, most = 0;
-	size_t i;
+	unsigned wait;
 	int r;
 
 	(void)ad;
-	for (i = 0; i < n; i++) {
-		if (keys[i] == NULL || keys[i][0] == '\0')
-			continue;
-		if ((r = rldb_check(db, &lims[i], keys[i], &wait)) == -1)
-			return -1;
-		if (r == 1) {
-			/* No answer without the check: fail closed. */
-			account_unavailable(rs,
-			    "the rate limits cannot be checked; retry later");
-			return 1;
-		}
-		if (wait > most)
-			most = wait;
+	if ((r = rldb_take(db, lims, keys, n, &wait, t)) == -1)
+		return -1;
+	if (r == 1) {
+		/* No answer without the check and the count: fail closed, so
+		 * that a database refusing writes does not allow unlimited
+		 * guesses. */
+		account_unavailable(
+		    rs, "the rate limits cannot be checked; retry later");
+		return 1;
 	}
-	if (most == 0)
+	if (wait == 0)
 		return 0;
-	rs->as_retry = most;
+	rs->as_retry = wait;
 	audit(db, "rate_limited", rq->ar_table, NULL, rq->ar_client, NULL);
 	account_error(rs, 429, "PN700", "too many attempts; retry later");
 	return 1;
-}
-
-int
-rate_hit(PGconn *db, const struct rl_limit *lims, const char *const *keys,
-    size_t n, struct acct_res *rs)
-{
-	size_t i;
-	int r;
-
-	for (i = 0; i < n; i++) {
-		if (keys[i] == NULL || keys[i][0] == '\0')
-			continue;
-		if ((r = rldb_hit(db, &lims[i], keys[i])) == -1)
-			return -1;
-		if (r == 1) {
-			/* An attempt that cannot be counted gets no answer: a
-			 * database that refuses writes must not allow
-			 * unlimited guesses. */
-			account_unavailable(rs,
-			    "the rate limits cannot be counted; retry later");
-			return 1;
-		}
-	}
-	return 0;
 }
 
 static int
@@ -372,6 +343,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	PGresult *catalog = NULL, *res = NULL;
 	struct json_object_iterator it, end;
 	struct rl_limit lim;
+	struct rl_taken taken;
 	const char *key;
 	struct buf sql;
 	size_t pwlen, ncols = 0, i;
@@ -392,8 +364,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	lim.rl_limit = (unsigned)ad->ad_cf.cf_signup_limit_per_addr;
 	lim.rl_window = (unsigned)ad->ad_cf.cf_signup_limit_window;
 	key = rq->ar_client;
-	if ((r = rate_limited(ad, db, rq, &lim, &key, 1, rs)) == -1 ||
-	    (r == 0 && (r = rate_hit(db, &lim, &key, 1, rs)) == -1))
+	if ((r = rate_limited(ad, db, rq, &lim, &key, 1, &taken, rs)) == -1)
 		goto fail;
 	if (r == 1)
 		goto done;
@@ -570,6 +541,7 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	char ekey[EMAIL_MAX + ROUTE_TABLE_MAX + 2];
 	char eakey[EMAIL_MAX + ROUTE_TABLE_MAX + ACCOUNT_ADDR_MAX + 3];
 	struct rl_limit lims[3];
+	struct rl_taken taken;
 	const char *keys[3];
 	int rv = -1, r, match;
 
@@ -598,7 +570,7 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	keys[0] = eakey;
 	keys[1] = ekey;
 	keys[2] = rq->ar_client;
-	if ((r = rate_limited(ad, db, rq, lims, keys, 3, rs)) == -1)
+	if ((r = rate_limited(ad, db, rq, lims, keys, 3, &taken, rs)) == -1)
 		goto fail;
 	if (r == 1)
 		goto done;
@@ -638,10 +610,7 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	if (!match) {
 		PQclear(res);
 		res = NULL;
-		if ((r = rate_hit(db, lims, keys, 3, rs)) == -1)
-			goto fail;
-		if (r == 1)
-			goto done;
+		/* The attempt was counted before the verification. */
 		audit(db, "login_failure", rq->ar_table,
 		    user_id[0] ? user_id : NULL, rq->ar_client, NULL);
 		account_error(rs, 401, "PN202", "invalid email or password");
@@ -657,7 +626,9 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 		goto fail;
 	if (r == 1)
 		goto done;
-	/* The owner's own address starts afresh; the global count stays. */
+	/* A success is no failed attempt; the owner's own address starts
+	 * afresh; the earlier failures of the global count stay. */
+	rldb_refund(db, &taken);
 	if (rldb_reset(db, &lims[0], eakey) == -1)
 		log_warnx("login: the rate limit was not reset");
 	audit(db, "login", rq->ar_table, user_id, rq->ar_client, sid);
