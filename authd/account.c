@@ -466,19 +466,15 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 		goto internal;
 
 	buf_reset(&sql);
-	if (buf_printf(&sql, "WITH ins AS (INSERT INTO public.%s (email",
-	        qtable) == -1)
-		goto internal;
+	buf_printf(&sql, "WITH ins AS (INSERT INTO public.%s (email", qtable);
 	for (i = 0; i < ncols; i++)
-		if (buf_printf(&sql, ", %s", cols[i].sc_qname) == -1)
-			goto internal;
-	if (buf_addstr(&sql, ") VALUES ($1") == -1)
-		goto internal;
+		buf_printf(&sql, ", %s", cols[i].sc_qname);
+	buf_addstr(&sql, ") VALUES ($1");
 	for (i = 0; i < ncols; i++)
-		if (buf_printf(&sql, ", $%zu", i + 2) == -1)
-			goto internal;
-	if (buf_addstr(&sql, ") RETURNING *) SELECT id::text, "
-	                     "row_to_json(ins)::text FROM ins") == -1)
+		buf_printf(&sql, ", $%zu", i + 2);
+	buf_addstr(&sql, ") RETURNING *) SELECT id::text, "
+	                 "row_to_json(ins)::text FROM ins");
+	if (buf_error(&sql) == -1)
 		goto internal;
 	vals[0] = email;
 	for (i = 0; i < ncols; i++)

@@ -191,17 +191,17 @@ tokens_write(struct authd *ad, const struct acct_req *rq, const char *user_id,
 		goto fail;
 	rs->as_status = status;
 	buf_reset(&rs->as_body);
-	if (buf_addstr(&rs->as_body, "{\"access_token\":") == -1 ||
-	    buf_add_json_str(&rs->as_body, access.b_data, access.b_len) == -1 ||
-	    buf_printf(&rs->as_body,
-	        ",\"token_type\":\"bearer\",\"expires_in\":%ld,"
-	        "\"refresh_token\":",
-	        ad->ad_cf.cf_token_lifetime) == -1 ||
-	    buf_add_json_str(&rs->as_body, refresh->b_data, refresh->b_len) ==
-	        -1 ||
-	    buf_addstr(&rs->as_body, ",\"user\":") == -1 ||
-	    buf_addstr(&rs->as_body, userjson) == -1 ||
-	    buf_addc(&rs->as_body, '}') == -1)
+	buf_addstr(&rs->as_body, "{\"access_token\":");
+	buf_add_json_str(&rs->as_body, access.b_data, access.b_len);
+	buf_printf(&rs->as_body,
+	    ",\"token_type\":\"bearer\",\"expires_in\":%ld,"
+	    "\"refresh_token\":",
+	    ad->ad_cf.cf_token_lifetime);
+	buf_add_json_str(&rs->as_body, refresh->b_data, refresh->b_len);
+	buf_addstr(&rs->as_body, ",\"user\":");
+	buf_addstr(&rs->as_body, userjson);
+	buf_addc(&rs->as_body, '}');
+	if (buf_error(&rs->as_body) == -1)
 		goto fail;
 	rv = 0;
 fail:
