@@ -265,8 +265,7 @@ signup_typed(PGresult *cols, const char *table, struct json_object *o,
 	if ((t = catalog_table(&ca, table)) == NULL ||
 	    (extra = json_object_new_object()) == NULL)
 		goto internal;
-	json_object_object_foreach(o, key, val)
-	{
+	json_object_object_foreach(o, key, val) {
 		if (strcmp(key, "email") == 0 || strcmp(key, "password") == 0)
 			continue;
 		if (json_object_object_add(extra, key, json_object_get(val)) !=

@@ -67,8 +67,7 @@ assert_no_secret_keys(struct json_object *o)
 	}
 	if (!json_object_is_type(o, json_type_object))
 		return;
-	json_object_object_foreach(o, k, v)
-	{
+	json_object_object_foreach(o, k, v) {
 		cr_assert(strcasestr(k, "password") == NULL &&
 		              strcasestr(k, "hash") == NULL &&
 		              strcasecmp(k, "pw") != 0,
