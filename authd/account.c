@@ -41,15 +41,6 @@ struct signup_col {
 	const char *sc_value; /* borrowed from the JSON object, or NULL */
 };
 
-int
-account_error(
-    struct acct_res *rs, uint16_t status, const char *code, const char *msg)
-{
-	rs->as_status = status;
-	buf_reset(&rs->as_body);
-	return json_error_body(&rs->as_body, code, msg, NULL);
-}
-
 /*
  * Creates a session and writes the token response.  The refresh token is
  * random; only its SHA-256 is stored.  Returns 0, -1 on a broken

@@ -85,13 +85,6 @@ db_commit(PGconn *db, PGresult **resp)
 }
 
 void
-account_unavailable(struct acct_res *rs, const char *msg)
-{
-	account_error(rs, 503, "PN801", msg);
-	rs->as_retry = AUTHD_RETRY_AFTER_S;
-}
-
-void
 db_write_failed(PGresult *res, struct acct_res *rs)
 {
 	if (res != NULL && strncmp(sqlstate(res), "42", 2) == 0) {
