@@ -69,7 +69,7 @@ session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
 	vals[3] = life;
 	vals[4] = rq->ar_ua;
 	vals[5] = rq->ar_client;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "WITH s AS (SELECT gen_random_uuid() AS id) "
 	    "INSERT INTO auth.sessions (id, tbl, user_id, family, refresh_hash,"
 	    " expires_at, user_agent, client_addr) "
@@ -196,7 +196,7 @@ table_columns(PGconn *db, const char *table, PGresult **out)
 
 	/* As the gateway's catalog (gateway/registry.c): arrays report their
 	 * element type. */
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
 	    "CASE WHEN t.typcategory = 'A' THEN et.typname ELSE t.typname END, "
 	    "t.typcategory = 'A', a.attnotnull, "
@@ -441,7 +441,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	        qtable) == -1)
 		goto internal;
 	vals[0] = email;
-	res = db_exec(db, sql.b_data, 1, vals);
+	res = pq_exec(db, sql.b_data, 1, vals);
 	if (db_broken(db, res))
 		goto fail;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
@@ -474,7 +474,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	if (db_broken(db, res))
 		goto fail;
 	PQclear(res);
-	res = db_exec(db, sql.b_data, (int)ncols + 1, vals);
+	res = pq_exec(db, sql.b_data, (int)ncols + 1, vals);
 	if (db_broken(db, res))
 		goto fail;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -491,7 +491,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	vals[0] = rq->ar_table;
 	vals[1] = user_id;
 	vals[2] = phc;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "INSERT INTO auth.credentials (tbl, user_id, phc) "
 	    "VALUES ($1, $2, $3)",
 	    3, vals);
@@ -601,7 +601,7 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 		goto internal;
 	vals[0] = email;
 	vals[1] = rq->ar_table;
-	res = db_exec(db, sql.b_data, 2, vals);
+	res = pq_exec(db, sql.b_data, 2, vals);
 	if (db_broken(db, res))
 		goto fail;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

@@ -33,7 +33,7 @@ db_broken(PGconn *db, PGresult *res)
 }
 
 PGresult *
-db_exec(PGconn *db, const char *sql, int n, const char *const *vals)
+pq_exec(PGconn *db, const char *sql, int n, const char *const *vals)
 {
 	return PQexecParams(db, sql, n, NULL, vals, NULL, NULL, 0);
 }
@@ -105,7 +105,7 @@ group_allows(PGconn *db, const char *table, const char *op, int *allowed)
 	const char *vals[2] = {table, op};
 	PGresult *res;
 
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT 1 FROM postern.endpoints WHERE kind = 'auth' AND "
 	    "table_name = $1 AND $2 = ANY (ops)",
 	    2, vals);
@@ -127,7 +127,7 @@ audit(PGconn *db, const char *event, const char *table, const char *user_id,
 	const char *vals[5] = {event, table, user_id, client, sid};
 	PGresult *res;
 
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "INSERT INTO auth.audit_log (event, tbl, user_id, client_addr, "
 	    "session_id) VALUES ($1, $2, $3, NULLIF($4, ''), $5::uuid)",
 	    5, vals);

@@ -61,7 +61,7 @@ rldb_command(PGconn *db, const char *what, const char *sql, int n,
 	PGresult *res;
 	int rv = 1;
 
-	res = db_exec(db, sql, n, vals);
+	res = pq_exec(db, sql, n, vals);
 	if (db_broken(db, res))
 		rv = -1;
 	else if (PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -88,7 +88,7 @@ rldb_check(
 	 * and the seconds until it leaves the window: until then limit
 	 * attempts fall inside it.  The index scan stops after limit rows.
 	 */
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT ceil(extract(epoch FROM at - (statement_timestamp() - "
 	    "make_interval(secs => $3::int))))::bigint "
 	    "FROM auth.rate_events WHERE bucket = $1 AND key = $2::bytea "

@@ -73,7 +73,7 @@ revoke_local(struct authd *ad, PGconn *db, const char *select, int n,
 
 	if (PQtransactionStatus(db) != PQTRANS_IDLE)
 		db_rollback(db);
-	res = db_exec(db, select, n, vals);
+	res = pq_exec(db, select, n, vals);
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
 		revoke_rows(ad, res);
 	else
@@ -100,7 +100,7 @@ user_json(PGconn *db, const char *table, const char *user_id, char **out)
 	        "WHERE u.id::text = $1",
 	        qt) == -1)
 		goto fail;
-	res = db_exec(db, sql.b_data, 1, vals);
+	res = pq_exec(db, sql.b_data, 1, vals);
 	if (db_broken(db, res)) {
 		rv = -1;
 		goto fail;
@@ -157,7 +157,7 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 	vals[2] = rq->ar_table;
 	vals[3] = rq->ar_ua;
 	vals[4] = rq->ar_client;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "UPDATE auth.sessions SET refresh_hash = $2::bytea, "
 	    "last_used_at = now(), "
 	    "user_agent = coalesce(NULLIF($4, ''), user_agent), "
@@ -179,7 +179,7 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 		PQclear(res);
 		vals[0] = old;
 		vals[1] = sid;
-		res = db_exec(db,
+		res = pq_exec(db,
 		    "INSERT INTO auth.refresh_spent (hash, session_id) "
 		    "VALUES ($1::bytea, $2::uuid) ON CONFLICT DO NOTHING",
 		    2, vals);
@@ -220,7 +220,7 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 	 * theft, only 401.
 	 */
 	vals[0] = old;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT s.session_id::text, s.spent_at >= now(), x.user_id, "
 	    "floor(extract(epoch FROM x.expires_at))::bigint "
 	    "FROM auth.refresh_spent s JOIN auth.sessions x "
@@ -237,7 +237,7 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 		    ad, sid, strtoll(PQgetvalue(res, 0, 3), NULL, 10));
 		PQclear(res);
 		vals[0] = sid;
-		res = db_exec(db,
+		res = pq_exec(db,
 		    "UPDATE auth.sessions SET revoked_at = now() "
 		    "WHERE family = (SELECT family FROM auth.sessions "
 		    "WHERE id = $1::uuid) AND revoked_at IS "
@@ -291,7 +291,7 @@ revoke_exec(struct authd *ad, PGconn *db, const char *update,
 	PGresult *res;
 
 	*count = 0;
-	res = db_exec(db, update, n, vals);
+	res = pq_exec(db, update, n, vals);
 	if (db_broken(db, res)) {
 		PQclear(res);
 		return -1;
@@ -432,7 +432,7 @@ session_list(struct authd *ad, PGconn *db, struct json_object *o,
 	vals[0] = rq->ar_table;
 	vals[1] = tc.tc_sub;
 	vals[2] = tc.tc_sid;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT coalesce(json_agg(json_build_object('id', id, "
 	    "'created_at', created_at, 'last_used_at', last_used_at, "
 	    "'expires_at', expires_at, 'user_agent', user_agent, "
@@ -558,7 +558,7 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 		return 0;
 	vals[0] = rq->ar_table;
 	vals[1] = tc.tc_sub;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT phc FROM auth.credentials WHERE tbl = $1 AND user_id = $2",
 	    2, vals);
 	if (db_broken(db, res))
@@ -598,7 +598,7 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 		goto fail;
 	PQclear(res);
 	vals[2] = phc;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "UPDATE auth.credentials SET phc = $3, updated_at = now() "
 	    "WHERE tbl = $1 AND user_id = $2",
 	    3, vals);
