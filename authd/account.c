@@ -680,56 +680,54 @@ wipe_password(struct json_object *o)
 }
 
 /*
- * What each auth operation needs: the auth-group op that enables it (a
- * group's ops list names "sessions" for all three session routes), whether
- * it reads a JSON body, and its handler.
+ * Each auth operation's handler; what it needs (the auth-group op that
+ * enables it, whether it reads a JSON body) is its row in common/op.c.
+ * The list is written once, as rows of the array and as a set of
+ * operations: an auth operation without a handler does not build.
  */
 typedef int (*acct_fn)(struct authd *, PGconn *, struct json_object *,
     const struct acct_req *, struct acct_res *);
 
-static const struct acct_op {
-	const char *ao_op;
-	const char *ao_group_op;
-	int ao_body;
-	acct_fn ao_fn;
-} acct_ops[] = {
-    {"signup", "signup", 1, account_signup},
-    {"login", "login", 1, account_login},
-    {"refresh", "refresh", 1, session_refresh},
-    {"logout", "logout", 0, session_logout},
-    {"me", "me", 0, session_me},
-    {"sessions", "sessions", 0, session_list},
-    {"session_revoke", "sessions", 0, session_revoke_one},
-    {"sessions_revoke_others", "sessions", 0, session_revoke_others},
-    {"password", "password", 1, session_password},
-};
+#define ACCT_HANDLERS(X)                                                       \
+	X(OP_SIGNUP, account_signup)                                           \
+	X(OP_LOGIN, account_login)                                             \
+	X(OP_REFRESH, session_refresh)                                         \
+	X(OP_LOGOUT, session_logout)                                           \
+	X(OP_ME, session_me)                                                   \
+	X(OP_SESSIONS, session_list)                                           \
+	X(OP_SESSION_REVOKE, session_revoke_one)                               \
+	X(OP_SESSIONS_REVOKE_OTHERS, session_revoke_others)                    \
+	X(OP_PASSWORD, session_password)
+#define ACCT_ROW(op, fn) [op] = fn,
+#define ACCT_BIT(op, fn) | OP_BIT(op)
+
+static const acct_fn acct_fns[OP__COUNT] = {ACCT_HANDLERS(ACCT_ROW)};
+_Static_assert((0 ACCT_HANDLERS(ACCT_BIT)) == OP_AUTH_MASK,
+    "acct_fns must have a handler for every auth operation, and no other");
 
 int
 account_handle(struct authd *ad, struct pg_conn *pgc, const struct acct_req *rq,
     struct acct_res *rs)
 {
 	PGconn *db = (PGconn *)pgc;
-	const struct acct_op *op = NULL;
+	const struct op_info *oi = op_info(rq->ar_opid);
+	acct_fn fn = oi != NULL ? acct_fns[rq->ar_opid] : NULL;
 	struct json_object *o = NULL;
 	const char *why;
 	char msg[256];
-	size_t i;
 	int allowed, rv = 0;
 
-	for (i = 0; i < sizeof(acct_ops) / sizeof(acct_ops[0]); i++)
-		if (strcmp(rq->ar_op, acct_ops[i].ao_op) == 0)
-			op = &acct_ops[i];
-	if (op == NULL) {
+	if (fn == NULL) {
 		account_error(rs, 404, "PN400", "no such auth operation");
 		return 0;
 	}
-	if (group_allows(db, rq->ar_table, op->ao_group_op, &allowed) == -1)
+	if (group_allows(db, rq->ar_table, oi->oi_group, &allowed) == -1)
 		return -1;
 	if (!allowed) {
 		account_error(rs, 404, "PN400", "no such auth operation");
 		return 0;
 	}
-	if (op->ao_body) {
+	if (oi->oi_flags & OPF_BODY) {
 		if ((o = json_parse_strict(
 		         rq->ar_body, rq->ar_bodylen, &why)) == NULL) {
 			snprintf(
@@ -743,7 +741,7 @@ account_handle(struct authd *ad, struct pg_conn *pgc, const struct acct_req *rq,
 			goto done;
 		}
 	}
-	rv = op->ao_fn(ad, db, o, rq, rs);
+	rv = fn(ad, db, o, rq, rs);
 done:
 	if (o != NULL) {
 		wipe_password(o);
