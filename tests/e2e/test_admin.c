@@ -1,5 +1,5 @@
 /*
- * The builder API (/_admin, API.md section 4) against the fixture's stack:
+ * The builder API (/_admin, docs/builder.md) against the fixture's stack:
  *
  *   - the admin key: required, compared exactly, a user's token refused,
  *     the key file created with mode 0600 and refused when others can read
@@ -964,7 +964,7 @@ Test(admin, tutorial_through_the_admin_api)
 	}
 }
 
-/* ------------------------------------------------ issue 10's rules */
+/* ------------------------------------- the builder API's input rules */
 
 /* The "code" of an error answer ("" if none). */
 static const char *

@@ -1,5 +1,5 @@
 /*
- * Privileges, read from /proc (issue 5, "Privileges"):
+ * Privileges, read from /proc (docs/SECURITY.md):
  *
  *   - the fixture's authd: seccomp filter installed (Seccomp 2, at least
  *     one filter), NoNewPrivs 1, and when started as root no capability

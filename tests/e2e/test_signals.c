@@ -1,5 +1,5 @@
 /*
- * Signals (issue 7), on a private gateway+authd pair so that the fixture's
+ * Signals, on a private gateway+authd pair so that the fixture's
  * gateway keeps running:
  *
  *   - SIGTERM during a stream of keep-alive requests from several threads:
