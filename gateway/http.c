@@ -1046,7 +1046,7 @@ http_drain(struct gw *gw)
 
 	for (hc = TAILQ_FIRST(&gw->gw_conns); hc != NULL; hc = next) {
 		next = TAILQ_NEXT(hc, hc_entry);
-		if (hc->hc_req != NULL || hc->hc_lingering)
+		if (hc->hc_req != NULL || hc->hc_lingering || hc->hc_dead)
 			continue;
 		if (evbuffer_get_length(bufferevent_get_input(hc->hc_bev)) >
 		        0 ||
