@@ -94,6 +94,7 @@ struct req {
 	struct buf rq_rbody;
 };
 
+/* A client connection: http.c's own; the other modules read hc_gw only. */
 struct hconn {
 	TAILQ_ENTRY(hconn) hc_entry;
 	TAILQ_ENTRY(hconn) hc_idle_entry; /* in gw_idle while hc_idle */
