@@ -400,23 +400,26 @@ req_log(struct req *rq)
 		return;
 	buf_init(&b);
 	log_timestamp(ts, sizeof(ts));
-	if (buf_printf(&b,
-	        "{\"ts\":\"%s\",\"level\":\"info\",\"proc\":\"gateway\",",
-	        ts) == 0 &&
-	    buf_addstr(&b, "\"msg\":\"request\",\"request_id\":") == 0 &&
-	    log_add_json_str(&b, rq->rq_id, strlen(rq->rq_id)) == 0 &&
-	    buf_addstr(&b, ",\"method\":") == 0 &&
-	    log_add_json_str(&b, m, strlen(m)) == 0 &&
-	    buf_addstr(&b, ",\"path\":") == 0 &&
-	    log_add_json_str(&b, p, strlen(p)) == 0 &&
-	    buf_addstr(&b, ",\"route\":") == 0 &&
-	    log_add_json_str(&b, route, strlen(route)) == 0 &&
-	    buf_printf(&b, ",\"status\":%d,\"ms\":%lld", rq->rq_status,
-	        (long long)(time_mono_ms() - rq->rq_start_ms)) == 0 &&
-	    (rq->rq_sub[0] == '\0' || (buf_addstr(&b, ",\"user\":") == 0 &&
-	                                  log_add_json_str(&b, rq->rq_sub,
-	                                      strlen(rq->rq_sub)) == 0)) &&
-	    buf_addc(&b, '}') == 0)
+	/* Appends after a failed one are no-ops; the buffer's error is
+	 * checked once (common/buf.h). */
+	buf_printf(
+	    &b, "{\"ts\":\"%s\",\"level\":\"info\",\"proc\":\"gateway\",", ts);
+	buf_addstr(&b, "\"msg\":\"request\",\"request_id\":");
+	log_add_json_str(&b, rq->rq_id, strlen(rq->rq_id));
+	buf_addstr(&b, ",\"method\":");
+	log_add_json_str(&b, m, strlen(m));
+	buf_addstr(&b, ",\"path\":");
+	log_add_json_str(&b, p, strlen(p));
+	buf_addstr(&b, ",\"route\":");
+	log_add_json_str(&b, route, strlen(route));
+	buf_printf(&b, ",\"status\":%d,\"ms\":%lld", rq->rq_status,
+	    (long long)(time_mono_ms() - rq->rq_start_ms));
+	if (rq->rq_sub[0] != '\0') {
+		buf_addstr(&b, ",\"user\":");
+		log_add_json_str(&b, rq->rq_sub, strlen(rq->rq_sub));
+	}
+	buf_addc(&b, '}');
+	if (buf_error(&b) == 0)
 		log_json_line(b.b_data, b.b_len);
 	buf_free(&b);
 }
@@ -922,8 +925,7 @@ hconn_evict(struct gw *gw)
 	int n = 0;
 	char c;
 
-	TAILQ_FOREACH(hc, &gw->gw_idle, hc_idle_entry)
-	{
+	TAILQ_FOREACH(hc, &gw->gw_idle, hc_idle_entry) {
 		if (n++ == EVICT_SCAN)
 			break;
 		if (evbuffer_get_length(bufferevent_get_input(hc->hc_bev)) >
