@@ -430,27 +430,3 @@ ipc_get_answer(
 	}
 	return 0;
 }
-
-
-int
-ipc_put_ping(
-    struct buf *b, uint32_t id, int db_ok, int listen_ok, const char *reason)
-{
-	if (ipc_msg_begin(b, IPC_ANS_PING, id) == -1 ||
-	    ipc_put_u8(b, db_ok ? 1 : 0) == -1 ||
-	    ipc_put_u8(b, listen_ok ? 1 : 0) == -1 ||
-	    ipc_put_cstr(b, reason) == -1)
-		return -1;
-	return ipc_msg_end(b);
-}
-
-int
-ipc_get_ping(struct ipc_cur *c, uint8_t *db_ok, uint8_t *listen_ok,
-    const char **reason, size_t *reasonlen)
-{
-	if (ipc_get_u8(c, db_ok) == -1 || ipc_get_u8(c, listen_ok) == -1 ||
-	    ipc_get_str(c, reason, reasonlen) == -1 || ipc_end(c) == -1 ||
-	    *db_ok > 1 || *listen_ok > 1)
-		return -1;
-	return 0;
-}

@@ -253,12 +253,6 @@ struct ipc_answer {
 	} an_u;
 };
 
-/* ANS_PING: built whole (b holds the frame), read whole (ipc_end done). */
-int ipc_put_ping(
-    struct buf *b, uint32_t id, int db_ok, int listen_ok, const char *reason);
-int ipc_get_ping(struct ipc_cur *c, uint8_t *db_ok, uint8_t *listen_ok,
-    const char **reason, size_t *reasonlen);
-
 /* b holds the whole frame afterwards.  -1 (EINVAL) for another type. */
 int ipc_put_answer(struct buf *b, const struct ipc_answer *a);
 
