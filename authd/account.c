@@ -307,57 +307,28 @@ has_column(PGresult *cols, const char *name)
 int
 rate_limited(struct authd *ad, PGconn *db, const struct acct_req *rq,
     const struct rl_limit *lims, const char *const *keys, size_t n,
-    struct acct_res *rs)
+    struct rl_taken *t, struct acct_res *rs)
 {
-	unsigned wait, most = 0;
-	size_t i;
+	unsigned wait;
 	int r;
 
 	(void)ad;
-	for (i = 0; i < n; i++) {
-		if (keys[i] == NULL || keys[i][0] == '\0')
-			continue;
-		if ((r = rldb_check(db, &lims[i], keys[i], &wait)) == -1)
-			return -1;
-		if (r == 1) {
-			/* No answer without the check: fail closed. */
-			account_unavailable(rs,
-			    "the rate limits cannot be checked; retry later");
-			return 1;
-		}
-		if (wait > most)
-			most = wait;
+	if ((r = rldb_take(db, lims, keys, n, &wait, t)) == -1)
+		return -1;
+	if (r == 1) {
+		/* No answer without the check and the count: fail closed, so
+		 * that a database refusing writes does not allow unlimited
+		 * guesses. */
+		account_unavailable(
+		    rs, "the rate limits cannot be checked; retry later");
+		return 1;
 	}
-	if (most == 0)
+	if (wait == 0)
 		return 0;
-	rs->as_retry = most;
+	rs->as_retry = wait;
 	audit(db, "rate_limited", rq->ar_table, NULL, rq->ar_client, NULL);
 	account_error(rs, 429, "PN700", "too many attempts; retry later");
 	return 1;
-}
-
-int
-rate_hit(PGconn *db, const struct rl_limit *lims, const char *const *keys,
-    size_t n, struct acct_res *rs)
-{
-	size_t i;
-	int r;
-
-	for (i = 0; i < n; i++) {
-		if (keys[i] == NULL || keys[i][0] == '\0')
-			continue;
-		if ((r = rldb_hit(db, &lims[i], keys[i])) == -1)
-			return -1;
-		if (r == 1) {
-			/* An attempt that cannot be counted gets no answer: a
-			 * database that refuses writes must not allow
-			 * unlimited guesses. */
-			account_unavailable(rs,
-			    "the rate limits cannot be counted; retry later");
-			return 1;
-		}
-	}
-	return 0;
 }
 
 static int
@@ -372,6 +343,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	PGresult *catalog = NULL, *res = NULL;
 	struct json_object_iterator it, end;
 	struct rl_limit lim;
+	struct rl_taken taken;
 	const char *key;
 	struct buf sql;
 	size_t pwlen, ncols = 0, i;
@@ -392,8 +364,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	lim.rl_limit = (unsigned)ad->ad_cf.cf_signup_limit_per_addr;
 	lim.rl_window = (unsigned)ad->ad_cf.cf_signup_limit_window;
 	key = rq->ar_client;
-	if ((r = rate_limited(ad, db, rq, &lim, &key, 1, rs)) == -1 ||
-	    (r == 0 && (r = rate_hit(db, &lim, &key, 1, rs)) == -1))
+	if ((r = rate_limited(ad, db, rq, &lim, &key, 1, &taken, rs)) == -1)
 		goto fail;
 	if (r == 1)
 		goto done;
@@ -570,6 +541,7 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	char ekey[EMAIL_MAX + ROUTE_TABLE_MAX + 2];
 	char eakey[EMAIL_MAX + ROUTE_TABLE_MAX + ACCOUNT_ADDR_MAX + 3];
 	struct rl_limit lims[3];
+	struct rl_taken taken;
 	const char *keys[3];
 	int rv = -1, r, match;
 
@@ -598,7 +570,7 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	keys[0] = eakey;
 	keys[1] = ekey;
 	keys[2] = rq->ar_client;
-	if ((r = rate_limited(ad, db, rq, lims, keys, 3, rs)) == -1)
+	if ((r = rate_limited(ad, db, rq, lims, keys, 3, &taken, rs)) == -1)
 		goto fail;
 	if (r == 1)
 		goto done;
@@ -638,10 +610,7 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 	if (!match) {
 		PQclear(res);
 		res = NULL;
-		if ((r = rate_hit(db, lims, keys, 3, rs)) == -1)
-			goto fail;
-		if (r == 1)
-			goto done;
+		/* The attempt was counted before the verification. */
 		audit(db, "login_failure", rq->ar_table,
 		    user_id[0] ? user_id : NULL, rq->ar_client, NULL);
 		account_error(rs, 401, "PN202", "invalid email or password");
@@ -657,7 +626,9 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 		goto fail;
 	if (r == 1)
 		goto done;
-	/* The owner's own address starts afresh; the global count stays. */
+	/* A success is no failed attempt; the owner's own address starts
+	 * afresh; the earlier failures of the global count stay. */
+	rldb_refund(db, &taken);
 	if (rldb_reset(db, &lims[0], eakey) == -1)
 		log_warnx("login: the rate limit was not reset");
 	audit(db, "login", rq->ar_table, user_id, rq->ar_client, sid);
@@ -694,56 +665,54 @@ wipe_password(struct json_object *o)
 }
 
 /*
- * What each auth operation needs: the auth-group op that enables it (a
- * group's ops list names "sessions" for all three session routes), whether
- * it reads a JSON body, and its handler.
+ * Each auth operation's handler; what it needs (the auth-group op that
+ * enables it, whether it reads a JSON body) is its row in common/op.c.
+ * The list is written once, as rows of the array and as a set of
+ * operations: an auth operation without a handler does not build.
  */
 typedef int (*acct_fn)(struct authd *, PGconn *, struct json_object *,
     const struct acct_req *, struct acct_res *);
 
-static const struct acct_op {
-	const char *ao_op;
-	const char *ao_group_op;
-	int ao_body;
-	acct_fn ao_fn;
-} acct_ops[] = {
-    {"signup", "signup", 1, account_signup},
-    {"login", "login", 1, account_login},
-    {"refresh", "refresh", 1, session_refresh},
-    {"logout", "logout", 0, session_logout},
-    {"me", "me", 0, session_me},
-    {"sessions", "sessions", 0, session_list},
-    {"session_revoke", "sessions", 0, session_revoke_one},
-    {"sessions_revoke_others", "sessions", 0, session_revoke_others},
-    {"password", "password", 1, session_password},
-};
+#define ACCT_HANDLERS(X)                                                       \
+	X(OP_SIGNUP, account_signup)                                           \
+	X(OP_LOGIN, account_login)                                             \
+	X(OP_REFRESH, session_refresh)                                         \
+	X(OP_LOGOUT, session_logout)                                           \
+	X(OP_ME, session_me)                                                   \
+	X(OP_SESSIONS, session_list)                                           \
+	X(OP_SESSION_REVOKE, session_revoke_one)                               \
+	X(OP_SESSIONS_REVOKE_OTHERS, session_revoke_others)                    \
+	X(OP_PASSWORD, session_password)
+#define ACCT_ROW(op, fn) [op] = fn,
+#define ACCT_BIT(op, fn) | OP_BIT(op)
+
+static const acct_fn acct_fns[OP__COUNT] = {ACCT_HANDLERS(ACCT_ROW)};
+_Static_assert((0 ACCT_HANDLERS(ACCT_BIT)) == OP_AUTH_MASK,
+    "acct_fns must have a handler for every auth operation, and no other");
 
 int
 account_handle(struct authd *ad, struct pg_conn *pgc, const struct acct_req *rq,
     struct acct_res *rs)
 {
 	PGconn *db = (PGconn *)pgc;
-	const struct acct_op *op = NULL;
+	const struct op_info *oi = op_info(rq->ar_opid);
+	acct_fn fn = oi != NULL ? acct_fns[rq->ar_opid] : NULL;
 	struct json_object *o = NULL;
 	const char *why;
 	char msg[256];
-	size_t i;
 	int allowed, rv = 0;
 
-	for (i = 0; i < sizeof(acct_ops) / sizeof(acct_ops[0]); i++)
-		if (strcmp(rq->ar_op, acct_ops[i].ao_op) == 0)
-			op = &acct_ops[i];
-	if (op == NULL) {
+	if (fn == NULL) {
 		account_error(rs, 404, "PN400", "no such auth operation");
 		return 0;
 	}
-	if (group_allows(db, rq->ar_table, op->ao_group_op, &allowed) == -1)
+	if (group_allows(db, rq->ar_table, oi->oi_group, &allowed) == -1)
 		return -1;
 	if (!allowed) {
 		account_error(rs, 404, "PN400", "no such auth operation");
 		return 0;
 	}
-	if (op->ao_body) {
+	if (oi->oi_flags & OPF_BODY) {
 		if ((o = json_parse_strict(
 		         rq->ar_body, rq->ar_bodylen, &why)) == NULL) {
 			snprintf(
@@ -757,7 +726,7 @@ account_handle(struct authd *ad, struct pg_conn *pgc, const struct acct_req *rq,
 			goto done;
 		}
 	}
-	rv = op->ao_fn(ad, db, o, rq, rs);
+	rv = fn(ad, db, o, rq, rs);
 done:
 	if (o != NULL) {
 		wipe_password(o);

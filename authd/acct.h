@@ -78,27 +78,47 @@ struct rl_limit {
 	unsigned rl_limit;
 	unsigned rl_window;
 };
-/* *wait: 0 if key may proceed, else the seconds until it may (1 ..
- * window), for Retry-After. */
-int rldb_check(
-    PGconn *db, const struct rl_limit *lim, const char *key, unsigned *wait);
-/* Counts one hit (a failed login, a signup) for key. */
-int rldb_hit(PGconn *db, const struct rl_limit *lim, const char *key);
+#define RL_KEYS_MAX 3
+/* The bound parameters of one counted key (rldb.c fills them). */
+struct rl_args {
+	char ra_md[2 + 2 * SHA256_DIGEST_LENGTH + 1];
+	char ra_window[16];
+	char ra_limit[16];
+	char ra_lock[24];
+	const char *ra_vals[5];
+};
+/* What one rldb_take counted, to give back after a success.  Points into
+ * itself: not to be copied. */
+struct rl_taken {
+	size_t rt_n;
+	struct rl_args rt_args[RL_KEYS_MAX];
+	char rt_id[RL_KEYS_MAX][40]; /* auth.rate_events ids, "" if none */
+};
+/*
+ * Checks keys[i] against lims[i] for each i < n (n <= RL_KEYS_MAX; a NULL
+ * or empty key is skipped) and, if none is over its limit, counts one
+ * attempt for each, atomically across every authd.  *wait: 0 if counted
+ * (t says what), else the seconds until the key furthest over may go
+ * (1 .. window), for Retry-After, and nothing was counted.
+ */
+int rldb_take(PGconn *db, const struct rl_limit *lims, const char *const *keys,
+    size_t n, unsigned *wait, struct rl_taken *t);
+/* Gives back what t counted (an attempt that succeeded); failures are
+ * logged: a row left behind only counts against its key. */
+void rldb_refund(PGconn *db, const struct rl_taken *t);
 /* Forgets key's counts, e.g. after a successful login. */
 int rldb_reset(PGconn *db, const struct rl_limit *lim, const char *key);
 
 /*
- * account.c: checks key[i] against lims[i] for each i < n (an empty key is
- * skipped: a direct caller on the socket has no address): 0 to go on, 1
- * with 429 (Retry-After) or, when the check cannot be made, 503 written;
- * -1 on a broken connection.
+ * account.c: rldb_take for a request: 0 to go on (t holds what was
+ * counted), 1 with 429 (Retry-After) or, when the limits cannot be checked
+ * or counted, 503 written; -1 on a broken connection.  Counting comes
+ * before any password work, so that parallel attempts cannot all pass at
+ * the limit; a caller refunds (rldb_refund) an attempt that succeeds.
  */
 int rate_limited(struct authd *ad, PGconn *db, const struct acct_req *rq,
     const struct rl_limit *lims, const char *const *keys, size_t n,
-    struct acct_res *rs);
-/* Counts one hit for each key: 0, 1 with 503 written, -1 broken. */
-int rate_hit(PGconn *db, const struct rl_limit *lims, const char *const *keys,
-    size_t n, struct acct_res *rs);
+    struct rl_taken *t, struct acct_res *rs);
 
 /* session.c: one handler per operation. */
 int session_refresh(struct authd *ad, PGconn *db, struct json_object *o,

@@ -19,6 +19,7 @@
 #include <event2/bufferevent.h>
 
 #include "common/buf.h"
+#include "common/op.h"
 #include "common/config.h"
 #include "common/ipc.h"
 #include "authd/password.h"
@@ -100,6 +101,7 @@ struct aconn {
 /* Request handed to a worker and its answer; see account.c. */
 struct acct_req {
 	char *ar_op;
+	enum op_id ar_opid; /* ar_op, parsed by dispatch.c */
 	char *ar_table;
 	char *ar_client;
 	char *ar_ua;

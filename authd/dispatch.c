@@ -50,11 +50,6 @@ static const struct dispatch_row {
     {IPC_REQ_AUTH, IPC_REQ_AUTH_MAX, 0, authd_answer_auth},
 };
 
-/* The auth operations a gateway may forward. */
-static const char *const dispatch_ops[] = {"signup", "login", "refresh",
-    "logout", "me", "sessions", "session_revoke", "sessions_revoke_others",
-    "password"};
-
 static int send_error(
     struct aconn *ac, uint32_t id, uint16_t status, const char *msg);
 
@@ -266,8 +261,7 @@ authd_answer_auth(
 	struct authd *ad = ac->ac_authd;
 	struct job *j;
 	const char *body;
-	size_t i, bodylen;
-	int known = 0;
+	size_t bodylen;
 
 	if ((j = job_new(JOB_AUTH)) == NULL)
 		return send_error(ac, h->ih_id, 503, "out of memory");
@@ -282,10 +276,9 @@ authd_answer_auth(
 		job_free(j);
 		return -1;
 	}
-	for (i = 0; i < sizeof(dispatch_ops) / sizeof(dispatch_ops[0]); i++)
-		if (strcmp(j->j_req.ar_op, dispatch_ops[i]) == 0)
-			known = 1;
-	if (!known) {
+	/* A gateway may forward the auth operations only. */
+	if (op_from_name(j->j_req.ar_op, &j->j_req.ar_opid) == -1 ||
+	    op_info(j->j_req.ar_opid)->oi_kind != OPK_AUTH) {
 		job_free(j);
 		return send_error(ac, h->ih_id, 404, "unknown auth operation");
 	}

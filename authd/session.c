@@ -498,6 +498,7 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	size_t curlen, npwlen;
 	PGresult *res = NULL;
 	struct rl_limit lim;
+	struct rl_taken taken;
 	const char *keyp;
 	int bad, rv = -1, n, r, match;
 
@@ -529,7 +530,7 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	lim.rl_limit = (unsigned)ad->ad_cf.cf_login_limit_per_email;
 	lim.rl_window = (unsigned)ad->ad_cf.cf_login_limit_window;
 	keyp = key;
-	if ((r = rate_limited(ad, db, rq, &lim, &keyp, 1, rs)) == -1)
+	if ((r = rate_limited(ad, db, rq, &lim, &keyp, 1, &taken, rs)) == -1)
 		return -1;
 	if (r == 1)
 		return 0;
@@ -550,10 +551,7 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 	PQclear(res);
 	res = NULL;
 	if (!match) {
-		if ((r = rate_hit(db, &lim, &keyp, 1, rs)) == -1)
-			goto fail;
-		if (r == 1)
-			goto done;
+		/* The attempt was counted before the verification. */
 		audit(db, "password_change_failure", rq->ar_table, tc.tc_sub,
 		    rq->ar_client, tc.tc_sid);
 		account_error(

@@ -74,8 +74,7 @@ crud_qerror(struct req *rq, const struct q_error *e)
 static void
 crud_pg_error(struct req *rq, PGresult *res)
 {
-	int write = strcmp(rq->rq_route->rt_op, "list") != 0 &&
-	            strcmp(rq->rq_route->rt_op, "get") != 0;
+	int write = op_has(rq->rq_route->rt_op, OPF_WRITE);
 	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *det = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
@@ -272,7 +271,7 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 		return;
 	}
 
-	if (strcmp(r->rt_op, "list") == 0) {
+	if (r->rt_op == OP_LIST) {
 		if (cr->cr_object && nrows != 1) {
 			snprintf(tmp, sizeof(tmp),
 			    "JSON object requested, %ld rows returned", nrows);
@@ -288,7 +287,7 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 		req_respond(rq);
 		return;
 	}
-	if (strcmp(r->rt_op, "get") == 0) {
+	if (r->rt_op == OP_GET) {
 		if (nrows == 0) {
 			crud_error(rq, 404, "PN400", "no such row", NULL);
 			return;
@@ -313,7 +312,7 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 		crud_error(rq, 406, "PN402", tmp, NULL);
 		return;
 	}
-	if (strcmp(r->rt_op, "create") == 0) {
+	if (r->rt_op == OP_CREATE) {
 		rq->rq_status = 201;
 		if (!cr->cr_bulk && nrows == 1)
 			crud_location(cr, json, len);
@@ -326,15 +325,15 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 		rq->rq_status = 200;
 	switch (cr->cr_return) {
 	case PR_MINIMAL:
-		rq->rq_status = strcmp(r->rt_op, "create") == 0 ? 201 : 204;
+		rq->rq_status = r->rt_op == OP_CREATE ? 201 : 204;
 		buf_reset(&rq->rq_rbody);
 		break;
 	case PR_REPRESENTATION:
 		body_set(rq, json, len, cr->cr_object);
 		break;
 	case PR_DEFAULT:
-		if (strcmp(r->rt_op, "delete") == 0 ||
-		    (!cr->cr_item && strcmp(r->rt_op, "update") == 0)) {
+		if (r->rt_op == OP_DELETE ||
+		    (!cr->cr_item && r->rt_op == OP_UPDATE)) {
 			rq->rq_status = 204;
 			buf_reset(&rq->rq_rbody);
 		} else
@@ -475,7 +474,7 @@ crud_run(struct req *rq)
 	cr->cr_rq = rq;
 	cr->cr_item = strchr(r->rt_path, '{') != NULL;
 	crud_headers(rq, cr);
-	write = strcmp(r->rt_op, "list") != 0 && strcmp(r->rt_op, "get") != 0;
+	write = op_has(r->rt_op, OPF_WRITE);
 
 	t = rq->rq_routes->rs_catalog != NULL
 	        ? catalog_table(rq->rq_routes->rs_catalog, r->rt_table)
@@ -526,23 +525,21 @@ crud_run(struct req *rq)
 			crud_error(rq, 404, "PN400", "no such row", NULL);
 			goto done;
 		}
-	} else if ((strcmp(r->rt_op, "update") == 0 ||
-	               strcmp(r->rt_op, "delete") == 0) &&
+	} else if ((r->rt_op == OP_UPDATE || r->rt_op == OP_DELETE) &&
 	           q.q_nfilters == 0) {
 		crud_error(rq, 400, "PN105",
 		    "PATCH and DELETE on a collection need at least one filter",
 		    NULL);
 		goto done;
 	}
-	if (own != NULL && strcmp(r->rt_op, "create") != 0 &&
+	if (own != NULL && r->rt_op != OP_CREATE &&
 	    query_add_eq(&q, own, rq->rq_sub) == -1) {
 		/* A sub that cannot be an owner value owns nothing. */
 		crud_error(rq, 404, "PN400", "no such row", NULL);
 		goto done;
 	}
 
-	if (strcmp(r->rt_op, "create") == 0 ||
-	    strcmp(r->rt_op, "update") == 0) {
+	if (op_has(r->rt_op, OPF_BODY)) {
 		const char *ct = http_head_get(&rq->rq_head, "Content-Type");
 		if (ct == NULL ||
 		    strncasecmp(ct, "application/json", 16) != 0 ||
@@ -562,15 +559,14 @@ crud_run(struct req *rq)
 		if (own != NULL &&
 		    (json_object_is_type(body, json_type_object) ||
 		        json_object_is_type(body, json_type_array)) &&
-		    owner_apply(
-		        rq, body, own, strcmp(r->rt_op, "create") == 0) == -1) {
+		    owner_apply(rq, body, own, r->rt_op == OP_CREATE) == -1) {
 			crud_error(rq, 403, "PN300",
 			    "the owner column can only be the caller's own id",
 			    NULL);
 			goto done;
 		}
-		if (rows_check_ex(t, body, strcmp(r->rt_op, "create") == 0,
-		        &cols, &ncols, &err, own != NULL) == -1) {
+		if (rows_check_ex(t, body, r->rt_op == OP_CREATE, &cols, &ncols,
+		        &err, own != NULL) == -1) {
 			crud_qerror(rq, &err);
 			goto done;
 		}
@@ -579,7 +575,7 @@ crud_run(struct req *rq)
 			/* columns= decides what is inserted; keys it does not
 			 * name are ignored, as PostgREST does.  The owner
 			 * column stays when the rule set it. */
-			if (strcmp(r->rt_op, "create") != 0) {
+			if (r->rt_op != OP_CREATE) {
 				crud_error(rq, 400, "PN105",
 				    "columns is only supported on create",
 				    NULL);
@@ -605,18 +601,18 @@ crud_run(struct req *rq)
 		                         body, JSON_C_TO_STRING_PLAIN)
 		                   : rq->rq_body.b_data;
 		main_q.sq_expect_one = cr->cr_object;
-		if (strcmp(r->rt_op, "create") == 0)
+		if (r->rt_op == OP_CREATE)
 			rv = sql_insert(t, cols, ncols, text, &q, &main_q);
 		else
 			rv = sql_update(t, cols, ncols, text, &q, &main_q);
-	} else if (strcmp(r->rt_op, "delete") == 0) {
+	} else if (r->rt_op == OP_DELETE) {
 		main_q.sq_expect_one = cr->cr_object;
 		rv = sql_delete(t, &q, &main_q);
 	} else {
 		if (cr->cr_object && q.q_limit > 2)
 			q.q_limit = 2;
 		rv = sql_list(t, &q, &main_q);
-		if (rv == 0 && cr->cr_count && strcmp(r->rt_op, "list") == 0) {
+		if (rv == 0 && cr->cr_count && r->rt_op == OP_LIST) {
 			rv = sql_count(t, &q, &count_q);
 			nst = 3;
 		}

@@ -21,7 +21,6 @@
 #include "gateway/openapi.h"
 #include "gateway/vcache.h"
 
-#define AUTH_BODY_MAX (64 * 1024)
 #define TOKEN_MAX 4096
 
 /* ---- helpers ---- */
@@ -290,8 +289,6 @@ handle_readyz(struct req *rq)
 
 /* ---- auth groups: forwarded to authd ---- */
 
-static int auth_op_has_body(const char *op);
-
 static void
 auth_answer(enum authc_status st, const struct authc_reply *rp, void *arg)
 {
@@ -316,7 +313,7 @@ auth_answer(enum authc_status st, const struct authc_reply *rp, void *arg)
 		/* RFC 6750: when a token was given, say it was the token. */
 		if (rp->arp_status == 401)
 			req_add_header(rq, "WWW-Authenticate",
-			    !auth_op_has_body(rq->rq_route->rt_op) &&
+			    !op_has(rq->rq_route->rt_op, OPF_BODY) &&
 			            http_head_get(&rq->rq_head, "Authorization")
 			        ? "Bearer error=\"invalid_token\""
 			        : "Bearer");
@@ -333,14 +330,6 @@ auth_answer(enum authc_status st, const struct authc_reply *rp, void *arg)
 	}
 }
 
-/* Ops that read a JSON body need one; the others take none. */
-static int
-auth_op_has_body(const char *op)
-{
-	return strcmp(op, "signup") == 0 || strcmp(op, "login") == 0 ||
-	       strcmp(op, "refresh") == 0 || strcmp(op, "password") == 0;
-}
-
 static void
 handle_auth(struct req *rq)
 {
@@ -349,11 +338,11 @@ handle_auth(struct req *rq)
 	const char *ua, *tok = "";
 	size_t toklen;
 
-	if (rq->rq_body.b_len > AUTH_BODY_MAX) {
+	if (rq->rq_body.b_len > op_info(r->rt_op)->oi_body_max) {
 		req_error(rq, 413, "PN600", "request body too large");
 		return;
 	}
-	if (auth_op_has_body(r->rt_op) &&
+	if (op_has(r->rt_op, OPF_BODY) &&
 	    !is_json_type(http_head_get(&rq->rq_head, "Content-Type"))) {
 		req_error(
 		    rq, 415, "PN601", "Content-Type must be application/json");
@@ -364,10 +353,10 @@ handle_auth(struct req *rq)
 	if (bearer_token(rq, &tok, &toklen) == -1 || toklen > TOKEN_MAX)
 		tok = "";
 	rq->rq_state = RS_AUTH;
-	rq->rq_authc_id =
-	    authc_auth(gw->gw_authc, r->rt_op, r->rt_table, rq->rq_client, ua,
-	        tok, rq->rq_idseg, rq->rq_body.b_data ? rq->rq_body.b_data : "",
-	        rq->rq_body.b_len, auth_answer, rq);
+	rq->rq_authc_id = authc_auth(gw->gw_authc, op_name(r->rt_op),
+	    r->rt_table, rq->rq_client, ua, tok, rq->rq_idseg,
+	    rq->rq_body.b_data ? rq->rq_body.b_data : "", rq->rq_body.b_len,
+	    auth_answer, rq);
 	if (rq->rq_authc_id == 0)
 		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
 }
@@ -635,8 +624,8 @@ handle_head(struct req *rq)
 	}
 	r = rq->rq_route;
 	if (r->rt_kind == RT_AUTH) {
-		rq->rq_body_max = AUTH_BODY_MAX;
-		if (rq->rq_head.hh_content_length > AUTH_BODY_MAX) {
+		rq->rq_body_max = op_info(r->rt_op)->oi_body_max;
+		if (rq->rq_head.hh_content_length > (int64_t)rq->rq_body_max) {
 			req_error(rq, 413, "PN600", "request body too large");
 			return 0;
 		}

@@ -751,24 +751,49 @@ create_body_schema(
 	return s;
 }
 
-static void
-data_summary(const struct route *r, int item, char *out, size_t cap)
+/*
+ * What an operation does, as a format taking the table's name.  No default
+ * case: an operation added to the enum without a summary does not build.
+ */
+static const char *
+op_summary(enum op_id op, int item)
 {
-	const char *fmt = "%s";
-
-	if (strcmp(r->rt_op, "list") == 0)
-		fmt = "List rows of %s";
-	else if (strcmp(r->rt_op, "get") == 0)
-		fmt = "Get one row of %s by key";
-	else if (strcmp(r->rt_op, "create") == 0)
-		fmt = "Create rows in %s";
-	else if (strcmp(r->rt_op, "update") == 0)
-		fmt = item ? "Update one row of %s by key"
-		           : "Update the rows of %s the filters match";
-	else if (strcmp(r->rt_op, "delete") == 0)
-		fmt = item ? "Delete one row of %s by key"
-		           : "Delete the rows of %s the filters match";
-	snprintf(out, cap, fmt, r->rt_table);
+	switch (op) {
+	case OP_LIST:
+		return "List rows of %s";
+	case OP_GET:
+		return "Get one row of %s by key";
+	case OP_CREATE:
+		return "Create rows in %s";
+	case OP_UPDATE:
+		return item ? "Update one row of %s by key"
+		            : "Update the rows of %s the filters match";
+	case OP_DELETE:
+		return item ? "Delete one row of %s by key"
+		            : "Delete the rows of %s the filters match";
+	case OP_SIGNUP:
+		return "Sign up a user of %s";
+	case OP_LOGIN:
+		return "Log in as a user of %s";
+	case OP_REFRESH:
+		return "New tokens for a refresh token; the old one is spent "
+		       "(%s)";
+	case OP_LOGOUT:
+		return "Log out: revoke this session (%s)";
+	case OP_ME:
+		return "The caller's row (%s)";
+	case OP_SESSIONS:
+		return "The caller's live sessions (%s)";
+	case OP_SESSIONS_REVOKE_OTHERS:
+		return "Revoke every other session (%s)";
+	case OP_SESSION_REVOKE:
+		return "Revoke one of the caller's sessions (%s)";
+	case OP_PASSWORD:
+		return "Change the password; other sessions end (%s)";
+	case OP__COUNT:
+		break;
+	}
+	return "%s";
 }
 
 static void
@@ -791,8 +816,7 @@ auth_description(const struct route *r, char *out, size_t cap)
 		    "sub) are seen or changed; a create sets %s.",
 		    r->rt_owner, r->rt_owner);
 	}
-	if (strcmp(r->rt_op, "update") == 0 ||
-	    strcmp(r->rt_op, "delete") == 0) {
+	if (r->rt_op == OP_UPDATE || r->rt_op == OP_DELETE) {
 		len = strlen(out);
 		snprintf(out + len, cap - len,
 		    " Without a Prefer header the answer is the row as one "
@@ -824,23 +848,23 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 	int keyed = nnames > 0, list, get, create, update, del;
 	int protected = strcmp(r->rt_auth, "none") != 0;
 
-	list = strcmp(r->rt_op, "list") == 0;
-	get = strcmp(r->rt_op, "get") == 0;
-	create = strcmp(r->rt_op, "create") == 0;
-	update = strcmp(r->rt_op, "update") == 0;
-	del = strcmp(r->rt_op, "delete") == 0;
+	list = r->rt_op == OP_LIST;
+	get = r->rt_op == OP_GET;
+	create = r->rt_op == OP_CREATE;
+	update = r->rt_op == OP_UPDATE;
+	del = r->rt_op == OP_DELETE;
 	add_table_schemas(oa, r->rt_table);
 	row_schema_name(r->rt_table, row, sizeof(row));
 	input_schema_name(oa->oa_rs, r->rt_table, input, sizeof(input));
 	add_tag(oa, r->rt_table, NULL);
 
 	op = oa_obj(oa, item, method);
-	snprintf(buf, sizeof(buf), "%s_%s%s", r->rt_op, r->rt_table,
+	snprintf(buf, sizeof(buf), "%s_%s%s", op_name(r->rt_op), r->rt_table,
 	    (update || del) && !keyed ? "_filtered" : "");
 	operation_id(oa, buf, id, sizeof(id));
 	oa_str(oa, op, "operationId", id);
 	oa_pushstr(oa, oa_arr(oa, op, "tags"), r->rt_table);
-	data_summary(r, keyed, buf, sizeof(buf));
+	snprintf(buf, sizeof(buf), op_summary(r->rt_op, keyed), r->rt_table);
 	oa_str(oa, op, "summary", buf);
 	auth_description(r, buf, sizeof(buf));
 	oa_str(oa, op, "description", buf);
@@ -986,17 +1010,15 @@ add_auth_op(struct oa *oa, struct json_object *item, const struct route *r)
 {
 	struct json_object *op, *body, *resps, *s, *l, *user;
 	char buf[256], id[OA_NAME_MAX + 32], row[OA_NAME_MAX];
-	int signup = strcmp(r->rt_op, "signup") == 0;
+	int signup = r->rt_op == OP_SIGNUP;
 
 	add_tag(oa, "auth", "Sign-up and login (tokens for the bearer rule).");
 	op = oa_obj(oa, item, "post");
-	snprintf(buf, sizeof(buf), "%s_%s", r->rt_op, r->rt_table);
+	snprintf(buf, sizeof(buf), "%s_%s", op_name(r->rt_op), r->rt_table);
 	operation_id(oa, buf, id, sizeof(id));
 	oa_str(oa, op, "operationId", id);
 	oa_pushstr(oa, oa_arr(oa, op, "tags"), "auth");
-	snprintf(buf, sizeof(buf),
-	    signup ? "Sign up a user of %s" : "Log in as a user of %s",
-	    r->rt_table);
+	snprintf(buf, sizeof(buf), op_summary(r->rt_op, 0), r->rt_table);
 	oa_str(oa, op, "summary", buf);
 	body = oa_obj(oa, op, "requestBody");
 	oa_bool(oa, body, "required", 1);
@@ -1066,25 +1088,16 @@ add_auth_session_op(struct oa *oa, struct json_object *item,
 	    "current_password", "new_password"};
 	struct json_object *op, *body, *resps, *p, *sec, *list;
 	char buf[256], id[OA_NAME_MAX + 32], row[OA_NAME_MAX];
-	int refresh = strcmp(r->rt_op, "refresh") == 0;
-	int password = strcmp(r->rt_op, "password") == 0;
+	int refresh = r->rt_op == OP_REFRESH;
+	int password = r->rt_op == OP_PASSWORD;
 
 	add_tag(oa, "auth", "Sign-up and login (tokens for the bearer rule).");
 	op = oa_obj(oa, item, method);
-	snprintf(buf, sizeof(buf), "%s_%s", r->rt_op, r->rt_table);
+	snprintf(buf, sizeof(buf), "%s_%s", op_name(r->rt_op), r->rt_table);
 	operation_id(oa, buf, id, sizeof(id));
 	oa_str(oa, op, "operationId", id);
 	oa_pushstr(oa, oa_arr(oa, op, "tags"), "auth");
-	snprintf(buf, sizeof(buf), "%s (%s)",
-	    refresh ? "New tokens for a refresh token; the old one is spent"
-	    : strcmp(r->rt_op, "logout") == 0   ? "Log out: revoke this session"
-	    : strcmp(r->rt_op, "me") == 0       ? "The caller's row"
-	    : strcmp(r->rt_op, "sessions") == 0 ? "The caller's live sessions"
-	    : strcmp(r->rt_op, "session_revoke") == 0
-	        ? "Revoke one of the caller's sessions"
-	    : password ? "Change the password; other sessions end"
-	               : "Revoke every other session",
-	    r->rt_table);
+	snprintf(buf, sizeof(buf), op_summary(r->rt_op, 0), r->rt_table);
 	oa_str(oa, op, "summary", buf);
 	if (strstr(r->rt_path, "{id}") != NULL) {
 		p = oa_push(
@@ -1110,7 +1123,7 @@ add_auth_session_op(struct oa *oa, struct json_object *item,
 	if (refresh)
 		json_response(oa, resps, "200", "New tokens.",
 		    oa_ref(oa, "schemas", "TokenResponse"));
-	else if (strcmp(r->rt_op, "me") == 0) {
+	else if (r->rt_op == OP_ME) {
 		if (catalog_table(oa->oa_rs->rs_catalog, r->rt_table) != NULL) {
 			add_table_schemas(oa, r->rt_table);
 			json_response(oa, resps, "200", "The caller's row.",
@@ -1118,7 +1131,7 @@ add_auth_session_op(struct oa *oa, struct json_object *item,
 		} else
 			oa_str(oa, oa_obj(oa, resps, "200"), "description",
 			    "The caller's row.");
-	} else if (strcmp(r->rt_op, "sessions") == 0) {
+	} else if (r->rt_op == OP_SESSIONS) {
 		if ((list = json_object_new_object()) == NULL)
 			oa->oa_err = 1;
 		oa_str(oa, list, "type", "array");
@@ -1134,7 +1147,7 @@ add_auth_session_op(struct oa *oa, struct json_object *item,
 	ref_response(oa, resps, "401", "Unauthorized");
 	if (password)
 		ref_response(oa, resps, "403", "Forbidden");
-	if (strcmp(r->rt_op, "session_revoke") == 0)
+	if (r->rt_op == OP_SESSION_REVOKE)
 		ref_response(oa, resps, "404", "NotFound");
 	if (password)
 		ref_response(oa, resps, "429", "TooManyRequests");
@@ -1169,8 +1182,7 @@ add_paths(struct oa *oa, struct json_object *paths)
 			/* A repeat is shadowed by the first. */
 			if (has_key(item, m))
 				continue;
-			if (strcmp(r->rt_op, "signup") == 0 ||
-			    strcmp(r->rt_op, "login") == 0)
+			if (r->rt_op == OP_SIGNUP || r->rt_op == OP_LOGIN)
 				add_auth_op(oa, item, r);
 			else
 				add_auth_session_op(oa, item, r, m);

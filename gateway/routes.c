@@ -7,29 +7,6 @@
 #include "gateway/catalog.h"
 #include "gateway/routes.h"
 
-/*
- * The routes an auth group's ops publish under its prefix.  "sessions"
- * publishes three.  rt_op is what the gateway forwards to authd.
- */
-static const struct auth_route {
-	const char *ar_group_op;
-	const char *ar_op;
-	const char *ar_method;
-	const char *ar_suffix;
-} auth_routes[] = {
-    {"signup", "signup", "POST", "/signup"},
-    {"login", "login", "POST", "/login"},
-    {"refresh", "refresh", "POST", "/refresh"},
-    {"logout", "logout", "POST", "/logout"},
-    {"me", "me", "GET", "/me"},
-    {"sessions", "sessions", "GET", "/sessions"},
-    {"sessions", "sessions_revoke_others", "DELETE", "/sessions"},
-    {"sessions", "session_revoke", "DELETE", "/sessions/{id}"},
-    {"password", "password", "POST", "/password"},
-};
-static const char *const data_ops[] = {
-    "list", "get", "create", "update", "delete"};
-
 struct routes *
 routes_new(void)
 {
@@ -164,8 +141,8 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 	const char *p, *e;
 	char *slash;
 	char opname[16];
+	const struct op_info *oi;
 	size_t i, n;
-	int known;
 
 	memset(&r, 0, sizeof(r));
 	r.rt_id = id;
@@ -194,21 +171,21 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 			}
 			memcpy(opname, p, n);
 			opname[n] = '\0';
-			/* Ops of later versions match nothing and are
-			 * skipped, not fatal. */
-			for (i = 0;
-			     i < sizeof(auth_routes) / sizeof(auth_routes[0]);
-			     i++) {
-				if (strcmp(opname,
-				        auth_routes[i].ar_group_op) != 0)
+			/* The routes a group op publishes, in the table's
+			 * order ("sessions" publishes three).  Ops of later
+			 * versions match nothing and are skipped, not
+			 * fatal. */
+			for (i = 0; i < OP__COUNT; i++) {
+				oi = op_info((enum op_id)i);
+				if (oi->oi_kind != OPK_AUTH ||
+				    strcmp(opname, oi->oi_group) != 0)
 					continue;
-				x_strlcpy(r.rt_op, auth_routes[i].ar_op,
-				    sizeof(r.rt_op));
-				x_strlcpy(r.rt_method, auth_routes[i].ar_method,
+				r.rt_op = (enum op_id)i;
+				x_strlcpy(r.rt_method, oi->oi_method,
 				    sizeof(r.rt_method));
 				snprintf(r.rt_path, sizeof(r.rt_path), "%s%s",
 				    strcmp(path, "/") == 0 ? "" : path,
-				    auth_routes[i].ar_suffix);
+				    oi->oi_suffix);
 				if (routes_push(rs, &r) == -1) {
 					*why = "out of memory";
 					return -1;
@@ -234,11 +211,8 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 		*why = "invalid owner column";
 		return -1;
 	}
-	known = 0;
-	for (i = 0; i < sizeof(data_ops) / sizeof(data_ops[0]); i++)
-		if (strcmp(op, data_ops[i]) == 0)
-			known = 1;
-	if (!known ||
+	if (op_from_name(op, &r.rt_op) == -1 ||
+	    op_info(r.rt_op)->oi_kind != OPK_DATA ||
 	    (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
 	        strcmp(method, "PATCH") != 0 &&
 	        strcmp(method, "DELETE") != 0)) {
@@ -247,7 +221,6 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 	}
 	x_strlcpy(r.rt_method, method, sizeof(r.rt_method));
 	x_strlcpy(r.rt_path, path, sizeof(r.rt_path));
-	x_strlcpy(r.rt_op, op, sizeof(r.rt_op));
 	x_strlcpy(r.rt_auth, auth, sizeof(r.rt_auth));
 	if (owner != NULL)
 		x_strlcpy(r.rt_owner, owner, sizeof(r.rt_owner));
@@ -260,7 +233,7 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 	 * filters (PATCH /t?id=eq.5): an item route /t/{id} for update or
 	 * delete also serves that form, with the same rules.
 	 */
-	if ((strcmp(op, "update") == 0 || strcmp(op, "delete") == 0) &&
+	if ((r.rt_op == OP_UPDATE || r.rt_op == OP_DELETE) &&
 	    (slash = strrchr(r.rt_path, '/')) != NULL && slash[1] == '{' &&
 	    slash != r.rt_path) {
 		*slash = '\0';

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "common/op.h"
+
 #define ROUTE_NAME_MAX 64
 #define ROUTE_PATH_MAX 256
 
@@ -20,7 +22,7 @@ struct route {
 	char rt_method[8];
 	char rt_path[ROUTE_PATH_MAX]; /* auth: prefix + "/" + op */
 	char rt_table[ROUTE_NAME_MAX];
-	char rt_op[32];
+	enum op_id rt_op; /* parsed once; op_name() where it is printed */
 	char rt_auth[ROUTE_NAME_MAX + 8]; /* none | bearer | bearer:<table> */
 	char rt_owner[ROUTE_NAME_MAX];
 };

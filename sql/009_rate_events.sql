@@ -10,6 +10,10 @@
 -- window, whatever the clock says, and Retry-After is exactly when the
 -- oldest of those leaves the window (authd/rldb.c).
 --
+-- Attempts are counted before the password work, each key under an
+-- advisory lock, and an attempt that succeeds is given back by its id, so
+-- that parallel attempts cannot all pass at the limit.
+--
 -- key is the SHA-256 of the counted string (an address, a table and an
 -- email), so no email is kept here.  A refused attempt adds no row, so a
 -- key has at most about `limit` live rows.  UNLOGGED: counts need not
@@ -21,6 +25,7 @@
 drop table auth.rate_counts;
 
 create unlogged table auth.rate_events (
+	id uuid not null default gen_random_uuid(),
 	bucket text not null,
 	key bytea not null,
 	at timestamptz not null,

@@ -775,8 +775,8 @@ Test(pair, login_limit_window_slides_exactly)
 		for (i = 1; i <= 10; i++) {
 			st = creds_at(
 			    pr.p_base, "login", email, WRONG_PASSWORD, h, NULL);
-			cr_assert_eq(st, 401, "round %d, attempt %d answered %ld",
-			    round, i, st);
+			cr_assert_eq(st, 401,
+			    "round %d, attempt %d answered %ld", round, i, st);
 			if (i < 10)
 				e2e_sleep_ms(SLIDE_GAP_MS);
 		}
@@ -791,7 +791,8 @@ Test(pair, login_limit_window_slides_exactly)
 		deadline = first + (SLIDE_WINDOW_S + 2) * 1000;
 		for (;;) {
 			cr_assert_lt(e2e_now_ms(), deadline,
-			    "round %d: still blocked %d s after the first attempt",
+			    "round %d: still blocked %d s after the first "
+			    "attempt",
 			    round, SLIDE_WINDOW_S + 2);
 			st = creds_at(
 			    pr.p_base, "login", email, WRONG_PASSWORD, h, &r);
@@ -801,7 +802,8 @@ Test(pair, login_limit_window_slides_exactly)
 			e2e_sleep_ms(SLIDE_POLL_MS);
 		}
 		free_at = e2e_now_ms();
-		cr_assert_eq(st, 401, "round %d: after the block: %ld", round, st);
+		cr_assert_eq(
+		    st, 401, "round %d: after the block: %ld", round, st);
 		e2e_resp_free(&r);
 		cr_log_info("round %d: ten in %lld ms; Retry-After %lu; free "
 		            "%lld ms after the first attempt",
@@ -883,6 +885,10 @@ Test(pair, rate_limit_failure_fails_closed)
 	cr_assert(e2e_sql("revoke insert on auth.rate_events "
 	                  "from postern_authd") == 0);
 	creds_at(pr.p_base, "login", email, WRONG_PASSWORD, NULL, &r);
+	e2e_assert_error(&r, 503);
+	e2e_resp_free(&r);
+	/* Counted before the password is tried: the right one too. */
+	creds_at(pr.p_base, "login", email, PASSWORD, NULL, &r);
 	cr_assert(e2e_sql("grant insert on auth.rate_events "
 	                  "to postern_authd") == 0);
 	e2e_assert_error(&r, 503);

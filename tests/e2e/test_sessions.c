@@ -480,6 +480,8 @@ Test(sessions, spent_refresh_revokes_the_family)
 
 struct racer {
 	pthread_barrier_t *rc_bar;
+	const char *rc_path;        /* POSTed to; /auth/refresh if NULL */
+	const char *const *rc_hdrs; /* or NULL */
 	const char *rc_body;
 	long rc_status;
 	int rc_err;
@@ -492,7 +494,8 @@ race_refresh(void *arg)
 	struct e2e_resp r;
 
 	pthread_barrier_wait(rc->rc_bar);
-	if (e2e_post_json("/auth/refresh", rc->rc_body, &r) == -1) {
+	if (e2e_call("POST", rc->rc_path ? rc->rc_path : "/auth/refresh", NULL,
+	        rc->rc_hdrs, rc->rc_body, &r) == -1) {
 		rc->rc_err = 1;
 		return NULL;
 	}
@@ -1473,6 +1476,61 @@ Test(sessions, email_unicode_rule)
 	take_tokens(&r, 200, lower, PASSWORD, &l1);
 	e2e_resp_free(&r);
 	cr_assert_str_eq(l1.s_uid, s0.s_uid);
+}
+
+/*
+ * Parallel attempts cannot all pass at the limit: after nine failed logins
+ * for one email from one address, eight more at once get one 401 and
+ * seven 429s.  Attempts are counted before the password is verified,
+ * each key under a lock shared by every authd; when the count came after
+ * the verification, the hash workers each checked the count at nine and
+ * each verified a guess.
+ */
+Test(sessions, login_limit_holds_under_parallel_attempts)
+{
+	struct racer rc[RACERS];
+	pthread_t th[RACERS];
+	pthread_barrier_t bar;
+	char email[128], x[ADDR_CAP], line[128];
+	const char *hx[2];
+	struct buf b;
+	int i, n401 = 0, n429 = 0;
+
+	e2e_email(email, sizeof(email), "parallel");
+	fake_addr(x, sizeof(x));
+	xff_hdrs(line, sizeof(line), x, hx);
+	for (i = 1; i <= 9; i++)
+		cr_assert_eq(login_status(email, WRONG_PASSWORD, hx), 401,
+		    "attempt %d", i);
+	creds_body(&b, email, WRONG_PASSWORD);
+	cr_assert(pthread_barrier_init(&bar, NULL, RACERS) == 0);
+	memset(rc, 0, sizeof(rc));
+	for (i = 0; i < RACERS; i++) {
+		rc[i].rc_bar = &bar;
+		rc[i].rc_path = "/auth/login";
+		rc[i].rc_hdrs = hx;
+		rc[i].rc_body = b.b_data;
+		cr_assert(
+		    pthread_create(&th[i], NULL, race_refresh, &rc[i]) == 0);
+	}
+	for (i = 0; i < RACERS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&bar);
+	buf_free(&b);
+	for (i = 0; i < RACERS; i++) {
+		cr_assert_eq(rc[i].rc_err, 0, "attempt %d got no answer", i);
+		if (rc[i].rc_status == 401)
+			n401++;
+		else if (rc[i].rc_status == 429)
+			n429++;
+	}
+	cr_log_info("%d parallel attempts at 9 of 10: %d 401, %d 429", RACERS,
+	    n401, n429);
+	cr_assert_eq(n401, 1,
+	    "%d of %d parallel attempts were verified at "
+	    "one attempt left",
+	    n401, RACERS);
+	cr_assert_eq(n429, RACERS - 1, "answers other than 401/429");
 }
 
 /*
