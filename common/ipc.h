@@ -81,6 +81,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/op.h"
 
 #define IPC_HDR_LEN 12
 #define IPC_MAX_PAYLOAD (2u * 1024 * 1024)
@@ -89,14 +90,15 @@
  * What one request may carry, far below the frame cap: authd's permit table
  * refuses more (and drops the connection), and the gateway never sends
  * more.  A bearer token is at most IPC_TOKEN_MAX bytes, an auth request's
- * body at most IPC_AUTH_BODY_MAX, its User-Agent at most IPC_AUTH_UA_MAX
+ * body at most IPC_AUTH_BODY_MAX (an auth operation's own limit, which the
+ * gateway enforces with 413), its User-Agent at most IPC_AUTH_UA_MAX
  * (authd keeps 512 bytes of its scrubbed form, which never needs more than
  * the first 516 bytes), and its other fields together (operation, table,
  * client address, token, {id} segment, their length prefixes) at most
  * IPC_AUTH_FIELDS_MAX.
  */
 #define IPC_TOKEN_MAX 4096u
-#define IPC_AUTH_BODY_MAX (64u * 1024)
+#define IPC_AUTH_BODY_MAX ((uint32_t)OP_AUTH_BODY_MAX)
 #define IPC_AUTH_UA_MAX 1024u
 #define IPC_AUTH_FIELDS_MAX (8u * 1024)
 #define IPC_REQ_VERIFY_MAX (4 + IPC_TOKEN_MAX)
