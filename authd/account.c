@@ -41,15 +41,6 @@ struct signup_col {
 	const char *sc_value; /* borrowed from the JSON object, or NULL */
 };
 
-int
-account_error(
-    struct acct_res *rs, uint16_t status, const char *code, const char *msg)
-{
-	rs->as_status = status;
-	buf_reset(&rs->as_body);
-	return json_error_body(&rs->as_body, code, msg, NULL);
-}
-
 /*
  * Creates a session and writes the token response.  The refresh token is
  * random; only its SHA-256 is stored.  Returns 0, -1 on a broken
@@ -78,7 +69,7 @@ session_issue(struct authd *ad, PGconn *db, const struct acct_req *rq,
 	vals[3] = life;
 	vals[4] = rq->ar_ua;
 	vals[5] = rq->ar_client;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "WITH s AS (SELECT gen_random_uuid() AS id) "
 	    "INSERT INTO auth.sessions (id, tbl, user_id, family, refresh_hash,"
 	    " expires_at, user_agent, client_addr) "
@@ -205,7 +196,7 @@ table_columns(PGconn *db, const char *table, PGresult **out)
 
 	/* As the gateway's catalog (gateway/registry.c): arrays report their
 	 * element type. */
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
 	    "CASE WHEN t.typcategory = 'A' THEN et.typname ELSE t.typname END, "
 	    "t.typcategory = 'A', a.attnotnull, "
@@ -265,8 +256,7 @@ signup_typed(PGresult *cols, const char *table, struct json_object *o,
 	if ((t = catalog_table(&ca, table)) == NULL ||
 	    (extra = json_object_new_object()) == NULL)
 		goto internal;
-	json_object_object_foreach(o, key, val)
-	{
+	json_object_object_foreach(o, key, val) {
 		if (strcmp(key, "email") == 0 || strcmp(key, "password") == 0)
 			continue;
 		if (json_object_object_add(extra, key, json_object_get(val)) !=
@@ -422,7 +412,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	        qtable) == -1)
 		goto internal;
 	vals[0] = email;
-	res = db_exec(db, sql.b_data, 1, vals);
+	res = pq_exec(db, sql.b_data, 1, vals);
 	if (db_broken(db, res))
 		goto fail;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
@@ -437,19 +427,15 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 		goto internal;
 
 	buf_reset(&sql);
-	if (buf_printf(&sql, "WITH ins AS (INSERT INTO public.%s (email",
-	        qtable) == -1)
-		goto internal;
+	buf_printf(&sql, "WITH ins AS (INSERT INTO public.%s (email", qtable);
 	for (i = 0; i < ncols; i++)
-		if (buf_printf(&sql, ", %s", cols[i].sc_qname) == -1)
-			goto internal;
-	if (buf_addstr(&sql, ") VALUES ($1") == -1)
-		goto internal;
+		buf_printf(&sql, ", %s", cols[i].sc_qname);
+	buf_addstr(&sql, ") VALUES ($1");
 	for (i = 0; i < ncols; i++)
-		if (buf_printf(&sql, ", $%zu", i + 2) == -1)
-			goto internal;
-	if (buf_addstr(&sql, ") RETURNING *) SELECT id::text, "
-	                     "row_to_json(ins)::text FROM ins") == -1)
+		buf_printf(&sql, ", $%zu", i + 2);
+	buf_addstr(&sql, ") RETURNING *) SELECT id::text, "
+	                 "row_to_json(ins)::text FROM ins");
+	if (buf_error(&sql) == -1)
 		goto internal;
 	vals[0] = email;
 	for (i = 0; i < ncols; i++)
@@ -459,7 +445,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	if (db_broken(db, res))
 		goto fail;
 	PQclear(res);
-	res = db_exec(db, sql.b_data, (int)ncols + 1, vals);
+	res = pq_exec(db, sql.b_data, (int)ncols + 1, vals);
 	if (db_broken(db, res))
 		goto fail;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -476,7 +462,7 @@ account_signup(struct authd *ad, PGconn *db, struct json_object *o,
 	vals[0] = rq->ar_table;
 	vals[1] = user_id;
 	vals[2] = phc;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "INSERT INTO auth.credentials (tbl, user_id, phc) "
 	    "VALUES ($1, $2, $3)",
 	    3, vals);
@@ -587,7 +573,7 @@ account_login(struct authd *ad, PGconn *db, struct json_object *o,
 		goto internal;
 	vals[0] = email;
 	vals[1] = rq->ar_table;
-	res = db_exec(db, sql.b_data, 2, vals);
+	res = pq_exec(db, sql.b_data, 2, vals);
 	if (db_broken(db, res))
 		goto fail;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

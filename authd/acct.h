@@ -20,7 +20,9 @@ struct json_object;
 
 /* A failed connection, as opposed to a failed statement. */
 int db_broken(PGconn *db, PGresult *res);
-PGresult *db_exec(PGconn *db, const char *sql, int n, const char *const *vals);
+/* PQexecParams with text parameters and results: blocks this worker until
+ * the answer (the gateway's db_exec is its asynchronous pool). */
+PGresult *pq_exec(PGconn *db, const char *sql, int n, const char *const *vals);
 void db_rollback(PGconn *db);
 const char *sqlstate(PGresult *res);
 /*

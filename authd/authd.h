@@ -156,9 +156,11 @@ void job_free(struct job *j);
 struct pg_conn;
 int account_handle(struct authd *ad, struct pg_conn *db,
     const struct acct_req *rq, struct acct_res *rs);
+/* acctres.c: the error answers every handler writes (below account.c,
+ * dbutil.c and session.c, so none of them depends on another for them). */
 int account_error(
     struct acct_res *rs, uint16_t status, const char *code, const char *msg);
-/* dbutil.c: 503 PN801 with Retry-After. */
+/* 503 PN801 with Retry-After. */
 void account_unavailable(struct acct_res *rs, const char *msg);
 
 /* workers.c: a blocking connection as postern_authd (NULL on failure);

@@ -33,7 +33,7 @@ db_broken(PGconn *db, PGresult *res)
 }
 
 PGresult *
-db_exec(PGconn *db, const char *sql, int n, const char *const *vals)
+pq_exec(PGconn *db, const char *sql, int n, const char *const *vals)
 {
 	return PQexecParams(db, sql, n, NULL, vals, NULL, NULL, 0);
 }
@@ -85,13 +85,6 @@ db_commit(PGconn *db, PGresult **resp)
 }
 
 void
-account_unavailable(struct acct_res *rs, const char *msg)
-{
-	account_error(rs, 503, "PN801", msg);
-	rs->as_retry = AUTHD_RETRY_AFTER_S;
-}
-
-void
 db_write_failed(PGresult *res, struct acct_res *rs)
 {
 	if (res != NULL && strncmp(sqlstate(res), "42", 2) == 0) {
@@ -112,7 +105,7 @@ group_allows(PGconn *db, const char *table, const char *op, int *allowed)
 	const char *vals[2] = {table, op};
 	PGresult *res;
 
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT 1 FROM postern.endpoints WHERE kind = 'auth' AND "
 	    "table_name = $1 AND $2 = ANY (ops)",
 	    2, vals);
@@ -134,7 +127,7 @@ audit(PGconn *db, const char *event, const char *table, const char *user_id,
 	const char *vals[5] = {event, table, user_id, client, sid};
 	PGresult *res;
 
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "INSERT INTO auth.audit_log (event, tbl, user_id, client_addr, "
 	    "session_id) VALUES ($1, $2, $3, NULLIF($4, ''), $5::uuid)",
 	    5, vals);
@@ -191,17 +184,17 @@ tokens_write(struct authd *ad, const struct acct_req *rq, const char *user_id,
 		goto fail;
 	rs->as_status = status;
 	buf_reset(&rs->as_body);
-	if (buf_addstr(&rs->as_body, "{\"access_token\":") == -1 ||
-	    buf_add_json_str(&rs->as_body, access.b_data, access.b_len) == -1 ||
-	    buf_printf(&rs->as_body,
-	        ",\"token_type\":\"bearer\",\"expires_in\":%ld,"
-	        "\"refresh_token\":",
-	        ad->ad_cf.cf_token_lifetime) == -1 ||
-	    buf_add_json_str(&rs->as_body, refresh->b_data, refresh->b_len) ==
-	        -1 ||
-	    buf_addstr(&rs->as_body, ",\"user\":") == -1 ||
-	    buf_addstr(&rs->as_body, userjson) == -1 ||
-	    buf_addc(&rs->as_body, '}') == -1)
+	buf_addstr(&rs->as_body, "{\"access_token\":");
+	buf_add_json_str(&rs->as_body, access.b_data, access.b_len);
+	buf_printf(&rs->as_body,
+	    ",\"token_type\":\"bearer\",\"expires_in\":%ld,"
+	    "\"refresh_token\":",
+	    ad->ad_cf.cf_token_lifetime);
+	buf_add_json_str(&rs->as_body, refresh->b_data, refresh->b_len);
+	buf_addstr(&rs->as_body, ",\"user\":");
+	buf_addstr(&rs->as_body, userjson);
+	buf_addc(&rs->as_body, '}');
+	if (buf_error(&rs->as_body) == -1)
 		goto fail;
 	rv = 0;
 fail:

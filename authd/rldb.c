@@ -64,7 +64,7 @@ rldb_command(PGconn *db, const char *what, const char *sql, int n,
 	PGresult *res;
 	int rv = 1;
 
-	res = db_exec(db, sql, n, vals);
+	res = pq_exec(db, sql, n, vals);
 	if (db_broken(db, res))
 		rv = -1;
 	else if (PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -87,7 +87,7 @@ rldb_check(PGconn *db, const struct rl_limit *lim, const struct rl_args *a,
 	int rv = 1;
 
 	*wait = 0;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT ceil(extract(epoch FROM at - (statement_timestamp() - "
 	    "make_interval(secs => $3::int))))::bigint "
 	    "FROM auth.rate_events WHERE bucket = $1 AND key = $2::bytea "
@@ -126,7 +126,7 @@ rldb_value(PGconn *db, const char *what, const char *sql, int n,
 	PGresult *res;
 	int rv = 1;
 
-	res = db_exec(db, sql, n, vals);
+	res = pq_exec(db, sql, n, vals);
 	if (db_broken(db, res))
 		rv = -1;
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK ||

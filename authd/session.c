@@ -73,7 +73,7 @@ revoke_local(struct authd *ad, PGconn *db, const char *select, int n,
 
 	if (PQtransactionStatus(db) != PQTRANS_IDLE)
 		db_rollback(db);
-	res = db_exec(db, select, n, vals);
+	res = pq_exec(db, select, n, vals);
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
 		revoke_rows(ad, res);
 	else
@@ -100,7 +100,7 @@ user_json(PGconn *db, const char *table, const char *user_id, char **out)
 	        "WHERE u.id::text = $1",
 	        qt) == -1)
 		goto fail;
-	res = db_exec(db, sql.b_data, 1, vals);
+	res = pq_exec(db, sql.b_data, 1, vals);
 	if (db_broken(db, res)) {
 		rv = -1;
 		goto fail;
@@ -157,7 +157,7 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 	vals[2] = rq->ar_table;
 	vals[3] = rq->ar_ua;
 	vals[4] = rq->ar_client;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "UPDATE auth.sessions SET refresh_hash = $2::bytea, "
 	    "last_used_at = now(), "
 	    "user_agent = coalesce(NULLIF($4, ''), user_agent), "
@@ -179,7 +179,7 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 		PQclear(res);
 		vals[0] = old;
 		vals[1] = sid;
-		res = db_exec(db,
+		res = pq_exec(db,
 		    "INSERT INTO auth.refresh_spent (hash, session_id) "
 		    "VALUES ($1::bytea, $2::uuid) ON CONFLICT DO NOTHING",
 		    2, vals);
@@ -220,7 +220,7 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 	 * theft, only 401.
 	 */
 	vals[0] = old;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT s.session_id::text, s.spent_at >= now(), x.user_id, "
 	    "floor(extract(epoch FROM x.expires_at))::bigint "
 	    "FROM auth.refresh_spent s JOIN auth.sessions x "
@@ -237,7 +237,7 @@ session_refresh(struct authd *ad, PGconn *db, struct json_object *o,
 		    ad, sid, strtoll(PQgetvalue(res, 0, 3), NULL, 10));
 		PQclear(res);
 		vals[0] = sid;
-		res = db_exec(db,
+		res = pq_exec(db,
 		    "UPDATE auth.sessions SET revoked_at = now() "
 		    "WHERE family = (SELECT family FROM auth.sessions "
 		    "WHERE id = $1::uuid) AND revoked_at IS "
@@ -291,7 +291,7 @@ revoke_exec(struct authd *ad, PGconn *db, const char *update,
 	PGresult *res;
 
 	*count = 0;
-	res = db_exec(db, update, n, vals);
+	res = pq_exec(db, update, n, vals);
 	if (db_broken(db, res)) {
 		PQclear(res);
 		return -1;
@@ -316,43 +316,80 @@ no_content(struct acct_res *rs)
 	buf_reset(&rs->as_body);
 }
 
-int
-session_logout(struct authd *ad, PGconn *db, struct json_object *o,
-    const struct acct_req *rq, struct acct_res *rs)
-{
-	struct token_claims tc;
-	const char *vals[1];
-	int n, r, revoked;
+/* One revocation a handler asks for, answered by revoke_answer. */
+struct revoke {
+	const char *rk_update; /* UPDATE ... REVOKED_RETURNING */
+	const char *rk_select; /* the same rows, for revoke_local; or NULL */
+	const char *rk_vals[3];
+	int rk_nvals;
+	const char *rk_audit;  /* the audit action */
+	const char *rk_object; /* the audit object (a session id) */
+	/* The answer when no row was revoked; status 0: 204 all the same. */
+	uint16_t rk_none_status;
+	const char *rk_none_code, *rk_none_msg;
+};
 
-	(void)o;
-	if (bearer_claims_ex(ad, rq, &tc, rs, &revoked) == -1)
-		return 0;
-	vals[0] = tc.tc_sid;
-	/* Even if the row is gone or the database refuses the write, this
-	 * authd refuses the sid from now on. */
-	notice_revoked(ad, tc.tc_sid, tc.tc_exp);
-	if ((r = revoke_exec(ad, db,
-	         "UPDATE auth.sessions SET revoked_at = now() "
-	         "WHERE id = $1::uuid AND revoked_at IS "
-	         "NULL " REVOKED_RETURNING,
-	         NULL, 1, vals, &n)) == -1)
+/*
+ * The body the revoking handlers share: runs rk's UPDATE, answers 503 if
+ * the database would not take it, the rk_none answer if nothing was
+ * revoked, else audits and answers 204.  Returns what a handler returns.
+ */
+static int
+revoke_answer(struct authd *ad, PGconn *db, const struct acct_req *rq,
+    const struct token_claims *tc, const struct revoke *rk, struct acct_res *rs)
+{
+	int n, r;
+
+	if ((r = revoke_exec(ad, db, rk->rk_update, rk->rk_select, rk->rk_nvals,
+	         rk->rk_vals, &n)) == -1)
 		return -1;
 	if (r == 1) {
 		revoke_failed(rs);
 		return 0;
 	}
+	if (n == 0 && rk->rk_none_status != 0) {
+		account_error(
+		    rs, rk->rk_none_status, rk->rk_none_code, rk->rk_none_msg);
+		return 0;
+	}
+	audit(db, rk->rk_audit, rq->ar_table, tc->tc_sub, rq->ar_client,
+	    rk->rk_object);
+	no_content(rs);
+	return 0;
+}
+
+int
+session_logout(struct authd *ad, PGconn *db, struct json_object *o,
+    const struct acct_req *rq, struct acct_res *rs)
+{
+	struct token_claims tc;
+	struct revoke rk = {
+	    .rk_update = "UPDATE auth.sessions SET revoked_at = now() "
+	                 "WHERE id = $1::uuid AND revoked_at IS "
+	                 "NULL " REVOKED_RETURNING,
+	    .rk_nvals = 1,
+	    .rk_audit = "logout",
+	};
+	int revoked;
+
+	(void)o;
+	if (bearer_claims_ex(ad, rq, &tc, rs, &revoked) == -1)
+		return 0;
+	rk.rk_vals[0] = rk.rk_object = tc.tc_sid;
+	/* Even if the row is gone or the database refuses the write, this
+	 * authd refuses the sid from now on. */
+	notice_revoked(ad, tc.tc_sid, tc.tc_exp);
 	/*
 	 * A session refused here already: either this logout completes one
 	 * that did not commit before (the row was still live), or the token
 	 * is dead and the answer is what any revoked token gets.
 	 */
-	if (revoked && n == 0) {
-		account_error(rs, 401, "PN201", "the token has been revoked");
-		return 0;
+	if (revoked) {
+		rk.rk_none_status = 401;
+		rk.rk_none_code = "PN201";
+		rk.rk_none_msg = "the token has been revoked";
 	}
-	audit(db, "logout", rq->ar_table, tc.tc_sub, rq->ar_client, tc.tc_sid);
-	no_content(rs);
-	return 0;
+	return revoke_answer(ad, db, rq, &tc, &rk, rs);
 }
 
 int
@@ -395,7 +432,7 @@ session_list(struct authd *ad, PGconn *db, struct json_object *o,
 	vals[0] = rq->ar_table;
 	vals[1] = tc.tc_sub;
 	vals[2] = tc.tc_sid;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT coalesce(json_agg(json_build_object('id', id, "
 	    "'created_at', created_at, 'last_used_at', last_used_at, "
 	    "'expires_at', expires_at, 'user_agent', user_agent, "
@@ -425,8 +462,18 @@ session_revoke_one(struct authd *ad, PGconn *db, struct json_object *o,
     const struct acct_req *rq, struct acct_res *rs)
 {
 	struct token_claims tc;
-	const char *vals[3];
-	int n, r;
+	struct revoke rk = {
+	    .rk_update =
+	        "UPDATE auth.sessions SET revoked_at = now() " REVOKE_ONE_WHERE
+	            REVOKED_RETURNING,
+	    .rk_select = "SELECT " REVOKED_COLUMNS
+	                 " FROM auth.sessions " REVOKE_ONE_WHERE,
+	    .rk_nvals = 3,
+	    .rk_audit = "session_revoke",
+	    .rk_none_status = 404,
+	    .rk_none_code = "PN400",
+	    .rk_none_msg = "no such session",
+	};
 
 	(void)o;
 	if (bearer_claims(ad, rq, &tc, rs) == -1)
@@ -437,28 +484,10 @@ session_revoke_one(struct authd *ad, PGconn *db, struct json_object *o,
 		account_error(rs, 404, "PN400", "no such session");
 		return 0;
 	}
-	vals[0] = rq->ar_arg;
-	vals[1] = rq->ar_table;
-	vals[2] = tc.tc_sub;
-	if ((r = revoke_exec(ad, db,
-	         "UPDATE auth.sessions SET revoked_at = now() " REVOKE_ONE_WHERE
-	             REVOKED_RETURNING,
-	         "SELECT " REVOKED_COLUMNS
-	         " FROM auth.sessions " REVOKE_ONE_WHERE,
-	         3, vals, &n)) == -1)
-		return -1;
-	if (r == 1) {
-		revoke_failed(rs);
-		return 0;
-	}
-	if (n == 0) {
-		account_error(rs, 404, "PN400", "no such session");
-		return 0;
-	}
-	audit(db, "session_revoke", rq->ar_table, tc.tc_sub, rq->ar_client,
-	    rq->ar_arg);
-	no_content(rs);
-	return 0;
+	rk.rk_vals[0] = rk.rk_object = rq->ar_arg;
+	rk.rk_vals[1] = rq->ar_table;
+	rk.rk_vals[2] = tc.tc_sub;
+	return revoke_answer(ad, db, rq, &tc, &rk, rs);
 }
 
 int
@@ -466,26 +495,20 @@ session_revoke_others(struct authd *ad, PGconn *db, struct json_object *o,
     const struct acct_req *rq, struct acct_res *rs)
 {
 	struct token_claims tc;
-	const char *vals[3];
-	int n, r;
+	struct revoke rk = {
+	    .rk_update = REVOKE_OTHERS_UPDATE,
+	    .rk_select = REVOKE_OTHERS_SELECT,
+	    .rk_nvals = 3,
+	    .rk_audit = "sessions_revoke_others",
+	};
 
 	(void)o;
 	if (bearer_claims(ad, rq, &tc, rs) == -1)
 		return 0;
-	vals[0] = rq->ar_table;
-	vals[1] = tc.tc_sub;
-	vals[2] = tc.tc_sid;
-	if ((r = revoke_exec(ad, db, REVOKE_OTHERS_UPDATE, REVOKE_OTHERS_SELECT,
-	         3, vals, &n)) == -1)
-		return -1;
-	if (r == 1) {
-		revoke_failed(rs);
-		return 0;
-	}
-	audit(db, "sessions_revoke_others", rq->ar_table, tc.tc_sub,
-	    rq->ar_client, tc.tc_sid);
-	no_content(rs);
-	return 0;
+	rk.rk_vals[0] = rq->ar_table;
+	rk.rk_vals[1] = tc.tc_sub;
+	rk.rk_vals[2] = rk.rk_object = tc.tc_sid;
+	return revoke_answer(ad, db, rq, &tc, &rk, rs);
 }
 
 int
@@ -536,7 +559,7 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 		return 0;
 	vals[0] = rq->ar_table;
 	vals[1] = tc.tc_sub;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "SELECT phc FROM auth.credentials WHERE tbl = $1 AND user_id = $2",
 	    2, vals);
 	if (db_broken(db, res))
@@ -573,7 +596,7 @@ session_password(struct authd *ad, PGconn *db, struct json_object *o,
 		goto fail;
 	PQclear(res);
 	vals[2] = phc;
-	res = db_exec(db,
+	res = pq_exec(db,
 	    "UPDATE auth.credentials SET phc = $3, updated_at = now() "
 	    "WHERE tbl = $1 AND user_id = $2",
 	    3, vals);

@@ -81,24 +81,27 @@ token_sign(const unsigned char *key, size_t keylen,
 		goto fail;
 	}
 
-	if (buf_addstr(&pl, "{\"sub\":") == -1 ||
-	    buf_add_json_str(&pl, c->tc_sub, strlen(c->tc_sub)) == -1 ||
-	    buf_addstr(&pl, ",\"sid\":") == -1 ||
-	    buf_add_json_str(&pl, c->tc_sid, strlen(c->tc_sid)) == -1 ||
-	    buf_addstr(&pl, ",\"tbl\":") == -1 ||
-	    buf_add_json_str(&pl, c->tc_tbl, strlen(c->tc_tbl)) == -1 ||
-	    buf_printf(&pl, ",\"iat\":%lld,\"exp\":%lld}", (long long)c->tc_iat,
-	        (long long)c->tc_exp) == -1)
+	buf_addstr(&pl, "{\"sub\":");
+	buf_add_json_str(&pl, c->tc_sub, strlen(c->tc_sub));
+	buf_addstr(&pl, ",\"sid\":");
+	buf_add_json_str(&pl, c->tc_sid, strlen(c->tc_sid));
+	buf_addstr(&pl, ",\"tbl\":");
+	buf_add_json_str(&pl, c->tc_tbl, strlen(c->tc_tbl));
+	buf_printf(&pl, ",\"iat\":%lld,\"exp\":%lld}", (long long)c->tc_iat,
+	    (long long)c->tc_exp);
+	if (buf_error(&pl) == -1)
 		goto fail;
 
-	if (buf_addstr(out, token_hdr_b64) == -1 || buf_addc(out, '.') == -1 ||
-	    b64url_encode(pl.b_data, pl.b_len, out) == -1)
+	buf_addstr(out, token_hdr_b64);
+	buf_addc(out, '.');
+	/* b64url_encode reserves first, so it also fails on out's error. */
+	if (b64url_encode(pl.b_data, pl.b_len, out) == -1)
 		goto fail;
 	if (token_hmac(
 	        key, keylen, out->b_data + start, out->b_len - start, md) == -1)
 		goto fail;
-	if (buf_addc(out, '.') == -1 ||
-	    b64url_encode(md, sizeof(md), out) == -1)
+	buf_addc(out, '.');
+	if (b64url_encode(md, sizeof(md), out) == -1)
 		goto fail;
 	/* Never issue what token_verify would refuse. */
 	if (out->b_len - start > TOKEN_MAX_LEN) {

@@ -89,25 +89,21 @@ db_connect(struct authd *ad, enum pgconn_kind kind)
 {
 	static _Thread_local int failing;
 	static _Thread_local int64_t warned;
-	struct pgconn_params pp;
 	PGconn *db;
-	char err[256];
+	char err[512];
 	int direct = 1;
 
-	pgconn_params(&pp, &ad->ad_cf, "authd", ad->ad_dbpass, kind);
-	db = PQconnectdbParams(pp.pp_keys, pp.pp_vals, 1);
-	if (db == NULL || PQstatus(db) != CONNECTION_OK) {
+	if ((db = pgconn_connect(&ad->ad_cf, "authd", ad->ad_dbpass, kind, err,
+	         sizeof(err))) == NULL) {
 		if (failing++ == 0 ||
 		    time_epoch_s() - warned >= AUTHD_WARN_EVERY_S) {
 			log_warnx("database connect failed%s: %s",
 			    kind == PGCONN_LISTEN ? " (LISTEN connection)" : "",
-			    db ? PQerrorMessage(db) : "out of memory");
+			    err);
 			warned = time_epoch_s();
 		}
-		PQfinish(db);
 		return NULL;
 	}
-	PQsetNoticeProcessor(db, pgconn_notice, NULL);
 	/* Named statements are not used here, but LISTEN through a pooler
 	 * hears nothing, and db_pooler unset means "there is none". */
 	if (kind == PGCONN_LISTEN || !config_pooled(&ad->ad_cf))

@@ -1,4 +1,4 @@
-# Fuzz targets (issue 5), tests/fuzz/.  Included by the top CMakeLists.txt
+# Fuzz targets, tests/fuzz/.  Included by the top CMakeLists.txt
 # after the libraries are defined.
 #
 # POSTERN_FUZZ=ON (clang only; tests/fuzz/run configures such a tree):

@@ -17,6 +17,26 @@ buf_init(struct buf *b)
 	b->b_data = NULL;
 	b->b_len = 0;
 	b->b_cap = 0;
+	b->b_err = 0;
+}
+
+/* Records the first failure (later ones keep it) and returns -1. */
+static int
+buf_fail(struct buf *b, int err)
+{
+	if (b->b_err == 0)
+		b->b_err = err != 0 ? err : ENOMEM;
+	errno = b->b_err;
+	return -1;
+}
+
+int
+buf_error(const struct buf *b)
+{
+	if (b->b_err == 0)
+		return 0;
+	errno = b->b_err;
+	return -1;
 }
 
 /*
@@ -29,10 +49,10 @@ buf_reserve(struct buf *b, size_t extra)
 	size_t need, ncap;
 	char *p;
 
-	if (extra > SIZE_MAX - 1 - b->b_len) {
-		errno = EOVERFLOW;
-		return -1;
-	}
+	if (b->b_err != 0)
+		return buf_error(b);
+	if (extra > SIZE_MAX - 1 - b->b_len)
+		return buf_fail(b, EOVERFLOW);
 	need = b->b_len + extra + 1;
 	if (need <= b->b_cap)
 		return 0;
@@ -46,7 +66,7 @@ buf_reserve(struct buf *b, size_t extra)
 		ncap *= 2;
 	}
 	if ((p = realloc(b->b_data, ncap)) == NULL)
-		return -1;
+		return buf_fail(b, errno);
 	b->b_data = p;
 	b->b_cap = ncap;
 	b->b_data[b->b_len] = '\0';
@@ -92,14 +112,18 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_copy(ap2, ap);
 	n = vsnprintf(b->b_data + b->b_len, avail, fmt, ap2);
 	va_end(ap2);
-	if (n < 0)
+	if (n < 0) {
+		(void)buf_fail(b, errno != 0 ? errno : EINVAL);
 		goto fail;
+	}
 	if ((size_t)n >= avail) {
 		if (buf_reserve(b, (size_t)n) == -1)
 			goto fail;
 		avail = b->b_cap - b->b_len;
-		if (vsnprintf(b->b_data + b->b_len, avail, fmt, ap) != n)
+		if (vsnprintf(b->b_data + b->b_len, avail, fmt, ap) != n) {
+			(void)buf_fail(b, EINVAL);
 			goto fail;
+		}
 	}
 	b->b_len += (size_t)n;
 	rv = 0;
@@ -123,11 +147,11 @@ buf_add_json_str(struct buf *b, const char *s, size_t n)
 	size_t i, need;
 	unsigned char c;
 
+	if (b->b_err != 0)
+		return buf_error(b);
 	/* Reserve the worst case up front so that a failure changes nothing. */
-	if (n > (SIZE_MAX - 2) / 6) {
-		errno = EOVERFLOW;
-		return -1;
-	}
+	if (n > (SIZE_MAX - 2) / 6)
+		return buf_fail(b, EOVERFLOW);
 	need = 2;
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
@@ -166,6 +190,7 @@ void
 buf_reset(struct buf *b)
 {
 	b->b_len = 0;
+	b->b_err = 0;
 	if (b->b_data != NULL)
 		b->b_data[0] = '\0';
 }
@@ -180,7 +205,8 @@ buf_free(struct buf *b)
 /*
  * Hands the data to the caller, who then owns it and frees it with free().
  * An empty buffer still yields an allocated "", so the caller never has to
- * tell NULL-for-empty from NULL-for-failure.
+ * tell NULL-for-empty from NULL-for-failure.  A buffer in error yields
+ * NULL and stays the caller's to free.
  */
 char *
 buf_release(struct buf *b, size_t *lenp)

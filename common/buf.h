@@ -6,6 +6,12 @@
  * b_data can be handed to functions that want a C string (as long as the
  * content itself has no NUL).  Every function that can fail returns 0 or -1
  * and leaves the buffer's content unchanged on failure.
+ *
+ * The error is sticky: the first append (or reserve) that fails records its
+ * errno in b_err, and every later append returns -1 at once without
+ * touching the content.  A builder can therefore append in a straight line
+ * and ask once, at the end, with buf_error(); buf_release() refuses a
+ * buffer in error.  buf_reset(), buf_free() and buf_init() clear it.
  */
 #ifndef POSTERN_COMMON_BUF_H
 #define POSTERN_COMMON_BUF_H
@@ -16,6 +22,7 @@ struct buf {
 	char *b_data;
 	size_t b_len;
 	size_t b_cap;
+	int b_err; /* errno of the first failed append; 0 if none failed */
 };
 
 void buf_init(struct buf *b);
@@ -26,6 +33,9 @@ int buf_addc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int buf_add_json_str(struct buf *b, const char *s, size_t n);
+/* 0 if no append has failed since the last init or reset; else -1 with
+ * errno set to the first failure's. */
+int buf_error(const struct buf *b);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 char *buf_release(struct buf *b, size_t *lenp);

@@ -65,18 +65,17 @@ int
 json_error_body(
     struct buf *b, const char *code, const char *message, const char *details)
 {
-	if (buf_addstr(b, "{\"code\":") == -1 ||
-	    buf_add_json_str(b, code, strlen(code)) == -1 ||
-	    buf_addstr(b, ",\"message\":") == -1 ||
-	    buf_add_json_str(b, message, strlen(message)) == -1 ||
-	    buf_addstr(b, ",\"details\":") == -1)
-		return -1;
-	if (details == NULL) {
-		if (buf_addstr(b, "null") == -1)
-			return -1;
-	} else if (buf_add_json_str(b, details, strlen(details)) == -1)
-		return -1;
-	return buf_addstr(b, ",\"hint\":null}");
+	buf_addstr(b, "{\"code\":");
+	buf_add_json_str(b, code, strlen(code));
+	buf_addstr(b, ",\"message\":");
+	buf_add_json_str(b, message, strlen(message));
+	buf_addstr(b, ",\"details\":");
+	if (details == NULL)
+		buf_addstr(b, "null");
+	else
+		buf_add_json_str(b, details, strlen(details));
+	buf_addstr(b, ",\"hint\":null}");
+	return buf_error(b);
 }
 
 const char *

@@ -1,5 +1,6 @@
 /*
- * Strict JSON input and the error bodies of API.md §1.  Request bodies are
+ * Strict JSON input and the error bodies (PostgREST's shape, docs/errors.md:
+ * {"code","message","details","hint"}).  Request bodies are
  * parsed with json-c in strict mode with UTF-8 validation, a nesting limit,
  * and no trailing bytes; strings holding NUL are refused by the callers.
  */

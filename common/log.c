@@ -202,7 +202,9 @@ log_json_line(const char *json, size_t len)
 	struct buf b;
 
 	buf_init(&b);
-	if (buf_add(&b, json, len) == 0 && buf_addc(&b, '\n') == 0)
+	buf_add(&b, json, len);
+	buf_addc(&b, '\n');
+	if (buf_error(&b) == 0)
 		(void)!write(STDERR_FILENO, b.b_data, b.b_len);
 	buf_free(&b);
 }
@@ -238,12 +240,13 @@ log_emit(int level, const char *fmt, va_list ap, int with_errno)
 	log_timestamp(ts, sizeof(ts));
 
 	buf_init(&b);
-	if (buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"proc\":", ts,
-	        log_names[level]) == 0 &&
-	    log_add_json_str(&b, log_proc, strlen(log_proc)) == 0 &&
-	    buf_addstr(&b, ",\"msg\":") == 0 &&
-	    log_add_json_str(&b, msg, strlen(msg)) == 0 &&
-	    buf_addstr(&b, "}\n") == 0)
+	buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"proc\":", ts,
+	    log_names[level]);
+	log_add_json_str(&b, log_proc, strlen(log_proc));
+	buf_addstr(&b, ",\"msg\":");
+	log_add_json_str(&b, msg, strlen(msg));
+	buf_addstr(&b, "}\n");
+	if (buf_error(&b) == 0)
 		(void)!write(STDERR_FILENO, b.b_data, b.b_len);
 	else
 		(void)!write(STDERR_FILENO, "log: out of memory\n", 19);

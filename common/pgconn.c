@@ -47,6 +47,25 @@ pgconn_params(struct pgconn_params *p, const struct config *cf, const char *who,
 	p->pp_vals[i] = NULL;
 }
 
+PGconn *
+pgconn_connect(const struct config *cf, const char *who, const char *pass,
+    enum pgconn_kind kind, char *err, size_t errlen)
+{
+	struct pgconn_params pp;
+	PGconn *c;
+
+	pgconn_params(&pp, cf, who, pass, kind);
+	c = PQconnectdbParams(pp.pp_keys, pp.pp_vals, 1);
+	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+		snprintf(err, errlen, "%s",
+		    c != NULL ? PQerrorMessage(c) : "out of memory");
+		PQfinish(c);
+		return NULL;
+	}
+	PQsetNoticeProcessor(c, pgconn_notice, NULL);
+	return c;
+}
+
 int
 pgconn_is_direct(PGconn *c, char *err, size_t errlen)
 {
@@ -85,24 +104,19 @@ void
 pgconn_probe(const struct config *cf, const char *who, const char *pass,
     enum pgconn_kind kind)
 {
-	struct pgconn_params pp;
 	PGconn *c;
-	char err[256];
+	char err[512];
 	int direct;
 
 	if (kind == PGCONN_PROBE && config_pooled(cf))
 		return;
-	pgconn_params(&pp, cf, who, pass, kind);
-	c = PQconnectdbParams(pp.pp_keys, pp.pp_vals, 1);
-	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+	if ((c = pgconn_connect(cf, who, pass, kind, err, sizeof(err))) ==
+	    NULL) {
 		log_warnx("database connect failed%s: %s; the check for a "
 		          "connection pooler waits for the first connection",
-		    kind == PGCONN_LISTEN ? " (LISTEN connection)" : "",
-		    c != NULL ? PQerrorMessage(c) : "out of memory");
-		PQfinish(c);
+		    kind == PGCONN_LISTEN ? " (LISTEN connection)" : "", err);
 		return;
 	}
-	PQsetNoticeProcessor(c, pgconn_notice, NULL);
 	direct = pgconn_is_direct(c, err, sizeof(err));
 	PQfinish(c);
 	if (direct == 0 && kind == PGCONN_LISTEN)

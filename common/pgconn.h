@@ -38,6 +38,13 @@ void pgconn_params(struct pgconn_params *p, const struct config *cf,
     const char *who, const char *pass, enum pgconn_kind kind);
 
 /*
+ * A blocking connection with pgconn_params(), its notices routed to the log.
+ * NULL on failure, with libpq's reason in err.
+ */
+PGconn *pgconn_connect(const struct config *cf, const char *who,
+    const char *pass, enum pgconn_kind kind, char *err, size_t errlen);
+
+/*
  * 1 if c is a direct connection to PostgreSQL, 0 if a pooler stands in
  * between (pgbouncer and its kind send their own BackendKeyData, so
  * PQbackendPID differs from the server's pg_backend_pid()), -1 if the

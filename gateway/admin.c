@@ -1,5 +1,5 @@
 /*
- * The builder API under /_admin (API.md section 4), behind the admin key.
+ * The builder API under /_admin (docs/builder.md), behind the admin key.
  *
  * The key lives in a file (admin_key_file), created on first start with 32
  * random bytes, base64url-encoded so that it can be pasted; a file readable
@@ -270,7 +270,7 @@ static const char *
 admin_result(struct req *rq, enum db_status st, PGresult **res, int nres,
     int *rows, size_t *len)
 {
-	rq->rq_dbq = NULL;
+	req_resume(rq);
 	*rows = 0;
 	if (st == DB_TIMEOUT) {
 		admin_error(
@@ -430,10 +430,12 @@ admin_run2(
 	struct gw *gw = rq->rq_conn->hc_gw;
 	const char *vals[2] = {p1, p2};
 	int n = p1 == NULL ? 0 : p2 == NULL ? 1 : 2;
+	struct dbq *q;
 
-	rq->rq_state = RS_DB;
-	if ((rq->rq_dbq = db_query(gw->gw_db, sql, n, vals, cb, rq)) == NULL)
+	if ((q = db_query(gw->gw_db, sql, n, vals, cb, rq)) == NULL)
 		admin_error(rq, 503, "PN801", "the database is unavailable");
+	else
+		req_wait(rq, RS_DB, handle_cancel_db, q, 0);
 }
 
 static void
@@ -449,15 +451,13 @@ admin_run(struct req *rq, const char *sql, const char *param, db_cb cb)
 static int
 admin_body(struct req *rq, const char *const *keys)
 {
-	const char *ct = http_head_get(&rq->rq_head, "Content-Type");
 	struct json_object *o;
 	const char *why;
 	char msg[160];
-	size_t n = strlen("application/json"), i;
+	size_t i;
 	int rv = -1;
 
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0 ||
-	    (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+	if (!req_type_is_json(rq)) {
 		admin_error(
 		    rq, 415, "PN601", "Content-Type must be application/json");
 		return -1;

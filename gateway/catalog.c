@@ -203,28 +203,20 @@ catalog_free(struct catalog *ca)
 int
 sql_ident(struct buf *b, const char *name)
 {
-	size_t n, i, len0 = b->b_len;
+	size_t n, i;
 
 	if (name == NULL || (n = strlen(name)) == 0 ||
 	    utf8_check(name, n, NULL) == -1)
 		return -1;
 	if (buf_reserve(b, n * 2 + 2) == -1)
 		return -1;
-	if (buf_addc(b, '"') == -1)
-		goto fail;
+	/* The reservation makes room for all of it: nothing below fails. */
+	buf_addc(b, '"');
 	for (i = 0; i < n; i++) {
-		if (name[i] == '"' && buf_addc(b, '"') == -1)
-			goto fail;
-		if (buf_addc(b, name[i]) == -1)
-			goto fail;
+		if (name[i] == '"')
+			buf_addc(b, '"');
+		buf_addc(b, name[i]);
 	}
-	if (buf_addc(b, '"') == -1)
-		goto fail;
-	return 0;
-fail:
-	/* Unreachable after the reservation above, but keep b unchanged. */
-	b->b_len = len0;
-	if (b->b_data != NULL)
-		b->b_data[len0] = '\0';
-	return -1;
+	buf_addc(b, '"');
+	return buf_error(b);
 }

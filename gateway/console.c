@@ -51,12 +51,8 @@ console_handle(struct req *rq)
 		req_error(rq, 404, "PN400", "no such route");
 		return;
 	}
-	if (rq->rq_head.hh_method != HM_GET &&
-	    rq->rq_head.hh_method != HM_HEAD) {
-		req_add_header(rq, "Allow", "GET, HEAD");
-		req_error(rq, 405, "PN401", "method not allowed");
+	if (req_refuse_method(rq, HTTP_GET_HEAD))
 		return;
-	}
 	req_add_header(rq, "Content-Security-Policy",
 	    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
 	    "form-action 'self'");

@@ -1,11 +1,12 @@
 /*
- * The five data operations over the live catalog: list, get, create, update
- * (PATCH), delete, in API.md's item form (/t/{id}) and PostgREST's
- * collection form (PATCH/DELETE /t?filters).  Each request is one pipeline
- * on the pool — set_config() exposing the caller (request.jwt.claims,
- * request.user_id) to PostgreSQL so Row Level Security policies can use it,
- * the statement, and for Prefer: count=exact a count — in one implicit
- * transaction.  PostgreSQL renders the JSON; the gateway relays it.
+ * The five data operations over the live catalog (docs/data-api.md): list,
+ * get, create, update (PATCH), delete, in the item form (/t/{id}) and
+ * PostgREST's collection form (PATCH/DELETE /t?filters).  Each request is
+ * one pipeline on the pool — set_config() exposing the caller
+ * (request.jwt.claims, request.user_id) to PostgreSQL so Row Level Security
+ * policies can use it, the statement, and for Prefer: count=exact a count —
+ * in one implicit transaction.  PostgreSQL renders the JSON; the gateway
+ * relays it.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -239,7 +240,7 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 	long nrows;
 	int i;
 
-	rq->rq_dbq = NULL;
+	req_resume(rq);
 	if (st == DB_TIMEOUT) {
 		crud_error(rq, 504, "PN802",
 		    "the database did not answer in time", NULL);
@@ -456,6 +457,7 @@ crud_run(struct req *rq)
 	struct sqlq main_q, count_q;
 	struct buf claims;
 	struct dbstmt st[3];
+	struct dbq *dq;
 	const char *why, *cvals[2], *text;
 	size_t nparams = 0, ncols = 0;
 	int nst = 2, write, rv;
@@ -540,10 +542,7 @@ crud_run(struct req *rq)
 	}
 
 	if (op_has(r->rt_op, OPF_BODY)) {
-		const char *ct = http_head_get(&rq->rq_head, "Content-Type");
-		if (ct == NULL ||
-		    strncasecmp(ct, "application/json", 16) != 0 ||
-		    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+		if (!req_type_is_json(rq)) {
 			crud_error(rq, 415, "PN601",
 			    "Content-Type must be application/json", NULL);
 			goto done;
@@ -632,10 +631,11 @@ crud_run(struct req *rq)
 	st[2].ds_sql = count_q.sq_sql.b_data;
 	st[2].ds_nparams = count_q.sq_nvals;
 	st[2].ds_vals = (const char *const *)count_q.sq_vals;
-	rq->rq_state = RS_DB;
-	if ((rq->rq_dbq = db_exec(gw->gw_db, st, nst, crud_answer, rq)) == NULL)
+	if ((dq = db_exec(gw->gw_db, st, nst, crud_answer, rq)) == NULL)
 		crud_error(
 		    rq, 503, "PN801", "the database is unavailable", NULL);
+	else
+		req_wait(rq, RS_DB, handle_cancel_db, dq, 0);
 done:
 	free(cols);
 	json_object_put(body);

@@ -1,7 +1,9 @@
 /*
- * postern-gateway: shared state.  http.c owns connections and the request
- * life cycle, handlers.c decides what a request means, authc.c talks to
- * authd, db.c is the asynchronous PostgreSQL pool, routes.c the route table.
+ * postern-gateway: the state the gateway's modules share (struct gw) and
+ * their entry points.  http.c owns connections and the request life cycle
+ * (its API is gateway/http.h), handlers.c decides what a request means,
+ * builtin.c lists the built-in routes, authc.c talks to authd, db.c is the
+ * asynchronous PostgreSQL pool, routes.c the route table.
  */
 #ifndef POSTERN_GATEWAY_H
 #define POSTERN_GATEWAY_H
@@ -16,24 +18,11 @@
 
 #include "common/buf.h"
 #include "common/config.h"
-#include "gateway/httpparse.h"
+#include "gateway/http.h"
 #include "gateway/routes.h"
 
 struct authc;
 struct dbpool;
-struct dbq;
-struct hconn;
-
-/* A request's life, printable in logs (memcached's conn_states). */
-enum req_state {
-	RS_HEAD,  /* reading the request head */
-	RS_BODY,  /* reading the body */
-	RS_AUTH,  /* waiting for authd */
-	RS_DB,    /* waiting for PostgreSQL */
-	RS_WRITE, /* response queued, being written */
-	RS_STATES
-};
-const char *req_state_name(enum req_state s);
 
 struct gw {
 	struct event_base *gw_base;
@@ -43,6 +32,9 @@ struct gw {
 	size_t gw_nconns;
 	/* Connections between requests, longest idle first (http.c). */
 	TAILQ_HEAD(, hconn) gw_idle;
+	/* Connections dropped under a handler, freed by gw_reaper (http.c). */
+	TAILQ_HEAD(, hconn) gw_dead;
+	struct event *gw_reaper;
 	size_t
 	    gw_body_mem; /* bytes held by bodies in flight (rq_body_charge) */
 	int gw_listener_paused;
@@ -62,71 +54,6 @@ struct gw {
 	struct event *gw_sighup;
 };
 
-struct req {
-	struct hconn *rq_conn;
-	enum req_state rq_state;
-	struct http_head rq_head;
-	struct http_chunked rq_chunked;
-	struct buf rq_body;
-	size_t rq_body_charge; /* rq_body's capacity, counted in gw_body_mem */
-	size_t rq_body_max;    /* body_limit, or less for the route */
-	int rq_body_unread;    /* a body follows the head, not all read yet */
-	int rq_headed;         /* handle_head() ran (CORS, route, token) */
-	int rq_verified;       /* rq_sub/rq_sid/rq_tbl hold verified claims */
-	char rq_id[72];
-	char rq_client[64]; /* the client's address (trusted_proxies applied) */
-	int64_t rq_start_ms;
-	struct routes *rq_routes; /* reference held while in flight */
-	const struct route *rq_route;
-	char rq_idseg[128];
-	char rq_sub[128]; /* the caller's claims, once verified */
-	char rq_sid[128];
-	char rq_tbl[128];
-	struct crud *rq_crud; /* data operation state (crud.c) */
-	uint32_t rq_authc_id; /* pending authd request, 0 if none */
-	struct dbq *rq_dbq;   /* pending query, NULL if none */
-	int rq_pending_ping;  /* /readyz: answers still awaited */
-	int rq_ready_db;
-	int rq_ready_authd;
-	struct readyz *rq_readyz; /* /readyz: its deadline and findings */
-	/* The response. */
-	int rq_status;
-	const char *rq_ctype; /* static string; NULL means JSON */
-	struct buf rq_rhdrs;  /* extra header lines, CRLF-terminated */
-	struct buf rq_rbody;
-};
-
-struct hconn {
-	TAILQ_ENTRY(hconn) hc_entry;
-	TAILQ_ENTRY(hconn) hc_idle_entry; /* in gw_idle while hc_idle */
-	int hc_idle;
-	struct gw *hc_gw;
-	struct bufferevent *hc_bev;
-	struct event *hc_timer;
-	char hc_addr[64];
-	int hc_close;     /* close after the current response */
-	int hc_lingering; /* response sent; discarding input until close */
-	struct req *hc_req;
-};
-
-/* http.c */
-int http_listen(struct gw *gw);
-void http_close_listener(struct gw *gw);
-void http_close_all(struct gw *gw);
-/* SIGTERM: closes idle connections; the others close after their response. */
-void http_drain(struct gw *gw);
-/* Queues the response held in req (rq_status, rq_rhdrs, rq_rbody). */
-void req_respond(struct req *rq);
-/* Builds a JSON error response and sends it. */
-void req_error(struct req *rq, int status, const char *code, const char *msg);
-int req_add_header(struct req *rq, const char *name, const char *value);
-
-/*
- * Continues a request held by handle_head() (its token verified while the
- * body waited in the socket): reads the body, then handle_request().
- */
-void req_read_body(struct req *rq);
-
 /* handlers.c */
 /*
  * Called once the head of a request with a body is read, before any of
@@ -138,7 +65,14 @@ void req_read_body(struct req *rq);
  */
 int handle_head(struct req *rq);
 void handle_request(struct req *rq);
+/* Frees what the handlers hold (http.c, when the request is freed). */
 void handle_abort(struct req *rq);
+/* The built-in routes handlers.c serves itself (builtin.c's table). */
+void handle_healthz(struct req *rq);
+void handle_readyz(struct req *rq);
+void handle_openapi(struct req *rq);
+/* req_wait()'s cancel hook for a query on the pool: arg is its dbq. */
+void handle_cancel_db(void *q, uint32_t id);
 
 /* metrics.c: GET /metrics, and the counters it reports. */
 void metrics_handle(struct req *rq);
@@ -154,7 +88,7 @@ const char *metrics_route_label(const struct req *rq);
 /* CLOCK_MONOTONIC in microseconds. */
 int64_t metrics_clock_us(void);
 
-/* admin.c: /_admin/... (the builder API, API.md section 4). */
+/* admin.c: /_admin/... (the builder API, docs/builder.md). */
 void admin_handle(struct req *rq);
 /* Answers 401 unless the request carries the admin key: 1 if it answered.
  * handle_head() calls it too, so that no body is read without the key. */

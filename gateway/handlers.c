@@ -1,8 +1,13 @@
 /*
- * What a request means: the fixed operational routes, then the live route
- * table.  Auth-group routes are forwarded whole to authd; data routes first
- * have their bearer token verified by authd (failure is deny), then run
- * their query on the pool, with PostgreSQL rendering the JSON.
+ * What a request means: the built-in routes (builtin.c), then the live
+ * route table.  Auth-group routes are forwarded whole to authd; data routes
+ * first have their bearer token verified by authd (failure is deny), then
+ * run their query on the pool, with PostgreSQL rendering the JSON.
+ *
+ * Every wait on a backend is registered with http.c (req_wait) with the
+ * hook that cancels it, and ended by the backend's callback (req_resume);
+ * what a wait needs besides (the /readyz checks) is owned by the hook's
+ * argument, not by the request.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,6 +20,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "gateway/authc.h"
+#include "gateway/builtin.h"
 #include "gateway/db.h"
 #include "gateway/cors.h"
 #include "gateway/gateway.h"
@@ -33,14 +39,18 @@ unauthorized(struct req *rq, int token_given, const char *msg)
 	req_error(rq, 401, token_given ? "PN201" : "PN200", msg);
 }
 
-static int
-is_json_type(const char *ct)
+/* req_wait()'s hooks for the two backends. */
+static void
+authd_cancel(void *ac, uint32_t id)
 {
-	size_t n = strlen("application/json");
+	authc_cancel(ac, id);
+}
 
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
-		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+void
+handle_cancel_db(void *q, uint32_t id)
+{
+	(void)id;
+	db_cancel(q);
 }
 
 /* Extracts the token of "Authorization: Bearer <token>"; -1 if absent. */
@@ -73,26 +83,39 @@ bearer_token(struct req *rq, const char **tok, size_t *len)
 #define READYZ_RETRY_MS 25
 
 struct readyz {
+	struct req *rz_rq;
+	struct gw *rz_gw;
 	struct event *rz_timer;
 	struct event *rz_retry; /* no pool connection yet: try again */
+	struct dbq *rz_dbq;     /* SELECT 1 in flight, or NULL */
+	uint32_t rz_authc_id;   /* authd's ping in flight, or 0 */
+	int rz_pending;         /* answers still awaited */
+	int rz_ready_db;
+	int rz_ready_authd;
 	int rz_expired;
 	char rz_db[160];    /* why the database check failed, or "" */
 	char rz_authd[200]; /* why authd is not ready, or "" */
 };
 
+/*
+ * The request's wait hook, called when it is answered or freed: the one
+ * free of rz, cancelling whatever check is still in flight.
+ */
 static void
-readyz_free(struct req *rq)
+readyz_cancel(void *arg, uint32_t id)
 {
-	struct readyz *rz = rq->rq_readyz;
+	struct readyz *rz = arg;
 
-	if (rz == NULL)
-		return;
+	(void)id;
+	if (rz->rz_dbq != NULL)
+		db_cancel(rz->rz_dbq);
+	if (rz->rz_authc_id != 0)
+		authc_cancel(rz->rz_gw->gw_authc, rz->rz_authc_id);
 	if (rz->rz_timer != NULL)
 		event_free(rz->rz_timer);
 	if (rz->rz_retry != NULL)
 		event_free(rz->rz_retry);
 	free(rz);
-	rq->rq_readyz = NULL;
 }
 
 static void
@@ -103,16 +126,17 @@ ready_part(struct buf *b, const char *name, const char *why)
 	buf_printf(b, "%s: %s", name, why[0] != '\0' ? why : "ok");
 }
 
+/* Answering ends the wait: readyz_cancel frees rz then. */
 static void
-ready_finish(struct req *rq)
+ready_finish(struct readyz *rz)
 {
-	struct gw *gw = rq->rq_conn->hc_gw;
-	struct readyz *rz = rq->rq_readyz;
+	struct req *rq = rz->rz_rq;
+	struct gw *gw = rz->rz_gw;
 	const char *lwhy = "";
 	struct buf d;
 	int ok, listen;
 
-	if (rq->rq_pending_ping > 0 && !rz->rz_expired)
+	if (rz->rz_pending > 0 && !rz->rz_expired)
 		return;
 	/* The deadline passed: what has not answered is down. */
 	if (evtimer_pending(rz->rz_retry, NULL)) {
@@ -120,40 +144,39 @@ ready_finish(struct req *rq)
 		snprintf(rz->rz_db, sizeof(rz->rz_db),
 		    "no connection to PostgreSQL");
 	}
-	if (rq->rq_dbq != NULL) {
-		db_cancel(rq->rq_dbq);
-		rq->rq_dbq = NULL;
+	if (rz->rz_dbq != NULL) {
+		db_cancel(rz->rz_dbq);
+		rz->rz_dbq = NULL;
 		snprintf(rz->rz_db, sizeof(rz->rz_db),
 		    "PostgreSQL did not answer within %d ms",
 		    READYZ_DEADLINE_MS);
 	}
-	if (rq->rq_authc_id != 0) {
-		authc_cancel(gw->gw_authc, rq->rq_authc_id);
-		rq->rq_authc_id = 0;
+	if (rz->rz_authc_id != 0) {
+		authc_cancel(gw->gw_authc, rz->rz_authc_id);
+		rz->rz_authc_id = 0;
 		snprintf(rz->rz_authd, sizeof(rz->rz_authd),
 		    "authd did not answer within %d ms", READYZ_DEADLINE_MS);
 	}
 	listen = db_pool_listening(gw->gw_db, &lwhy);
-	ok = rq->rq_ready_db && rq->rq_ready_authd && listen &&
+	ok = rz->rz_ready_db && rz->rz_ready_authd && listen &&
 	     gw->gw_routes != NULL;
 	if (ok) {
 		rq->rq_status = 200;
 		buf_addstr(&rq->rq_rbody,
 		    "{\"status\":\"ready\",\"database\":\"ok\",\"listen\":"
 		    "\"ok\",\"authd\":\"ok\",\"routes\":\"loaded\"}");
-		readyz_free(rq);
 		req_respond(rq);
 		return;
 	}
 	buf_init(&d);
 	ready_part(&d, "database",
-	    rq->rq_ready_db ? ""
+	    rz->rz_ready_db ? ""
 	    : rz->rz_db[0]  ? rz->rz_db
 	                    : "down");
 	ready_part(&d, "listen",
 	    listen ? "" : (lwhy[0] != '\0' ? lwhy : "not established"));
 	ready_part(&d, "authd",
-	    rq->rq_ready_authd ? ""
+	    rz->rz_ready_authd ? ""
 	    : rz->rz_authd[0]  ? rz->rz_authd
 	                       : "down");
 	ready_part(&d, "routes", gw->gw_routes != NULL ? "" : "not loaded");
@@ -163,8 +186,8 @@ ready_finish(struct req *rq)
 	buf_addstr(
 	    &rq->rq_rbody, "{\"code\":\"PN803\",\"message\":\"not ready: ");
 	buf_printf(&rq->rq_rbody, "%s%s%s%s",
-	    rq->rq_ready_db ? "" : "database ", listen ? "" : "listen ",
-	    rq->rq_ready_authd ? "" : "authd ",
+	    rz->rz_ready_db ? "" : "database ", listen ? "" : "listen ",
+	    rz->rz_ready_authd ? "" : "authd ",
 	    gw->gw_routes != NULL ? "" : "routes ");
 	rq->rq_rbody.b_len--; /* the last space */
 	buf_addstr(&rq->rq_rbody, "\",\"details\":");
@@ -172,47 +195,44 @@ ready_finish(struct req *rq)
 	buf_addstr(&rq->rq_rbody,
 	    ",\"hint\":\"see the logs of postern-gateway and postern-authd\"}");
 	buf_free(&d);
-	readyz_free(rq);
 	req_respond(rq);
 }
 
 static void
 ready_timeout(evutil_socket_t fd, short what, void *arg)
 {
-	struct req *rq = arg;
+	struct readyz *rz = arg;
 
 	(void)fd;
 	(void)what;
-	rq->rq_readyz->rz_expired = 1;
-	ready_finish(rq);
+	rz->rz_expired = 1;
+	ready_finish(rz);
 }
 
 static void
 ready_db_cb(enum db_status st, PGresult **res, int nres, void *arg)
 {
-	struct req *rq = arg;
+	struct readyz *rz = arg;
 
-	rq->rq_dbq = NULL;
-	rq->rq_ready_db = st == DB_OK && nres == 1 &&
+	rz->rz_dbq = NULL;
+	rz->rz_ready_db = st == DB_OK && nres == 1 &&
 	                  PQresultStatus(res[0]) == PGRES_TUPLES_OK;
-	if (!rq->rq_ready_db)
-		snprintf(rq->rq_readyz->rz_db, sizeof(rq->rq_readyz->rz_db),
-		    "%s",
+	if (!rz->rz_ready_db)
+		snprintf(rz->rz_db, sizeof(rz->rz_db), "%s",
 		    st == DB_TIMEOUT ? "PostgreSQL did not answer in time"
 		    : st == DB_OK && nres == 1
 		        ? "SELECT 1 failed"
 		        : "the connection to PostgreSQL failed");
-	rq->rq_pending_ping--;
-	ready_finish(rq);
+	rz->rz_pending--;
+	ready_finish(rz);
 }
 
 static void
 ready_authd_cb(enum authc_status st, const struct authc_health *ah, void *arg)
 {
-	struct req *rq = arg;
-	struct readyz *rz = rq->rq_readyz;
+	struct readyz *rz = arg;
 
-	rq->rq_authc_id = 0;
+	rz->rz_authc_id = 0;
 	/* authd is ready only if its database and its LISTEN work too. */
 	if (st != AUTHC_OK)
 		snprintf(rz->rz_authd, sizeof(rz->rz_authd), "%s",
@@ -223,9 +243,9 @@ ready_authd_cb(enum authc_status st, const struct authc_health *ah, void *arg)
 		    ah->ah_reason[0] != '\0'
 		        ? ah->ah_reason
 		        : "authd cannot reach its database");
-	rq->rq_ready_authd = rz->rz_authd[0] == '\0';
-	rq->rq_pending_ping--;
-	ready_finish(rq);
+	rz->rz_ready_authd = rz->rz_authd[0] == '\0';
+	rz->rz_pending--;
+	ready_finish(rz);
 }
 
 /*
@@ -234,14 +254,12 @@ ready_authd_cb(enum authc_status st, const struct authc_health *ah, void *arg)
  * back and a connection is being made.
  */
 static void
-ready_db_start(struct req *rq)
+ready_db_start(struct readyz *rz)
 {
-	struct gw *gw = rq->rq_conn->hc_gw;
-	struct readyz *rz = rq->rq_readyz;
 	struct timeval tv = {0, READYZ_RETRY_MS * 1000};
 
-	if ((rq->rq_dbq = db_query(
-	         gw->gw_db, "SELECT 1", 0, NULL, ready_db_cb, rq)) == NULL)
+	if ((rz->rz_dbq = db_query(rz->rz_gw->gw_db, "SELECT 1", 0, NULL,
+	         ready_db_cb, rz)) == NULL)
 		evtimer_add(rz->rz_retry, &tv);
 }
 
@@ -253,7 +271,7 @@ ready_db_retry(evutil_socket_t fd, short what, void *arg)
 	ready_db_start(arg);
 }
 
-static void
+void
 handle_readyz(struct req *rq)
 {
 	struct gw *gw = rq->rq_conn->hc_gw;
@@ -261,9 +279,9 @@ handle_readyz(struct req *rq)
 	struct timeval tv = {0, READYZ_DEADLINE_MS * 1000};
 
 	if ((rz = calloc(1, sizeof(*rz))) == NULL ||
-	    (rz->rz_timer = evtimer_new(gw->gw_base, ready_timeout, rq)) ==
+	    (rz->rz_timer = evtimer_new(gw->gw_base, ready_timeout, rz)) ==
 	        NULL ||
-	    (rz->rz_retry = evtimer_new(gw->gw_base, ready_db_retry, rq)) ==
+	    (rz->rz_retry = evtimer_new(gw->gw_base, ready_db_retry, rz)) ==
 	        NULL) {
 		if (rz != NULL && rz->rz_timer != NULL)
 			event_free(rz->rz_timer);
@@ -271,20 +289,30 @@ handle_readyz(struct req *rq)
 		req_error(rq, 503, "PN803", "not ready: out of memory");
 		return;
 	}
-	rq->rq_readyz = rz;
-	rq->rq_pending_ping = 2;
-	rq->rq_state = RS_DB;
+	rz->rz_rq = rq;
+	rz->rz_gw = gw;
+	rz->rz_pending = 2;
+	/* Both checks are one wait: rz is the backend. */
+	req_wait(rq, RS_DB, readyz_cancel, rz, 0);
 	/* A connection in its reconnect backoff tries now. */
 	db_pool_wake(gw->gw_db);
-	ready_db_start(rq);
-	if ((rq->rq_authc_id = authc_ping(gw->gw_authc, ready_authd_cb, rq)) ==
+	ready_db_start(rz);
+	if ((rz->rz_authc_id = authc_ping(gw->gw_authc, ready_authd_cb, rz)) ==
 	    0) {
 		snprintf(
 		    rz->rz_authd, sizeof(rz->rz_authd), "authd is unreachable");
-		rq->rq_pending_ping--;
+		rz->rz_pending--;
 	}
 	evtimer_add(rz->rz_timer, &tv);
-	ready_finish(rq);
+	ready_finish(rz);
+}
+
+void
+handle_healthz(struct req *rq)
+{
+	rq->rq_status = 200;
+	buf_addstr(&rq->rq_rbody, "{\"status\":\"ok\"}");
+	req_respond(rq);
 }
 
 /* ---- auth groups: forwarded to authd ---- */
@@ -295,7 +323,7 @@ auth_answer(enum authc_status st, const struct authc_reply *rp, void *arg)
 	struct req *rq = arg;
 	char tmp[16];
 
-	rq->rq_authc_id = 0;
+	req_resume(rq);
 	if (st == AUTHC_TIMEOUT) {
 		req_error(rq, 503, "PN802", "the auth daemon did not answer");
 		return;
@@ -337,13 +365,13 @@ handle_auth(struct req *rq)
 	const struct route *r = rq->rq_route;
 	const char *ua, *tok = "";
 	size_t toklen;
+	uint32_t id;
 
 	if (rq->rq_body.b_len > op_info(r->rt_op)->oi_body_max) {
 		req_error(rq, 413, "PN600", "request body too large");
 		return;
 	}
-	if (op_has(r->rt_op, OPF_BODY) &&
-	    !is_json_type(http_head_get(&rq->rq_head, "Content-Type"))) {
+	if (op_has(r->rt_op, OPF_BODY) && !req_type_is_json(rq)) {
 		req_error(
 		    rq, 415, "PN601", "Content-Type must be application/json");
 		return;
@@ -352,13 +380,14 @@ handle_auth(struct req *rq)
 		ua = "";
 	if (bearer_token(rq, &tok, &toklen) == -1 || toklen > TOKEN_MAX)
 		tok = "";
-	rq->rq_state = RS_AUTH;
-	rq->rq_authc_id = authc_auth(gw->gw_authc, op_name(r->rt_op),
-	    r->rt_table, rq->rq_client, ua, tok, rq->rq_idseg,
+	id = authc_auth(gw->gw_authc, op_name(r->rt_op), r->rt_table,
+	    rq->rq_client, ua, tok, rq->rq_idseg,
 	    rq->rq_body.b_data ? rq->rq_body.b_data : "", rq->rq_body.b_len,
 	    auth_answer, rq);
-	if (rq->rq_authc_id == 0)
+	if (id == 0)
 		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
+	else
+		req_wait(rq, RS_AUTH, authd_cancel, gw->gw_authc, id);
 }
 
 /* ---- data routes ---- */
@@ -406,7 +435,7 @@ verify_answer(enum authc_status st, const struct authc_claims *cl, void *arg)
 	const char *tok;
 	size_t toklen;
 
-	rq->rq_authc_id = 0;
+	req_resume(rq);
 	if (st != AUTHC_OK) {
 		req_error(rq, 503, st == AUTHC_TIMEOUT ? "PN802" : "PN800",
 		    "the auth daemon is unavailable");
@@ -428,6 +457,19 @@ verify_answer(enum authc_status st, const struct authc_claims *cl, void *arg)
 	if (gw->gw_vcache != NULL && bearer_token(rq, &tok, &toklen) == 0)
 		vcache_put(gw->gw_vcache, tok, toklen, &vc);
 	bearer_accept(rq, &vc);
+}
+
+/* Asks authd about the token; verify_answer() goes on. */
+static void
+verify_start(struct req *rq, const char *tok, size_t len)
+{
+	struct gw *gw = rq->rq_conn->hc_gw;
+	uint32_t id;
+
+	if ((id = authc_verify(gw->gw_authc, tok, len, verify_answer, rq)) == 0)
+		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
+	else
+		req_wait(rq, RS_AUTH, authd_cancel, gw->gw_authc, id);
 }
 
 static void
@@ -459,25 +501,16 @@ handle_data(struct req *rq)
 		bearer_accept(rq, &vc);
 		return;
 	}
-	rq->rq_state = RS_AUTH;
-	if ((rq->rq_authc_id = authc_verify(
-	         gw->gw_authc, tok, len, verify_answer, rq)) == 0)
-		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
+	verify_start(rq, tok, len);
 }
 
 /* ---- /openapi.json ---- */
 
-static void
+void
 handle_openapi(struct req *rq)
 {
 	struct gw *gw = rq->rq_conn->hc_gw;
 
-	if (rq->rq_head.hh_method != HM_GET &&
-	    rq->rq_head.hh_method != HM_HEAD) {
-		req_add_header(rq, "Allow", "GET, HEAD");
-		req_error(rq, 405, "PN401", "method not allowed");
-		return;
-	}
 	/* Servers are left out: the document is relative to where it was
 	 * fetched, which is what a gateway behind a proxy wants. */
 	if (openapi_build(gw->gw_routes, NULL, &rq->rq_rbody) == -1) {
@@ -501,15 +534,13 @@ path_methods(struct req *rq, char *allow, size_t cap)
 {
 	struct gw *gw = rq->rq_conn->hc_gw;
 	const char *path = rq->rq_head.hh_path;
+	const struct builtin *b;
 	const struct route *r;
 	char id[128];
 
-	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
-	    strcmp(path, "/openapi.json") == 0 ||
-	    strcmp(path, "/metrics") == 0) {
-		x_strlcpy(allow, "GET, HEAD", cap);
-		return 1;
-	}
+	if ((b = builtin_find(path)) != NULL)
+		return b->bi_methods != 0 &&
+		       http_allow_list(b->bi_methods, allow, cap) == 0;
 	if (gw->gw_routes == NULL)
 		return 0;
 	/* No route serves OPTIONS, so a known path answers 405 and lists
@@ -529,11 +560,11 @@ cors_begin(struct req *rq)
 {
 	struct gw *gw = rq->rq_conn->hc_gw;
 	const char *path = rq->rq_head.hh_path, *origin, *allow, *acrm, *acrh;
+	const struct builtin *b = builtin_find(path);
 	char methods[96];
 	int builder;
 
-	builder = strncmp(path, "/_admin", 7) == 0 ||
-	          strncmp(path, "/_console", 9) == 0;
+	builder = b != NULL && b->bi_cors == BC_NEVER;
 	origin = http_head_get(&rq->rq_head, "Origin");
 	allow = builder ? NULL : cors_allow(gw->gw_cors, origin);
 	if (allow != NULL) {
@@ -577,25 +608,13 @@ cors_begin(struct req *rq)
 
 /* ---- entry points ---- */
 
-/* Served by handle_request itself, not by the endpoint registry. */
-static int
-fixed_path(const char *path)
-{
-	return strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
-	       strcmp(path, "/metrics") == 0 ||
-	       strcmp(path, "/openapi.json") == 0 ||
-	       strcmp(path, "/_admin") == 0 ||
-	       strncmp(path, "/_admin/", 8) == 0 ||
-	       strcmp(path, "/_console") == 0 ||
-	       strncmp(path, "/_console/", 10) == 0;
-}
-
 int
 handle_head(struct req *rq)
 {
 	struct gw *gw = rq->rq_conn->hc_gw;
 	const char *method = http_method_name(rq->rq_head.hh_method);
 	const char *path = rq->rq_head.hh_path, *tok;
+	const struct builtin *b = builtin_find(path);
 	const struct route *r;
 	struct vclaims vc;
 	char allow[64];
@@ -607,11 +626,9 @@ handle_head(struct req *rq)
 	if (rq->rq_head.hh_method == HM_OPTIONS)
 		return 1;
 	/* The builder's key, like a bearer token, before any body. */
-	if ((strcmp(path, "/_admin") == 0 ||
-	        strncmp(path, "/_admin/", 8) == 0) &&
-	    admin_refuse(rq))
+	if (b != NULL && b->bi_admin_key && admin_refuse(rq))
 		return 0;
-	if (gw->gw_routes == NULL || fixed_path(path))
+	if (gw->gw_routes == NULL || b != NULL)
 		return 1;
 	rq->rq_headed = 1;
 	if (cors_begin(rq) == 1)
@@ -646,10 +663,7 @@ handle_head(struct req *rq)
 	    vcache_get(gw->gw_vcache, tok, len, time_epoch_s(), &vc))
 		return bearer_claims(rq, &vc) == 0 ? 1 : 0;
 	/* verify_answer() calls req_read_body() once authd says yes. */
-	rq->rq_state = RS_AUTH;
-	if ((rq->rq_authc_id = authc_verify(
-	         gw->gw_authc, tok, len, verify_answer, rq)) == 0)
-		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
+	verify_start(rq, tok, len);
 	return 0;
 }
 
@@ -659,46 +673,23 @@ handle_request(struct req *rq)
 	struct gw *gw = rq->rq_conn->hc_gw;
 	const char *method = http_method_name(rq->rq_head.hh_method);
 	const char *path = rq->rq_head.hh_path;
+	const struct builtin *b;
 	char allow[64], msg[96];
 	int r;
 
 	/* handle_head() did the CORS part already. */
 	if (!rq->rq_headed && cors_begin(rq) == 1)
 		return;
-	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
-		if (rq->rq_head.hh_method != HM_GET &&
-		    rq->rq_head.hh_method != HM_HEAD) {
-			req_add_header(rq, "Allow", "GET, HEAD");
-			req_error(rq, 405, "PN401", "method not allowed");
-		} else if (path[1] == 'h') {
-			rq->rq_status = 200;
-			buf_addstr(&rq->rq_rbody, "{\"status\":\"ok\"}");
-			req_respond(rq);
-		} else
-			handle_readyz(rq);
-		return;
-	}
 	/* Operations and the builder: not part of the endpoint registry. */
-	if (strcmp(path, "/metrics") == 0) {
-		metrics_handle(rq);
-		return;
-	}
-	if (strcmp(path, "/_admin") == 0 || strncmp(path, "/_admin/", 8) == 0) {
-		admin_handle(rq);
-		return;
-	}
-	if (strcmp(path, "/_console") == 0 ||
-	    strncmp(path, "/_console/", 10) == 0) {
-		console_handle(rq);
+	if ((b = builtin_find(path)) != NULL &&
+	    (!b->bi_needs_routes || gw->gw_routes != NULL)) {
+		if (b->bi_methods == 0 || !req_refuse_method(rq, b->bi_methods))
+			b->bi_handle(rq);
 		return;
 	}
 	if (gw->gw_routes == NULL) {
 		req_error(rq, 503, "PN801",
 		    "the endpoint registry is not loaded yet");
-		return;
-	}
-	if (strcmp(path, "/openapi.json") == 0) {
-		handle_openapi(rq);
 		return;
 	}
 	if (rq->rq_routes == NULL)
@@ -728,6 +719,5 @@ handle_request(struct req *rq)
 void
 handle_abort(struct req *rq)
 {
-	readyz_free(rq);
 	crud_abort(rq);
 }

@@ -22,6 +22,12 @@
  * only when none is idle does accepting pause, and the kernel backlog
  * holds the newcomers.  gw_idle keeps the idle connections in the order
  * they became idle, so both steps are O(1) on the request path.
+ *
+ * A request's state is written here only (gateway/http.h): a backend's
+ * wait is registered with its cancel hook, a second response is refused,
+ * and a connection dropped under a handler's frames is freed from the
+ * event loop (gw_dead, drained by gw_reaper), as Redis frees a client it
+ * cannot free at once (freeClientAsync).
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -39,19 +45,19 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "gateway/authc.h"
 #include "gateway/clientip.h"
-#include "gateway/db.h"
 #include "gateway/gateway.h"
+#include "gateway/http.h"
 
 static const char *const req_state_names[RS_STATES] = {
-    "head", "body", "auth", "db", "write"};
+    "head", "body", "run", "auth", "db", "write"};
 
 static void hconn_read(struct bufferevent *bev, void *arg);
 static void hconn_write(struct bufferevent *bev, void *arg);
 static void hconn_event(struct bufferevent *bev, short what, void *arg);
 static void hconn_process(struct hconn *hc);
 static void hconn_linger(struct hconn *hc);
+static void hconn_free_async(struct hconn *hc);
 
 #define HCONN_LINGER_MS 2000
 
@@ -167,6 +173,18 @@ idle_del(struct hconn *hc)
 		listener_update(hc->hc_gw);
 }
 
+/* Ends rq's wait, if any, by its hook: the backend will not call back. */
+static void
+req_cancel(struct req *rq)
+{
+	req_cancel_fn cancel = rq->rq_cancel;
+
+	if (cancel == NULL)
+		return;
+	rq->rq_cancel = NULL;
+	cancel(rq->rq_cancel_arg, rq->rq_cancel_id);
+}
+
 static void
 req_free(struct req *rq)
 {
@@ -175,10 +193,7 @@ req_free(struct req *rq)
 	if (rq == NULL)
 		return;
 	gw = rq->rq_conn->hc_gw;
-	if (rq->rq_authc_id != 0)
-		authc_cancel(gw->gw_authc, rq->rq_authc_id);
-	if (rq->rq_dbq != NULL)
-		db_cancel(rq->rq_dbq);
+	req_cancel(rq);
 	handle_abort(rq);
 	gw->gw_body_mem -= rq->rq_body_charge;
 	http_head_free(&rq->rq_head);
@@ -201,6 +216,10 @@ hconn_free(struct hconn *hc)
 		TAILQ_REMOVE(&gw->gw_idle, hc, hc_idle_entry);
 		hc->hc_idle = 0;
 	}
+	if (hc->hc_dead) {
+		TAILQ_REMOVE(&gw->gw_dead, hc, hc_dead_entry);
+		hc->hc_dead = 0;
+	}
 	req_free(hc->hc_req);
 	event_free(hc->hc_timer);
 	bufferevent_free(hc->hc_bev);
@@ -208,6 +227,38 @@ hconn_free(struct hconn *hc)
 	listener_update(gw);
 	if (gw->gw_draining && gw->gw_nconns == 0)
 		event_base_loopexit(gw->gw_base, NULL);
+}
+
+/*
+ * Frees hc from the event loop, not now: called where a handler's frames
+ * (or a backend's, calling back into a request) may still use it.  Until
+ * then hc does nothing: no reading, writing or timer.
+ */
+static void
+hconn_free_async(struct hconn *hc)
+{
+	struct gw *gw = hc->hc_gw;
+
+	if (hc->hc_dead)
+		return;
+	hc->hc_dead = 1;
+	hc->hc_close = 1;
+	bufferevent_disable(hc->hc_bev, EV_READ | EV_WRITE);
+	event_del(hc->hc_timer);
+	TAILQ_INSERT_TAIL(&gw->gw_dead, hc, hc_dead_entry);
+	event_active(gw->gw_reaper, EV_TIMEOUT, 0);
+}
+
+static void
+http_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw *gw = arg;
+	struct hconn *hc;
+
+	(void)fd;
+	(void)what;
+	while ((hc = TAILQ_FIRST(&gw->gw_dead)) != NULL)
+		hconn_free(hc);
 }
 
 static int
@@ -255,6 +306,87 @@ req_add_header(struct req *rq, const char *name, const char *value)
 	return buf_printf(&rq->rq_rhdrs, "%s: %s\r\n", name, value);
 }
 
+int
+http_allow_list(unsigned mask, char *out, size_t cap)
+{
+	size_t used = 0;
+	int m, n;
+
+	if (cap == 0)
+		return -1;
+	out[0] = '\0';
+	for (m = HM_GET; m < HM_OTHER; m++) {
+		if (!(mask & HTTP_METHOD_BIT(m)))
+			continue;
+		n = snprintf(out + used, cap - used, "%s%s",
+		    used > 0 ? ", " : "",
+		    http_method_name((enum http_method)m));
+		if (n < 0 || (size_t)n >= cap - used)
+			return -1;
+		used += (size_t)n;
+	}
+	return 0;
+}
+
+int
+req_refuse_method(struct req *rq, unsigned methods)
+{
+	char allow[96];
+
+	if (methods & HTTP_METHOD_BIT(rq->rq_head.hh_method))
+		return 0;
+	if (http_allow_list(methods, allow, sizeof(allow)) == 0)
+		req_add_header(rq, "Allow", allow);
+	req_error(rq, 405, "PN401", "method not allowed");
+	return 1;
+}
+
+int
+req_type_is_json(const struct req *rq)
+{
+	const char *ct = http_head_get(&rq->rq_head, "Content-Type");
+	size_t n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+void
+req_wait(struct req *rq, enum req_state st, req_cancel_fn cancel, void *arg,
+    uint32_t id)
+{
+	/* A request that waited on two backends would be answered by
+	 * both: refuse to go on rather than risk it. */
+	if ((st != RS_AUTH && st != RS_DB) || rq->rq_state != RS_RUN ||
+	    rq->rq_cancel != NULL || cancel == NULL)
+		fatalx("request %s: wait for %s in state %s", rq->rq_id,
+		    req_state_name(st), req_state_name(rq->rq_state));
+	rq->rq_state = st;
+	rq->rq_cancel = cancel;
+	rq->rq_cancel_arg = arg;
+	rq->rq_cancel_id = id;
+}
+
+void
+req_resume(struct req *rq)
+{
+	if (rq->rq_state != RS_AUTH && rq->rq_state != RS_DB) {
+		log_warnx("request %s: resumed in state %s", rq->rq_id,
+		    req_state_name(rq->rq_state));
+		return;
+	}
+	rq->rq_cancel = NULL;
+	rq->rq_state = RS_RUN;
+}
+
+void
+req_drop(struct req *rq)
+{
+	req_cancel(rq);
+	hconn_free_async(rq->rq_conn);
+}
+
 static void
 req_log(struct req *rq)
 {
@@ -268,34 +400,60 @@ req_log(struct req *rq)
 		return;
 	buf_init(&b);
 	log_timestamp(ts, sizeof(ts));
-	if (buf_printf(&b,
-	        "{\"ts\":\"%s\",\"level\":\"info\",\"proc\":\"gateway\",",
-	        ts) == 0 &&
-	    buf_addstr(&b, "\"msg\":\"request\",\"request_id\":") == 0 &&
-	    log_add_json_str(&b, rq->rq_id, strlen(rq->rq_id)) == 0 &&
-	    buf_addstr(&b, ",\"method\":") == 0 &&
-	    log_add_json_str(&b, m, strlen(m)) == 0 &&
-	    buf_addstr(&b, ",\"path\":") == 0 &&
-	    log_add_json_str(&b, p, strlen(p)) == 0 &&
-	    buf_addstr(&b, ",\"route\":") == 0 &&
-	    log_add_json_str(&b, route, strlen(route)) == 0 &&
-	    buf_printf(&b, ",\"status\":%d,\"ms\":%lld", rq->rq_status,
-	        (long long)(time_mono_ms() - rq->rq_start_ms)) == 0 &&
-	    (rq->rq_sub[0] == '\0' || (buf_addstr(&b, ",\"user\":") == 0 &&
-	                                  log_add_json_str(&b, rq->rq_sub,
-	                                      strlen(rq->rq_sub)) == 0)) &&
-	    buf_addc(&b, '}') == 0)
+	/* Appends after a failed one are no-ops; the buffer's error is
+	 * checked once (common/buf.h). */
+	buf_printf(
+	    &b, "{\"ts\":\"%s\",\"level\":\"info\",\"proc\":\"gateway\",", ts);
+	buf_addstr(&b, "\"msg\":\"request\",\"request_id\":");
+	log_add_json_str(&b, rq->rq_id, strlen(rq->rq_id));
+	buf_addstr(&b, ",\"method\":");
+	log_add_json_str(&b, m, strlen(m));
+	buf_addstr(&b, ",\"path\":");
+	log_add_json_str(&b, p, strlen(p));
+	buf_addstr(&b, ",\"route\":");
+	log_add_json_str(&b, route, strlen(route));
+	buf_printf(&b, ",\"status\":%d,\"ms\":%lld", rq->rq_status,
+	    (long long)(time_mono_ms() - rq->rq_start_ms));
+	if (rq->rq_sub[0] != '\0') {
+		buf_addstr(&b, ",\"user\":");
+		log_add_json_str(&b, rq->rq_sub, strlen(rq->rq_sub));
+	}
+	buf_addc(&b, '}');
+	if (buf_error(&b) == 0)
 		log_json_line(b.b_data, b.b_len);
 	buf_free(&b);
 }
 
-void
+/* A request has one response: a second is a bug, logged and dropped. */
+static int
+req_answered(const struct req *rq, int status)
+{
+	if (rq->rq_state == RS_WRITE) {
+		log_warnx("request %s: a second response (%d) refused",
+		    rq->rq_id, status);
+		return 1;
+	}
+	if (rq->rq_conn->hc_dead) {
+		log_warnx("request %s: response (%d) after its connection "
+		          "was dropped refused",
+		    rq->rq_id, status);
+		return 1;
+	}
+	return 0;
+}
+
+int
 req_respond(struct req *rq)
 {
 	struct hconn *hc = rq->rq_conn;
 	struct evbuffer *out = bufferevent_get_output(hc->hc_bev);
-	int head = rq->rq_head.hh_method == HM_HEAD;
+	int head = rq->rq_head.hh_method == HM_HEAD, fail = 0;
 
+	if (req_answered(rq, rq->rq_status))
+		return -1;
+	/* Answered while waiting (a deadline, say): the backend's answer,
+	 * if it comes, has no request to go to. */
+	req_cancel(rq);
 	if (hc->hc_gw->gw_draining)
 		hc->hc_close = 1;
 	if (rq->rq_body_unread) {
@@ -304,39 +462,53 @@ req_respond(struct req *rq)
 		hc->hc_close = 1;
 		bufferevent_disable(hc->hc_bev, EV_READ);
 	}
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nX-Request-Id: %s\r\n",
-	    rq->rq_status, reason(rq->rq_status), rq->rq_id);
+	fail |=
+	    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nX-Request-Id: %s\r\n",
+	        rq->rq_status, reason(rq->rq_status), rq->rq_id) < 0;
 	if (rq->rq_status != 204) {
 		if (rq->rq_rbody.b_len > 0 || rq->rq_status >= 400)
-			evbuffer_add_printf(out, "Content-Type: %s\r\n",
-			    rq->rq_ctype != NULL
-			        ? rq->rq_ctype
-			        : "application/json; charset=utf-8");
-		evbuffer_add_printf(
-		    out, "Content-Length: %zu\r\n", rq->rq_rbody.b_len);
+			fail |=
+			    evbuffer_add_printf(out, "Content-Type: %s\r\n",
+			        rq->rq_ctype != NULL
+			            ? rq->rq_ctype
+			            : "application/json; charset=utf-8") < 0;
+		fail |= evbuffer_add_printf(out, "Content-Length: %zu\r\n",
+		            rq->rq_rbody.b_len) < 0;
 	}
 	if (rq->rq_rhdrs.b_len > 0)
-		evbuffer_add(out, rq->rq_rhdrs.b_data, rq->rq_rhdrs.b_len);
-	evbuffer_add_printf(out, "Cache-Control: no-store\r\n%s\r\n",
-	    hc->hc_close ? "Connection: close\r\n" : "");
+		fail |= evbuffer_add(
+		            out, rq->rq_rhdrs.b_data, rq->rq_rhdrs.b_len) == -1;
+	fail |= evbuffer_add_printf(out, "Cache-Control: no-store\r\n%s\r\n",
+	            hc->hc_close ? "Connection: close\r\n" : "") < 0;
 	if (!head && rq->rq_status != 204 && rq->rq_rbody.b_len > 0)
-		evbuffer_add(out, rq->rq_rbody.b_data, rq->rq_rbody.b_len);
+		fail |= evbuffer_add(
+		            out, rq->rq_rbody.b_data, rq->rq_rbody.b_len) == -1;
 	rq->rq_state = RS_WRITE;
+	if (fail) {
+		/* Half a response is worse than none: the client sees the
+		 * connection end instead. */
+		log_warnx("request %s: cannot queue the response", rq->rq_id);
+		hconn_free_async(hc);
+		return -1;
+	}
 	timer_arm(hc, hc->hc_gw->gw_cf.cf_request_timeout_ms);
 	req_log(rq);
 	metrics_request_done(rq);
 	/* hconn_write runs once the output buffer has drained. */
 	bufferevent_enable(hc->hc_bev, EV_WRITE);
+	return 0;
 }
 
-void
+int
 req_error(struct req *rq, int status, const char *code, const char *msg)
 {
+	if (req_answered(rq, status))
+		return -1;
 	rq->rq_status = status;
 	buf_reset(&rq->rq_rbody);
 	if (json_error_body(&rq->rq_rbody, code, msg, NULL) == -1)
 		buf_reset(&rq->rq_rbody);
-	req_respond(rq);
+	return req_respond(rq);
 }
 
 /* Errors found while reading a request always close the connection: the
@@ -387,6 +559,7 @@ req_dispatch(struct req *rq)
 	bufferevent_disable(hc->hc_bev, EV_READ);
 	if (!rq->rq_head.hh_keepalive)
 		hc->hc_close = 1;
+	rq->rq_state = RS_RUN;
 	handle_request(rq);
 }
 
@@ -506,8 +679,8 @@ read_head(struct hconn *hc, struct req *rq)
 	if (consumed == 0)
 		return 0;
 	if (consumed < 0 && status == 431 && oversized_bearer(data, n)) {
-		/* A huge token is an invalid token (API.md: 401), refused
-		 * without buffering more than header_limit bytes of it. */
+		/* A huge token is an invalid one (401 PN201, docs/errors.md),
+		 * refused with no more than header_limit bytes of it read. */
 		req_add_header(
 		    rq, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
 		req_fail_read(rq, 401, "PN201", "the token is invalid");
@@ -533,6 +706,7 @@ read_head(struct hconn *hc, struct req *rq)
 	if (rq->rq_head.hh_chunked || rq->rq_head.hh_content_length > 0) {
 		rq->rq_body_unread = 1;
 		rq->rq_body_max = (size_t)gw->gw_cf.cf_body_limit;
+		rq->rq_state = RS_RUN;
 		if (handle_head(rq) == 1)
 			return body_begin(rq);
 		/* Answered, or waiting for authd: read nothing meanwhile. */
@@ -550,6 +724,11 @@ req_read_body(struct req *rq)
 	struct hconn *hc = rq->rq_conn;
 	int64_t left;
 
+	if (rq->rq_state != RS_RUN || !rq->rq_body_unread) {
+		log_warnx("request %s: body read in state %s", rq->rq_id,
+		    req_state_name(rq->rq_state));
+		return;
+	}
 	/* The request deadline may have passed, unseen, while authd
 	 * answered: hconn_timeout does nothing in RS_AUTH. */
 	left = rq->rq_start_ms + hc->hc_gw->gw_cf.cf_request_timeout_ms -
@@ -629,8 +808,10 @@ hconn_process(struct hconn *hc)
 		if (hc->hc_req == NULL) {
 			if (evbuffer_get_length(in) == 0 || hc->hc_close)
 				return;
+			/* This may run under a backend's callback
+			 * (req_read_body): free from the loop. */
 			if ((hc->hc_req = req_new(hc)) == NULL) {
-				hconn_free(hc);
+				hconn_free_async(hc);
 				return;
 			}
 			idle_del(hc);
@@ -744,8 +925,7 @@ hconn_evict(struct gw *gw)
 	int n = 0;
 	char c;
 
-	TAILQ_FOREACH(hc, &gw->gw_idle, hc_idle_entry)
-	{
+	TAILQ_FOREACH(hc, &gw->gw_idle, hc_idle_entry) {
 		if (n++ == EVICT_SCAN)
 			break;
 		if (evbuffer_get_length(bufferevent_get_input(hc->hc_bev)) >
@@ -818,6 +998,12 @@ http_listen(struct gw *gw)
 	int sslen = sizeof(ss);
 
 	TAILQ_INIT(&gw->gw_idle);
+	TAILQ_INIT(&gw->gw_dead);
+	if ((gw->gw_reaper = event_new(gw->gw_base, -1, 0, http_reap, gw)) ==
+	    NULL) {
+		log_warnx("listen: out of memory");
+		return -1;
+	}
 	memset(&ss, 0, sizeof(ss));
 	if (evutil_parse_sockaddr_port(
 	        gw->gw_cf.cf_listen, (struct sockaddr *)&ss, &sslen) == -1) {
@@ -862,7 +1048,7 @@ http_drain(struct gw *gw)
 
 	for (hc = TAILQ_FIRST(&gw->gw_conns); hc != NULL; hc = next) {
 		next = TAILQ_NEXT(hc, hc_entry);
-		if (hc->hc_req != NULL || hc->hc_lingering)
+		if (hc->hc_req != NULL || hc->hc_lingering || hc->hc_dead)
 			continue;
 		if (evbuffer_get_length(bufferevent_get_input(hc->hc_bev)) >
 		        0 ||
@@ -882,5 +1068,9 @@ http_close_all(struct gw *gw)
 	while ((hc = TAILQ_FIRST(&gw->gw_conns)) != NULL) {
 		gw->gw_draining = 0;
 		hconn_free(hc);
+	}
+	if (gw->gw_reaper != NULL) {
+		event_free(gw->gw_reaper);
+		gw->gw_reaper = NULL;
 	}
 }

@@ -19,6 +19,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "gateway/authc.h"
+#include "gateway/builtin.h"
 #include "gateway/db.h"
 #include "gateway/gateway.h"
 #include "gateway/vcache.h"
@@ -102,19 +103,14 @@ hist_observe(struct mhist *h, double v)
 const char *
 metrics_route_label(const struct req *rq)
 {
-	const char *p = rq->rq_head.hh_path;
+	const struct builtin *b;
 
 	if (rq->rq_route != NULL)
 		return rq->rq_route->rt_path;
-	if (p == NULL)
+	if (rq->rq_head.hh_path == NULL)
 		return "malformed";
-	if (strcmp(p, "/healthz") == 0 || strcmp(p, "/readyz") == 0 ||
-	    strcmp(p, "/metrics") == 0 || strcmp(p, "/openapi.json") == 0)
-		return p;
-	if (strcmp(p, "/_admin") == 0 || strncmp(p, "/_admin/", 8) == 0)
-		return "/_admin";
-	if (strcmp(p, "/_console") == 0 || strncmp(p, "/_console/", 10) == 0)
-		return "/_console";
+	if ((b = builtin_find(rq->rq_head.hh_path)) != NULL)
+		return b->bi_label;
 	return "unmatched";
 }
 
@@ -347,12 +343,7 @@ metrics_handle(struct req *rq)
 {
 	struct gw *gw = rq->rq_conn->hc_gw;
 
-	if (rq->rq_head.hh_method != HM_GET &&
-	    rq->rq_head.hh_method != HM_HEAD) {
-		req_add_header(rq, "Allow", "GET, HEAD");
-		req_error(rq, 405, "PN401", "method not allowed");
-		return;
-	}
+	/* GET and HEAD only: builtin.c's table checks. */
 	buf_reset(&rq->rq_rbody);
 	if (render(gw, &rq->rq_rbody) == -1) {
 		req_error(rq, 503, "PN900", "out of memory");

@@ -19,9 +19,9 @@
 #include "gateway/openapi.h"
 #include "gateway/routes.h"
 
-/* The build may pass the project's version; info.version is required. */
+/* info.version is project()'s VERSION, defined by CMakeLists.txt. */
 #ifndef POSTERN_VERSION
-#define POSTERN_VERSION "0.1.0"
+#error "POSTERN_VERSION is not defined: build with CMake"
 #endif
 
 #define OA_NAME_MAX (CATALOG_NAME_MAX + 16)

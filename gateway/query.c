@@ -1,5 +1,5 @@
 /*
- * The list and filter grammar (API.md section 3), PostgREST's syntax:
+ * The list and filter grammar (docs/data-api.md), PostgREST's syntax:
  *
  *	select=a,b		order=a.desc.nullslast,b
  *	limit=20		offset=40

@@ -1,5 +1,5 @@
 /*
- * The list and filter grammar of API.md section 3, a PostgREST-compatible
+ * The list and filter grammar of docs/data-api.md, a PostgREST-compatible
  * subset, with no I/O.  query_parse() turns the decoded query parameters
  * of a request into a struct query whose every identifier is a column of
  * the live catalog and whose every value has been checked against the

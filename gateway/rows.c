@@ -81,8 +81,7 @@ json_has_clamped_int(struct json_object *v, int depth)
 				return 1;
 		return 0;
 	case json_type_object: {
-		json_object_object_foreach(v, key, val)
-		{
+		json_object_object_foreach(v, key, val) {
 			(void)key;
 			if (json_has_clamped_int(val, depth + 1))
 				return 1;
@@ -158,8 +157,7 @@ row_check(const struct table *t, struct json_object *row,
 		seterr(err, "PN100", "each row must be a JSON object", NULL);
 		return -1;
 	}
-	json_object_object_foreach(row, key, val)
-	{
+	json_object_object_foreach(row, key, val) {
 		if ((c = table_column(t, key)) == NULL) {
 			/* Keys are valid UTF-8 (the strict parser checked);
 			 * cut long ones on a character boundary. */

@@ -83,8 +83,7 @@ sqlq_param(struct sqlq *q, const char *val)
 static int
 add_table(struct buf *b, const struct table *t)
 {
-	if (buf_addstr(b, "public.") == -1)
-		return -1;
+	buf_addstr(b, "public.");
 	return sql_ident(b, t->tb_name);
 }
 
@@ -96,8 +95,8 @@ add_operand(struct buf *b, const struct q_filter *f)
 		return -1;
 	if (f->qf_op == QO_LIKE || f->qf_op == QO_ILIKE ||
 	    (f->qf_col->co_kind == CK_JSON && f->qf_op != QO_IS))
-		return buf_addstr(b, "::text");
-	return 0;
+		buf_addstr(b, "::text");
+	return buf_error(b);
 }
 
 static int
@@ -122,44 +121,44 @@ add_filter(struct sqlq *out, const struct q_filter *f)
 	struct buf *b = &out->sq_sql;
 	size_t i;
 
-	if (f->qf_not && buf_addstr(b, "NOT (") == -1)
-		return -1;
+	if (f->qf_not)
+		buf_addstr(b, "NOT (");
 	if (f->qf_op == QO_IN && f->qf_nlist == 0) {
 		/* x IN () is not SQL; an empty list matches nothing. */
-		if (buf_addstr(b, "false") == -1)
-			return -1;
+		buf_addstr(b, "false");
 	} else {
 		if (add_operand(b, f) == -1)
 			return -1;
 		switch (f->qf_op) {
 		case QO_IN:
-			if (buf_addstr(b, " IN (") == -1)
-				return -1;
-			for (i = 0; i < f->qf_nlist; i++)
-				if ((i > 0 && buf_addstr(b, ", ") == -1) ||
-				    sqlq_param(out, f->qf_list[i]) == -1)
+			buf_addstr(b, " IN (");
+			for (i = 0; i < f->qf_nlist; i++) {
+				if (i > 0)
+					buf_addstr(b, ", ");
+				if (sqlq_param(out, f->qf_list[i]) == -1)
 					return -1;
-			if (buf_addc(b, ')') == -1)
-				return -1;
+			}
+			buf_addc(b, ')');
 			break;
 		case QO_IS:
-			if ((unsigned)f->qf_is >= sizeof(is) / sizeof(is[0]) ||
-			    buf_addstr(b, is[f->qf_is]) == -1)
+			if ((unsigned)f->qf_is >= sizeof(is) / sizeof(is[0]))
 				return -1;
+			buf_addstr(b, is[f->qf_is]);
 			break;
 		default:
 			if ((unsigned)f->qf_op >=
 			        sizeof(cmp) / sizeof(cmp[0]) ||
-			    f->qf_value == NULL ||
-			    buf_addstr(b, cmp[f->qf_op]) == -1 ||
-			    sqlq_param(out, f->qf_value) == -1)
+			    f->qf_value == NULL)
+				return -1;
+			buf_addstr(b, cmp[f->qf_op]);
+			if (sqlq_param(out, f->qf_value) == -1)
 				return -1;
 			break;
 		}
 	}
-	if (f->qf_not && buf_addc(b, ')') == -1)
-		return -1;
-	return 0;
+	if (f->qf_not)
+		buf_addc(b, ')');
+	return buf_error(b);
 }
 
 /* " WHERE a AND b ..." or nothing. */
@@ -169,13 +168,11 @@ add_where(struct sqlq *out, const struct query *q)
 	size_t i;
 
 	for (i = 0; q != NULL && i < q->q_nfilters; i++) {
-		if (buf_addstr(&out->sq_sql, i == 0 ? " WHERE " : " AND ") ==
-		    -1)
-			return -1;
+		buf_addstr(&out->sq_sql, i == 0 ? " WHERE " : " AND ");
 		if (add_filter(out, &q->q_filters[i]) == -1)
 			return -1;
 	}
-	return 0;
+	return buf_error(&out->sq_sql);
 }
 
 /* "a", "b" for cols; used for select lists and insert/update targets. */
@@ -184,11 +181,13 @@ add_cols(struct buf *b, const struct column *const *cols, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if ((i > 0 && buf_addstr(b, ", ") == -1) ||
-		    sql_ident(b, cols[i]->co_name) == -1)
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addstr(b, ", ");
+		if (sql_ident(b, cols[i]->co_name) == -1)
 			return -1;
-	return 0;
+	}
+	return buf_error(b);
 }
 
 /* The select list of q, or "*". */
@@ -212,19 +211,20 @@ add_returning(struct sqlq *out, const struct query *ret)
 	                        ? ", postern.expect_one(count(*)) FROM "
 	                        : ", count(*) FROM ";
 
-	if (buf_addstr(b, " RETURNING *) SELECT ") == -1)
+	buf_addstr(b, " RETURNING *) SELECT ");
+	if (ret == NULL || ret->q_nselect == 0) {
+		buf_addstr(b, JSON_AGG("_r"));
+		buf_addstr(b, count);
+		buf_addstr(b, "_r");
+		return buf_error(b);
+	}
+	buf_addstr(b, JSON_AGG("_s"));
+	buf_addstr(b, count);
+	buf_addstr(b, "(SELECT ");
+	if (add_select(b, ret) == -1)
 		return -1;
-	if (ret == NULL || ret->q_nselect == 0)
-		return buf_addstr(b, JSON_AGG("_r")) == -1 ||
-		               buf_addstr(b, count) == -1 ||
-		               buf_addstr(b, "_r") == -1
-		           ? -1
-		           : 0;
-	if (buf_addstr(b, JSON_AGG("_s")) == -1 || buf_addstr(b, count) == -1 ||
-	    buf_addstr(b, "(SELECT ") == -1 || add_select(b, ret) == -1 ||
-	    buf_addstr(b, " FROM _r) _s") == -1)
-		return -1;
-	return 0;
+	buf_addstr(b, " FROM _r) _s");
+	return buf_error(b);
 }
 
 int
@@ -235,35 +235,36 @@ sql_list(const struct table *t, const struct query *q, struct sqlq *out)
 	char num[24];
 	size_t i;
 
-	if (buf_addstr(
-	        b, "SELECT " JSON_AGG("_r") ", count(*) FROM (SELECT ") == -1 ||
-	    add_select(b, q) == -1 || buf_addstr(b, " FROM ") == -1 ||
-	    add_table(b, t) == -1 || add_where(out, q) == -1)
+	buf_addstr(b, "SELECT " JSON_AGG("_r") ", count(*) FROM (SELECT ");
+	if (add_select(b, q) == -1)
+		return -1;
+	buf_addstr(b, " FROM ");
+	if (add_table(b, t) == -1 || add_where(out, q) == -1)
 		return -1;
 	for (i = 0; i < q->q_norder; i++) {
 		o = &q->q_order[i];
-		if (buf_addstr(b, i == 0 ? " ORDER BY " : ", ") == -1 ||
-		    sql_ident(b, o->qo_col->co_name) == -1 ||
-		    buf_addstr(b, o->qo_desc ? " DESC" : " ASC") == -1)
+		buf_addstr(b, i == 0 ? " ORDER BY " : ", ");
+		if (sql_ident(b, o->qo_col->co_name) == -1)
 			return -1;
-		if (o->qo_nulls != 0 &&
-		    buf_addstr(b, o->qo_nulls == 1 ? " NULLS FIRST"
-		                                   : " NULLS LAST") == -1)
-			return -1;
+		buf_addstr(b, o->qo_desc ? " DESC" : " ASC");
+		if (o->qo_nulls != 0)
+			buf_addstr(b,
+			    o->qo_nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
 	}
 	if (q->q_has_limit) {
 		snprintf(num, sizeof(num), "%ld", q->q_limit);
-		if (buf_addstr(b, " LIMIT ") == -1 ||
-		    sqlq_param(out, num) == -1)
+		buf_addstr(b, " LIMIT ");
+		if (sqlq_param(out, num) == -1)
 			return -1;
 	}
 	if (q->q_offset > 0) {
 		snprintf(num, sizeof(num), "%ld", q->q_offset);
-		if (buf_addstr(b, " OFFSET ") == -1 ||
-		    sqlq_param(out, num) == -1)
+		buf_addstr(b, " OFFSET ");
+		if (sqlq_param(out, num) == -1)
 			return -1;
 	}
-	return buf_addstr(b, ") _r");
+	buf_addstr(b, ") _r");
+	return buf_error(b);
 }
 
 int
@@ -271,8 +272,8 @@ sql_count(const struct table *t, const struct query *q, struct sqlq *out)
 {
 	struct buf *b = &out->sq_sql;
 
-	if (buf_addstr(b, "SELECT count(*) FROM ") == -1 ||
-	    add_table(b, t) == -1 || add_where(out, q) == -1)
+	buf_addstr(b, "SELECT count(*) FROM ");
+	if (add_table(b, t) == -1 || add_where(out, q) == -1)
 		return -1;
 	return 0;
 }
@@ -285,12 +286,11 @@ sql_insert(const struct table *t, const struct column *const *cols,
 	struct buf *b = &out->sq_sql;
 	const char *p;
 
-	if (buf_addstr(b, "WITH _r AS (INSERT INTO ") == -1 ||
-	    add_table(b, t) == -1)
+	buf_addstr(b, "WITH _r AS (INSERT INTO ");
+	if (add_table(b, t) == -1)
 		return -1;
 	if (ncols == 0) {
-		if (buf_addstr(b, " DEFAULT VALUES") == -1)
-			return -1;
+		buf_addstr(b, " DEFAULT VALUES");
 		return add_returning(out, ret);
 	}
 	if (json_body == NULL)
@@ -300,15 +300,20 @@ sql_insert(const struct table *t, const struct column *const *cols,
 	for (p = json_body; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
 	     p++)
 		;
-	if (buf_addstr(b, " (") == -1 || add_cols(b, cols, ncols) == -1 ||
-	    buf_addstr(b, ") SELECT ") == -1 ||
-	    add_cols(b, cols, ncols) == -1 ||
-	    buf_addstr(b, *p == '['
-	                      ? " FROM json_populate_recordset(NULL::"
-	                      : " FROM json_populate_record(NULL::") == -1 ||
-	    add_table(b, t) == -1 || buf_addstr(b, ", ") == -1 ||
-	    sqlq_param(out, json_body) == -1 || buf_addstr(b, "::json)") == -1)
+	buf_addstr(b, " (");
+	if (add_cols(b, cols, ncols) == -1)
 		return -1;
+	buf_addstr(b, ") SELECT ");
+	if (add_cols(b, cols, ncols) == -1)
+		return -1;
+	buf_addstr(b, *p == '[' ? " FROM json_populate_recordset(NULL::"
+	                        : " FROM json_populate_record(NULL::");
+	if (add_table(b, t) == -1)
+		return -1;
+	buf_addstr(b, ", ");
+	if (sqlq_param(out, json_body) == -1)
+		return -1;
+	buf_addstr(b, "::json)");
 	return add_returning(out, ret);
 }
 
@@ -323,15 +328,23 @@ sql_update(const struct table *t, const struct column *const *cols,
 	/* SET (a, b) = (SELECT a, b ...) is the multi-column form; PostgreSQL
 	 * accepts it with a single column too when the source is a
 	 * sub-SELECT. */
-	if (buf_addstr(b, "WITH _r AS (UPDATE ") == -1 ||
-	    add_table(b, t) == -1 || buf_addstr(b, " SET (") == -1 ||
-	    add_cols(b, cols, ncols) == -1 ||
-	    buf_addstr(b, ") = (SELECT ") == -1 ||
-	    add_cols(b, cols, ncols) == -1 ||
-	    buf_addstr(b, " FROM json_populate_record(NULL::") == -1 ||
-	    add_table(b, t) == -1 || buf_addstr(b, ", ") == -1 ||
-	    sqlq_param(out, json_obj) == -1 ||
-	    buf_addstr(b, "::json))") == -1 || add_where(out, q) == -1)
+	buf_addstr(b, "WITH _r AS (UPDATE ");
+	if (add_table(b, t) == -1)
+		return -1;
+	buf_addstr(b, " SET (");
+	if (add_cols(b, cols, ncols) == -1)
+		return -1;
+	buf_addstr(b, ") = (SELECT ");
+	if (add_cols(b, cols, ncols) == -1)
+		return -1;
+	buf_addstr(b, " FROM json_populate_record(NULL::");
+	if (add_table(b, t) == -1)
+		return -1;
+	buf_addstr(b, ", ");
+	if (sqlq_param(out, json_obj) == -1)
+		return -1;
+	buf_addstr(b, "::json))");
+	if (add_where(out, q) == -1)
 		return -1;
 	return add_returning(out, q);
 }
@@ -343,8 +356,8 @@ sql_delete(const struct table *t, const struct query *q, struct sqlq *out)
 
 	if (q == NULL || q->q_nfilters == 0)
 		return -1;
-	if (buf_addstr(b, "WITH _r AS (DELETE FROM ") == -1 ||
-	    add_table(b, t) == -1 || add_where(out, q) == -1)
+	buf_addstr(b, "WITH _r AS (DELETE FROM ");
+	if (add_table(b, t) == -1 || add_where(out, q) == -1)
 		return -1;
 	return add_returning(out, q);
 }

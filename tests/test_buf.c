@@ -206,3 +206,102 @@ Test(buf, wipe_free)
 	cr_assert_eq(b.b_len, 0);
 	cr_assert_eq(b.b_cap, 0);
 }
+
+/* The first failure sticks: later appends change nothing and fail. */
+Test(buf, error_is_sticky)
+{
+	struct buf b;
+
+	buf_init(&b);
+	cr_assert_eq(buf_error(&b), 0);
+	cr_assert_eq(buf_addstr(&b, "abc"), 0);
+	cr_assert_eq(buf_error(&b), 0);
+	errno = 0;
+	cr_assert_eq(buf_add(&b, "x", SIZE_MAX - 2), -1);
+	cr_assert_eq(errno, EOVERFLOW);
+	errno = 0;
+	cr_assert_eq(buf_addstr(&b, "def"), -1);
+	cr_assert_eq(errno, EOVERFLOW);
+	cr_assert_eq(buf_addc(&b, 'g'), -1);
+	cr_assert_eq(buf_add(&b, "h", 1), -1);
+	cr_assert_eq(buf_add(&b, NULL, 0), -1);
+	cr_assert_eq(buf_printf(&b, "%d", 1), -1);
+	cr_assert_eq(buf_add_json_str(&b, "i", 1), -1);
+	cr_assert_eq(buf_reserve(&b, 0), -1);
+	cr_assert_eq(b.b_len, 3);
+	cr_assert_str_eq(b.b_data, "abc");
+	errno = 0;
+	cr_assert_eq(buf_error(&b), -1);
+	cr_assert_eq(errno, EOVERFLOW);
+	buf_free(&b);
+}
+
+/* A builder in a straight line, checked once at the end. */
+Test(buf, straight_line_builder)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_addstr(&b, "{\"k\":");
+	buf_add_json_str(&b, "v", 1);
+	buf_printf(&b, ",\"n\":%d", 7);
+	buf_addc(&b, '}');
+	cr_assert_eq(buf_error(&b), 0);
+	cr_assert_str_eq(b.b_data, "{\"k\":\"v\",\"n\":7}");
+
+	buf_reset(&b);
+	buf_addstr(&b, "{\"k\":");
+	buf_add_json_str(&b, "x", SIZE_MAX / 2);
+	buf_addc(&b, '}');
+	cr_assert_eq(buf_error(&b), -1);
+	cr_assert_str_eq(b.b_data, "{\"k\":");
+	buf_free(&b);
+}
+
+/* A failed json string or reserve is a failure like any other. */
+Test(buf, json_str_and_reserve_failures_stick)
+{
+	struct buf b;
+
+	buf_init(&b);
+	cr_assert_eq(buf_add_json_str(&b, "x", SIZE_MAX / 2), -1);
+	cr_assert_eq(buf_addc(&b, 'a'), -1);
+	cr_assert_eq(buf_error(&b), -1);
+	buf_reset(&b);
+	cr_assert_eq(buf_reserve(&b, SIZE_MAX), -1);
+	cr_assert_eq(buf_addc(&b, 'a'), -1);
+	cr_assert_eq(buf_error(&b), -1);
+	buf_free(&b);
+}
+
+/* reset, free and init start over; release refuses a buffer in error. */
+Test(buf, reset_free_release_and_error)
+{
+	struct buf b;
+
+	buf_init(&b);
+	cr_assert_eq(buf_addstr(&b, "abc"), 0);
+	cr_assert_eq(buf_reserve(&b, SIZE_MAX), -1);
+	errno = 0;
+	cr_assert_null(buf_release(&b, NULL));
+	cr_assert_eq(errno, EOVERFLOW);
+	/* Still the caller's. */
+	cr_assert_str_eq(b.b_data, "abc");
+	buf_reset(&b);
+	cr_assert_eq(buf_error(&b), 0);
+	cr_assert_eq(buf_addstr(&b, "de"), 0);
+	cr_assert_str_eq(b.b_data, "de");
+
+	cr_assert_eq(buf_reserve(&b, SIZE_MAX), -1);
+	buf_free(&b);
+	cr_assert_eq(buf_error(&b), 0);
+	cr_assert_eq(buf_addstr(&b, "f"), 0);
+	cr_assert_str_eq(b.b_data, "f");
+
+	cr_assert_eq(buf_reserve(&b, SIZE_MAX), -1);
+	buf_wipe_free(&b);
+	cr_assert_eq(buf_error(&b), 0);
+	buf_init(&b);
+	cr_assert_eq(buf_error(&b), 0);
+	buf_free(&b);
+}

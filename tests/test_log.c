@@ -1,7 +1,7 @@
 /*
  * common/log.c: every line it writes is valid JSON whatever the bytes it
- * was handed (issue 10: GET /x%ff%fe wrote 0xFF 0xFE raw into the access
- * log).  Each output is checked with json-c in strict mode with UTF-8
+ * was handed (a request for /x%ff%fe once wrote 0xFF 0xFE raw into the
+ * access log).  Each output is checked with json-c in strict mode with UTF-8
  * validation, so "valid" means what a log shipper's parser would say.
  */
 #include <errno.h>

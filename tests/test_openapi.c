@@ -209,8 +209,7 @@ walk(struct json_object *doc, struct json_object *o, struct json_object *ids)
 	}
 	if (!json_object_is_type(o, json_type_object))
 		return 0;
-	json_object_object_foreach(o, k, v)
-	{
+	json_object_object_foreach(o, k, v) {
 		if (strcmp(k, "$ref") == 0) {
 			cr_assert_not_null(
 			    resolve(doc, json_object_get_string(v)),
@@ -315,8 +314,7 @@ Test(openapi, paths_and_methods)
 		const char *want[] = {"/auth/signup", "/auth/login", "/table_1",
 		    "/table_1/{id}", "/notes", "/notes/{id}", "/kinds"};
 		size_t i = 0;
-		json_object_object_foreach(at(doc, "paths", NULL), k, v)
-		{
+		json_object_object_foreach(at(doc, "paths", NULL), k, v) {
 			(void)v;
 			cr_assert_lt(i, sizeof(want) / sizeof(want[0]));
 			cr_assert_str_eq(k, want[i]);

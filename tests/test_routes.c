@@ -135,7 +135,7 @@ Test(routes, refcount)
 }
 
 /* A table that backs an auth group is never served as data, whichever row
- * came first (issue 10: a bearer could write the auth table). */
+ * came first (once, a bearer could write the auth table through one). */
 Test(routes, auth_table_not_served_as_data)
 {
 	struct routes *rs = demo();

@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,4 +366,25 @@ Test(sqlbuild, big_in_list)
 	sqlq_free(&sq);
 	query_free(&q);
 	fx_free();
+}
+
+/* The builders append in a straight line: a statement whose buffer could
+ * not grow anywhere on the way is refused, never half built. */
+Test(sqlbuild, buffer_error_fails_every_builder)
+{
+	const struct table *t =
+	    setup("id=eq.1&order=id&limit=2&offset=1", QM_READ);
+	const struct column *cols[1];
+
+	cols[0] = table_column(t, "title");
+	cr_assert_eq(buf_reserve(&fsq.sq_sql, SIZE_MAX), -1);
+	cr_assert_eq(sql_list(t, &fq, &fsq), -1);
+	cr_assert_eq(sql_count(t, &fq, &fsq), -1);
+	cr_assert_eq(sql_insert(t, cols, 1, "{}", NULL, &fsq), -1);
+	cr_assert_eq(sql_insert(t, cols, 0, NULL, NULL, &fsq), -1);
+	cr_assert_eq(sql_update(t, cols, 1, "{}", &fq, &fsq), -1);
+	cr_assert_eq(sql_delete(t, &fq, &fsq), -1);
+	cr_assert_eq(buf_error(&fsq.sq_sql), -1);
+	cr_assert_eq(fsq.sq_sql.b_len, 0);
+	teardown();
 }

@@ -156,7 +156,7 @@ test('the tutorial, by clicking only', async () => {
 	await page.getByLabel('Authentication', { exact: true }).check();
 	await page.getByLabel('Authentication table').selectOption(users);
 	await page.getByLabel('Path prefix').fill(prefix);
-	// No Log In yet: the tutorial adds it at its end (issue 10).
+	// No Log In yet: the tutorial adds it at its end.
 	await page.getByLabel('Sign Up', { exact: true }).check();
 	await page.getByLabel('Log In', { exact: true }).setChecked(false);
 	await page.getByLabel('Refresh', { exact: true }).check();

@@ -1,4 +1,4 @@
-# The builder (issue 6): the admin API end to end, and the web console
+# The builder: the admin API end to end, and the web console
 # driven in headless Chromium.
 # --jobs 1: run in parallel, Criterion 2.4's runner itself leaks 48 bytes
 # under LeakSanitizer; one at a time the suite takes about two seconds.

@@ -481,6 +481,71 @@ e2e_pid_alive(pid_t pid)
 	return alive;
 }
 
+char **
+e2e_env_clean(void)
+{
+	char **envp;
+	size_t i, j = 0, n = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	cr_assert((envp = calloc(n + 1, sizeof(*envp))) != NULL);
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "POSTERN_", 8) != 0)
+			envp[j++] = environ[i];
+	envp[j] = NULL;
+	return envp;
+}
+
+pid_t
+e2e_spawn(
+    const char *bin, char *const argv[], char *const envp[], const char *log)
+{
+	posix_spawn_file_actions_t fa, *fap = NULL;
+	pid_t pid;
+	int r;
+
+	if (log != NULL) {
+		if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+			goto fail;
+		fap = &fa;
+		if ((r = posix_spawn_file_actions_addopen(
+		         &fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
+		    (r = posix_spawn_file_actions_addopen(&fa, 1, log,
+		         O_WRONLY | O_CREAT | O_APPEND, 0600)) != 0 ||
+		    (r = posix_spawn_file_actions_adddup2(&fa, 1, 2)) != 0)
+			goto fail;
+	}
+	if ((r = posix_spawn(&pid, bin, fap, NULL, argv, envp)) != 0)
+		goto fail;
+	if (fap != NULL)
+		posix_spawn_file_actions_destroy(fap);
+	return pid;
+fail:
+	if (fap != NULL)
+		posix_spawn_file_actions_destroy(fap);
+	errno = r;
+	return -1;
+}
+
+pid_t
+e2e_spawn_daemon(const char *bin, const char *conf, const char *log)
+{
+	char *argv[4], **envp;
+	pid_t pid;
+
+	cr_assert(access(bin, X_OK) == 0, "%s is not executable", bin);
+	envp = e2e_env_clean();
+	argv[0] = (char *)(uintptr_t)bin;
+	argv[1] = (char *)(uintptr_t) "--config";
+	argv[2] = (char *)(uintptr_t)conf;
+	argv[3] = NULL;
+	pid = e2e_spawn(bin, argv, envp, log);
+	free(envp);
+	cr_assert(pid != -1, "cannot start %s: %s", bin, strerror(errno));
+	return pid;
+}
+
 int
 e2e_dev(const char *const *argv)
 {
@@ -511,7 +576,7 @@ e2e_dev(const char *const *argv)
 	envp[j++] = var;
 	envp[j++] = bld;
 	envp[j] = NULL;
-	if (posix_spawn(&pid, args[0], NULL, NULL, args, envp) != 0)
+	if ((pid = e2e_spawn(args[0], args, envp, NULL)) == -1)
 		goto fail;
 	while (waitpid(pid, &st, 0) == -1) {
 		if (errno != EINTR)

@@ -100,6 +100,28 @@ pid_t e2e_read_pid(const char *path);
 int e2e_pid_alive(pid_t pid);
 
 /*
+ * environ without our POSTERN_* variables, for a daemon a test starts
+ * itself (the fixture's settings, e.g. its raised rate limits, must not
+ * reach it).  The array is the caller's to free; its strings are environ's.
+ * Fails the current test if out of memory.
+ */
+char **e2e_env_clean(void);
+
+/*
+ * posix_spawn of bin with argv and envp.  With log, stdin is /dev/null and
+ * stdout and stderr are appended to log (created 0600); with log NULL the
+ * child inherits them.  The child's pid, or -1 with errno set.
+ */
+pid_t e2e_spawn(
+    const char *bin, char *const argv[], char *const envp[], const char *log);
+
+/*
+ * Starts bin --config conf in e2e_env_clean()'s environment, output
+ * appended to log.  Fails the current test if it cannot.
+ */
+pid_t e2e_spawn_daemon(const char *bin, const char *conf, const char *log);
+
+/*
  * Runs deploy/dev with the arguments (NULL-terminated) and the stack's
  * POSTERN_VAR and POSTERN_BUILD_DIR; returns its exit status or -1.
  */

@@ -1,4 +1,4 @@
-# Hardening suites (issue 5): hostile HTTP and slow clients, faults.
+# Hardening suites: hostile HTTP and slow clients, faults.
 # Included from tests/e2e/CMakeLists.txt.  Both use hpair.c, a private
 # gateway+authd pair for tests that need their own settings.
 target_sources(postern_e2e PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/hpair.c)

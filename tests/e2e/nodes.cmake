@@ -1,4 +1,4 @@
-# Several nodes (issue 10): deploy/dev up --nodes 3 starts a stack of its
+# Several nodes: deploy/dev up --nodes 3 starts a stack of its
 # own (own POSTERN_VAR: three gateway+authd pairs behind haproxy), separate
 # from the e2e fixture's, and test_nodes drives it through the nodes' own
 # URLs and through haproxy.  Twice: straight to PostgreSQL (fixture

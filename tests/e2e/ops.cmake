@@ -1,4 +1,4 @@
-# Operations (issue 7).  test_metrics reads /metrics of the fixture's
+# Operations.  test_metrics reads /metrics of the fixture's
 # gateway after traffic of its own and checks it against a strict grammar.
 # test_signals starts private gateway+authd pairs (the fixture's gateway
 # keeps running) and signals them; its tests run one at a time, as each

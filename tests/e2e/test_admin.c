@@ -1,5 +1,5 @@
 /*
- * The builder API (/_admin, API.md section 4) against the fixture's stack:
+ * The builder API (/_admin, docs/builder.md) against the fixture's stack:
  *
  *   - the admin key: required, compared exactly, a user's token refused,
  *     the key file created with mode 0600 and refused when others can read
@@ -314,34 +314,10 @@ conf_copy(const char *conf, const char *const *keys, const char *extra)
 static pid_t
 spawn_daemon(const char *name, const char *conf, const char *log)
 {
-	char bin[E2E_PATH_MAX + 32], *argv[4], **envp;
-	posix_spawn_file_actions_t fa;
-	size_t i, j = 0, n = 0;
-	pid_t pid;
+	char bin[E2E_PATH_MAX + 32];
 
 	snprintf(bin, sizeof(bin), "%s/postern-%s", e2e_cf.ee_build_dir, name);
-	cr_assert(access(bin, X_OK) == 0, "%s is not executable", bin);
-	while (environ[n] != NULL)
-		n++;
-	cr_assert((envp = calloc(n + 1, sizeof(*envp))) != NULL);
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "POSTERN_", 8) != 0)
-			envp[j++] = environ[i];
-	envp[j] = NULL;
-	argv[0] = bin;
-	argv[1] = (char *)(uintptr_t) "--config";
-	argv[2] = (char *)(uintptr_t)conf;
-	argv[3] = NULL;
-	cr_assert(posix_spawn_file_actions_init(&fa) == 0);
-	cr_assert(posix_spawn_file_actions_addopen(
-	              &fa, 0, "/dev/null", O_RDONLY, 0) == 0);
-	cr_assert(posix_spawn_file_actions_addopen(
-	              &fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600) == 0);
-	cr_assert(posix_spawn_file_actions_adddup2(&fa, 1, 2) == 0);
-	cr_assert(posix_spawn(&pid, bin, &fa, NULL, argv, envp) == 0);
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
-	return pid;
+	return e2e_spawn_daemon(bin, conf, log);
 }
 
 static const char *const gw_keys[] = {
@@ -988,7 +964,7 @@ Test(admin, tutorial_through_the_admin_api)
 	}
 }
 
-/* ------------------------------------------------ issue 10's rules */
+/* ------------------------------------- the builder API's input rules */
 
 /* The "code" of an error answer ("" if none). */
 static const char *

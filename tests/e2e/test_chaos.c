@@ -1,5 +1,5 @@
 /*
- * Faults with real processes (issue 5).  The fixture's authd and
+ * Faults with real processes (docs/hardening.md).  The fixture's authd and
  * PostgreSQL are killed or restarted, and private pairs (hpair.c) are
  * stopped, starved and fed garbage:
  *

@@ -1,5 +1,5 @@
 /*
- * End-to-end tests of the data API (API.md section 3, docs/data-api.md)
+ * End-to-end tests of the data API (docs/data-api.md)
  * against the real daemons: CRUD and PostgREST's request forms on the
  * demo's table_1, the list grammar and typed input on tables each test
  * creates for itself through admin SQL, the owner rule on the demo's
@@ -132,7 +132,7 @@ expect_empty(const struct e2e_resp *r, long status, const char *what)
 }
 
 /*
- * An error of the given status in API.md's shape; with code, that code;
+ * An error of the given status in docs/errors.md's shape; with code, that code;
  * with needle, a message that contains it.
  */
 static void

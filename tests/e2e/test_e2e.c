@@ -1,9 +1,9 @@
 /*
- * End-to-end tests: the tutorial of issue 2 and the error contract of
- * API.md sections 1-3, driven over HTTP against the real daemons and a real
- * PostgreSQL (deploy/dev up; see e2e.h).  Every test uses its own random
- * email addresses, so that the tests can run in parallel and again on the
- * same database.
+ * End-to-end tests: the README's tutorial and the error contract of
+ * docs/errors.md, docs/auth.md and docs/data-api.md, driven over HTTP against
+ * the real daemons and a real PostgreSQL (deploy/dev up; see e2e.h).  Every
+ * test uses its own random email addresses, so that the tests can run in
+ * parallel and again on the same database.
  */
 #include <sys/types.h>
 
@@ -67,8 +67,7 @@ assert_no_secret_keys(struct json_object *o)
 	}
 	if (!json_object_is_type(o, json_type_object))
 		return;
-	json_object_object_foreach(o, k, v)
-	{
+	json_object_object_foreach(o, k, v) {
 		cr_assert(strcasestr(k, "password") == NULL &&
 		              strcasestr(k, "hash") == NULL &&
 		              strcasecmp(k, "pw") != 0,
@@ -78,7 +77,7 @@ assert_no_secret_keys(struct json_object *o)
 }
 
 /*
- * Checks a token response (API.md section 2) for email (lowercase) and
+ * Checks a token response (docs/auth.md) for email (lowercase) and
  * copies its access token into tok.
  */
 static void
@@ -218,7 +217,7 @@ Test(e2e, tutorial)
 
 /*
  * Sends GET /table_1 with the Authorization header value auth (none if
- * NULL) and checks the 401 of API.md section 1.
+ * NULL) and checks the 401 of docs/errors.md.
  */
 static void
 expect_401_auth(const char *auth, int token_given)

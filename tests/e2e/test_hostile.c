@@ -1,5 +1,5 @@
 /*
- * Hostile HTTP against the gateway (issue 5), over raw sockets where curl
+ * Hostile HTTP against the gateway, over raw sockets where curl
  * would fix the request up for us:
  *
  *   - request smuggling patterns (two Content-Length, a signed or non-digit
@@ -298,7 +298,7 @@ Test(hostile, smuggling_patterns_are_refused_and_closed)
 	    {"bad chunk size", "POST /auth/login HTTP/1.1\r\nHost: x\r\n"
 	                       "Transfer-Encoding: "
 	                       "chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n" SMUGGLED},
-	    /* RFC 9112 section 7.1, strictly (issue 10). */
+	    /* RFC 9112 section 7.1, strictly. */
 	    {"whitespace after the chunk size",
 	        "POST /auth/login HTTP/1.1\r\nHost: x\r\n"
 	        "Transfer-Encoding: chunked\r\n\r\n"
@@ -782,7 +782,7 @@ Test(hostile, slowloris_is_cut_off_at_the_deadline)
 }
 
 /*
- * Issue 10: 2,000 idle sockets locked every other client out until the
+ * Once, 2,000 idle sockets locked every other client out until the
  * idle timeout.  The cap (16) filled with keep-alive connections that
  * each served a request: a new client is served at once, the connection
  * idle longest is closed cleanly, the others still serve.  With every
@@ -882,7 +882,7 @@ Test(hostile, more_idle_connections_than_the_cap)
 	cr_assert_eq(st, 200, "not served after the idle clients closed");
 
 	/*
-	 * Issue 10: 16 held idle connections (never a byte sent) no longer
+	 * 16 held idle connections (never a byte sent) no longer
 	 * lock the 17th client out until idle_timeout_ms: the one idle
 	 * longest is closed to admit it, with an orderly end of stream.
 	 */
@@ -1032,7 +1032,7 @@ rss_kib(pid_t pid)
 #define FLOOD_PART (256 * 1024)
 
 /*
- * Issue 10: bodies of unauthenticated requests were buffered before the
+ * Once, bodies of unauthenticated requests were buffered before the
  * 401 (1,000 connections part-way into 1 MB bodies: 10 -> 1,009 MiB).
  * 300 connections each send a head with Content-Length 1 MB for a bearer
  * route, half without a token and half with a bad one, and 256 KiB of the

@@ -1,5 +1,5 @@
 /*
- * GET /metrics (issue 7, API.md section 5) on the fixture's gateway, after
+ * GET /metrics (docs/deploy.md, "Operating") on the fixture's gateway, after
  * traffic of the test's own: the body must follow Prometheus' text format
  * 0.0.4 to the letter, checked line by line with a strict grammar:
  *

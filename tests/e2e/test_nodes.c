@@ -1,5 +1,5 @@
 /*
- * Several nodes (issue 10, section 4): the stack of `deploy/dev up --nodes
+ * Several nodes (docs/dev-runner.md): the stack of `deploy/dev up --nodes
  * 3` (optionally `--pooler pgbouncer`), N gateway+authd pairs on one
  * database and signing key behind haproxy.  Through the nodes' own URLs
  * (POSTERN_NODE_URLS):

@@ -235,36 +235,10 @@ write_conf(int port, const char *trusted)
 static pid_t
 spawn_daemon(const char *name, const char *log)
 {
-	char bin[E2E_PATH_MAX + 32], *argv[4];
-	char **envp;
-	posix_spawn_file_actions_t fa;
-	size_t i, j = 0, n = 0;
-	pid_t pid;
+	char bin[E2E_PATH_MAX + 32];
 
 	snprintf(bin, sizeof(bin), "%s/postern-%s", e2e_cf.ee_build_dir, name);
-	cr_assert(access(bin, X_OK) == 0, "%s is not executable", bin);
-	while (environ[n] != NULL)
-		n++;
-	cr_assert((envp = calloc(n + 1, sizeof(*envp))) != NULL);
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "POSTERN_", 8) != 0)
-			envp[j++] = environ[i];
-	envp[j] = NULL;
-	argv[0] = bin;
-	argv[1] = (char *)(uintptr_t) "--config";
-	argv[2] = pr.p_conf;
-	argv[3] = NULL;
-	cr_assert(posix_spawn_file_actions_init(&fa) == 0);
-	cr_assert(posix_spawn_file_actions_addopen(
-	              &fa, 0, "/dev/null", O_RDONLY, 0) == 0);
-	cr_assert(posix_spawn_file_actions_addopen(
-	              &fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600) == 0);
-	cr_assert(posix_spawn_file_actions_adddup2(&fa, 1, 2) == 0);
-	cr_assert(posix_spawn(&pid, bin, &fa, NULL, argv, envp) == 0,
-	    "cannot start %s", bin);
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
-	return pid;
+	return e2e_spawn_daemon(bin, pr.p_conf, log);
 }
 
 /* Waits for authd's socket; fails if authd exits or 10 s pass. */

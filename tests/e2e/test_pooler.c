@@ -1,5 +1,5 @@
 /*
- * Behind a transaction-mode pooler (issue 10 §2): Debian's pgbouncer
+ * Behind a transaction-mode pooler (docs/deploy.md): Debian's pgbouncer
  * (deploy/pgbouncer) in front of the fixture's PostgreSQL, two private
  * gateway+authd pairs with db_pooler = transaction and LISTEN on a direct
  * connection (listen_database_url, the fixture's URL).

@@ -1,5 +1,5 @@
 /*
- * Privileges, read from /proc (issue 5, "Privileges"):
+ * Privileges, read from /proc (docs/SECURITY.md):
  *
  *   - the fixture's authd: seccomp filter installed (Seccomp 2, at least
  *     one filter), NoNewPrivs 1, and when started as root no capability
@@ -228,17 +228,11 @@ spawn_as(const char *name, const char *conf, const char *log,
 {
 	char bin[E2E_PATH_MAX + 32], *argv[4], **envp;
 	gid_t groups[2];
-	size_t i, j = 0, n = 0;
 	pid_t pid;
 	int cap, fd;
 
 	snprintf(bin, sizeof(bin), "%s/postern-%s", e2e_cf.ee_build_dir, name);
-	while (environ[n] != NULL)
-		n++;
-	cr_assert((envp = calloc(n + 1, sizeof(*envp))) != NULL);
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "POSTERN_", 8) != 0)
-			envp[j++] = environ[i];
+	envp = e2e_env_clean();
 	argv[0] = bin;
 	argv[1] = (char *)(uintptr_t) "--config";
 	argv[2] = (char *)(uintptr_t)conf;

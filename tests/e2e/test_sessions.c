@@ -1,5 +1,5 @@
 /*
- * End-to-end tests of the token lifecycle (issue 4, API.md section 2):
+ * End-to-end tests of the token lifecycle (docs/auth.md):
  * refresh rotation and reuse detection, logout, me, the sessions API,
  * password change, the common-password list, the per-email login limit,
  * X-Forwarded-For from a trusted proxy, the audit log and login timing.
@@ -107,8 +107,7 @@ assert_no_secret_keys(struct json_object *o)
 	}
 	if (!json_object_is_type(o, json_type_object))
 		return;
-	json_object_object_foreach(o, k, v)
-	{
+	json_object_object_foreach(o, k, v) {
 		cr_assert(strcasestr(k, "password") == NULL &&
 		              strcasestr(k, "hash") == NULL &&
 		              strcasestr(k, "phc") == NULL &&
@@ -157,7 +156,7 @@ id_text(struct json_object *v, char *out, size_t outlen)
 }
 
 /*
- * Checks a token response (API.md section 2) of status for email (NULL:
+ * Checks a token response (docs/auth.md) of status for email (NULL:
  * any) and fills *s from it.
  */
 static void

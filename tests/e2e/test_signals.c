@@ -1,5 +1,5 @@
 /*
- * Signals (issue 7), on a private gateway+authd pair so that the fixture's
+ * Signals, on a private gateway+authd pair so that the fixture's
  * gateway keeps running:
  *
  *   - SIGTERM during a stream of keep-alive requests from several threads:
@@ -131,34 +131,10 @@ write_conf(const char *extra)
 static pid_t
 spawn_daemon(const char *name, const char *log)
 {
-	char bin[E2E_PATH_MAX + 32], *argv[4];
-	posix_spawn_file_actions_t fa;
-	char **envp;
-	size_t i, j = 0, n = 0;
-	pid_t pid;
+	char bin[E2E_PATH_MAX + 32];
 
 	snprintf(bin, sizeof(bin), "%s/postern-%s", e2e_cf.ee_build_dir, name);
-	while (environ[n] != NULL)
-		n++;
-	cr_assert((envp = calloc(n + 1, sizeof(*envp))) != NULL);
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "POSTERN_", 8) != 0)
-			envp[j++] = environ[i];
-	argv[0] = bin;
-	argv[1] = (char *)(uintptr_t) "--config";
-	argv[2] = sp.sp_conf;
-	argv[3] = NULL;
-	cr_assert(posix_spawn_file_actions_init(&fa) == 0);
-	cr_assert(posix_spawn_file_actions_addopen(
-	              &fa, 0, "/dev/null", O_RDONLY, 0) == 0);
-	cr_assert(posix_spawn_file_actions_addopen(
-	              &fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600) == 0);
-	cr_assert(posix_spawn_file_actions_adddup2(&fa, 1, 2) == 0);
-	cr_assert(posix_spawn(&pid, bin, &fa, NULL, argv, envp) == 0,
-	    "cannot start %s", bin);
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
-	return pid;
+	return e2e_spawn_daemon(bin, sp.sp_conf, log);
 }
 
 static long

@@ -1,5 +1,5 @@
 /*
- * A 60-second soak of the fixture's stack (issue 5; ctest label "slow"):
+ * A 60-second soak of the fixture's stack (ctest label "slow"):
  * four client threads run a steady mix of list, create and login.  No
  * answer may be a 5xx (or missing), and the daemons' open file
  * descriptors and resident memory, measured after a warm-up and at the
