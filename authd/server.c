@@ -44,8 +44,8 @@ aconn_find(struct authd *ad, uint64_t serial)
 	struct aconn *ac;
 
 	TAILQ_FOREACH(ac, &ad->ad_conns, ac_entry)
-	if (ac->ac_serial == serial)
-		return ac;
+		if (ac->ac_serial == serial)
+			return ac;
 	return NULL;
 }
 

@@ -85,8 +85,8 @@ pending_find(struct authc *ac, uint32_t id)
 	struct pending *p;
 
 	TAILQ_FOREACH(p, &ac->ac_pending, p_entry)
-	if (p->p_id == id)
-		return p;
+		if (p->p_id == id)
+			return p;
 	return NULL;
 }
 
@@ -253,7 +253,7 @@ pending_finish(struct pending *p, enum authc_status st, const struct ipc_hdr *h,
 	if (st != AUTHC_OK) {
 		/* A refusal of a ping or a verification is no news; any
 		 * other mismatch is authd's bug. */
-		if (a.an_type != IPC_ANS_ERROR)
+		if (st == AUTHC_BADANSWER && a.an_type != IPC_ANS_ERROR)
 			log_warnx("authd answered request %u with %s", id,
 			    ipc_type_name(a.an_type));
 		callback_failed(kind, cb, arg, st);
