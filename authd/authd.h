@@ -136,6 +136,9 @@ struct aconn *aconn_find(struct authd *ad, uint64_t serial);
 void aconn_free(struct aconn *ac);
 
 /* dispatch.c */
+/* The permit table's verdict on a header alone: 0, or -1 if its type is not
+ * served or its length is over its type's limit (drop the client). */
+int dispatch_permit(const struct ipc_hdr *h);
 int dispatch_frame(
     struct aconn *ac, const struct ipc_hdr *h, const unsigned char *payload);
 void dispatch_job_done(struct authd *ad, struct job *j);

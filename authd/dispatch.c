@@ -1,7 +1,13 @@
 /*
- * What authd accepts, in one table (OpenSSH monitor.c's mon_table): a frame
- * type maps to one handler; anything else is refused and the connection
- * dropped.  authd_answer_*() here mirror authc_*() in the gateway.
+ * What authd accepts, in one permit table (OpenSSH monitor.c's mon_table):
+ * a request type maps to its size limit, the state authd must be in to
+ * serve it, and its handler.  A type not in the table, or a header that
+ * announces more than its row allows, loses the client its connection
+ * (server.c logs it) before any of the body is buffered; a request that
+ * comes while authd is not in its row's state is answered 503.
+ * authd_answer_*() here mirror authc_*() in the gateway, and every answer
+ * is built by one function (answer_send) from common/ipc.h's typed
+ * answers, which the gateway's client reads back with ipc_get_answer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,27 +33,62 @@ static int authd_answer_verify(
 static int authd_answer_auth(
     struct aconn *, const struct ipc_hdr *, struct ipc_cur *);
 
+/* States a request may need authd to be in (dr_needs). */
+#define DISPATCH_NEEDS_REVOCATIONS 0x1 /* the revoked sessions are loaded */
+
 static const struct dispatch_row {
 	uint16_t dr_type;
+	uint32_t dr_max;   /* payload bytes at most; more drops the client */
+	unsigned dr_needs; /* DISPATCH_NEEDS_*; else the answer is 503 */
 	dispatch_fn dr_fn;
 } dispatch_table[] = {
-    {IPC_REQ_PING, authd_answer_ping},
-    {IPC_REQ_VERIFY, authd_answer_verify},
-    {IPC_REQ_AUTH, authd_answer_auth},
+    {IPC_REQ_PING, 0, 0, authd_answer_ping},
+    /* Until the revoked sessions are loaded, no token can be vouched
+     * for: fail closed. */
+    {IPC_REQ_VERIFY, IPC_REQ_VERIFY_MAX, DISPATCH_NEEDS_REVOCATIONS,
+        authd_answer_verify},
+    {IPC_REQ_AUTH, IPC_REQ_AUTH_MAX, 0, authd_answer_auth},
 };
+
+static int send_error(
+    struct aconn *ac, uint32_t id, uint16_t status, const char *msg);
+
+static const struct dispatch_row *
+dispatch_row(uint16_t type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dispatch_table) / sizeof(dispatch_table[0]); i++)
+		if (dispatch_table[i].dr_type == type)
+			return &dispatch_table[i];
+	return NULL;
+}
+
+int
+dispatch_permit(const struct ipc_hdr *h)
+{
+	const struct dispatch_row *dr;
+
+	if ((dr = dispatch_row(h->ih_type)) == NULL || h->ih_len > dr->dr_max)
+		return -1;
+	return 0;
+}
 
 int
 dispatch_frame(
     struct aconn *ac, const struct ipc_hdr *h, const unsigned char *payload)
 {
+	const struct dispatch_row *dr;
 	struct ipc_cur cur;
-	size_t i;
 
+	if (dispatch_permit(h) == -1 || (dr = dispatch_row(h->ih_type)) == NULL)
+		return -1;
+	if ((dr->dr_needs & DISPATCH_NEEDS_REVOCATIONS) &&
+	    !atomic_load(&ac->ac_authd->ad_revoked_ready))
+		return send_error(
+		    ac, h->ih_id, 503, "revocations not loaded yet");
 	ipc_cur_init(&cur, payload, h->ih_len);
-	for (i = 0; i < sizeof(dispatch_table) / sizeof(dispatch_table[0]); i++)
-		if (dispatch_table[i].dr_type == h->ih_type)
-			return dispatch_table[i].dr_fn(ac, h, &cur);
-	return -1;
+	return dr->dr_fn(ac, h, &cur);
 }
 
 /*
@@ -72,21 +113,32 @@ scrub_field(char **s, size_t max)
 	return 0;
 }
 
+/*
+ * Every answer authd gives is built and queued here.  Answers carry
+ * tokens, so the frame is wiped once it has been copied out.  0 or -1.
+ */
 static int
-send_error(struct aconn *ac, uint32_t id, uint16_t status, const char *msg)
+answer_send(struct aconn *ac, const struct ipc_answer *a)
 {
 	struct buf b;
 	int rv = -1;
 
 	buf_init(&b);
-	if (ipc_msg_begin(&b, IPC_ANS_ERROR, id) == -1 ||
-	    ipc_put_u16(&b, status) == -1 || ipc_put_cstr(&b, msg) == -1 ||
-	    ipc_msg_end(&b) == -1)
-		goto fail;
-	rv = aconn_send(ac, &b);
-fail:
-	buf_free(&b);
+	if (ipc_put_answer(&b, a) == 0)
+		rv = aconn_send(ac, &b);
+	buf_wipe_free(&b);
 	return rv;
+}
+
+static int
+send_error(struct aconn *ac, uint32_t id, uint16_t status, const char *msg)
+{
+	struct ipc_answer a = {.an_type = IPC_ANS_ERROR, .an_id = id};
+
+	a.an_u.an_error.ae_status = status;
+	a.an_u.an_error.ae_msg = msg;
+	a.an_u.an_error.ae_msglen = strlen(msg);
+	return answer_send(ac, &a);
 }
 
 #define AUTHD_PING_HOLD_MS 300
@@ -94,19 +146,17 @@ fail:
 static int
 ping_send(struct authd *ad, struct aconn *ac, uint32_t id)
 {
-	int dbok = atomic_load(&ad->ad_db_ok);
-	int listenok = atomic_load(&ad->ad_listen_ok);
-	struct buf b;
-	int rv = -1;
+	struct ipc_answer a = {.an_type = IPC_ANS_PING, .an_id = id};
+	struct ipc_ans_ping *p = &a.an_u.an_ping;
 
-	buf_init(&b);
-	if (ipc_put_ping(&b, id, dbok, listenok,
-	        !dbok       ? "authd cannot reach its database"
-	        : !listenok ? "authd's revocation LISTEN is not established"
-	                    : "") == 0)
-		rv = aconn_send(ac, &b);
-	buf_free(&b);
-	return rv;
+	p->ap_db_ok = atomic_load(&ad->ad_db_ok);
+	p->ap_listen_ok = atomic_load(&ad->ad_listen_ok);
+	p->ap_reason = !p->ap_db_ok ? "authd cannot reach its database"
+	               : !p->ap_listen_ok
+	                   ? "authd's revocation LISTEN is not established"
+	                   : "";
+	p->ap_reasonlen = strlen(p->ap_reason);
+	return answer_send(ac, &a);
 }
 
 void
@@ -167,22 +217,17 @@ authd_answer_verify(
     struct aconn *ac, const struct ipc_hdr *h, struct ipc_cur *cur)
 {
 	struct authd *ad = ac->ac_authd;
+	struct ipc_answer a = {.an_type = IPC_ANS_VERIFY, .an_id = h->ih_id};
+	struct ipc_ans_verify *v = &a.an_u.an_verify;
 	struct token_claims tc;
 	enum token_err te;
 	const char *tok;
 	size_t toklen;
-	struct buf b;
 	uint8_t result;
 	int64_t now;
-	int rv = -1;
 
 	if (ipc_get_str(cur, &tok, &toklen) == -1 || ipc_end(cur) == -1)
 		return -1;
-	/* Until the revoked sessions are loaded, no token can be vouched
-	 * for: fail closed. */
-	if (!atomic_load(&ad->ad_revoked_ready))
-		return send_error(
-		    ac, h->ih_id, 503, "revocations not loaded yet");
 	memset(&tc, 0, sizeof(tc));
 	now = time_epoch_s();
 	te = token_verify(ad->ad_key, ad->ad_keylen, tok, toklen, now,
@@ -194,23 +239,19 @@ authd_answer_verify(
 		result = IPC_VERIFY_REVOKED;
 	if (result != IPC_VERIFY_OK)
 		memset(&tc, 0, sizeof(tc));
-	buf_init(&b);
-	if (ipc_msg_begin(&b, IPC_ANS_VERIFY, h->ih_id) == -1 ||
-	    ipc_put_u8(&b, result) == -1 || ipc_put_cstr(&b, tc.tc_sub) == -1 ||
-	    ipc_put_cstr(&b, tc.tc_sid) == -1 ||
-	    ipc_put_cstr(&b, tc.tc_tbl) == -1 ||
-	    ipc_put_u64(
-	        &b, result == IPC_VERIFY_OK ? (uint64_t)tc.tc_exp : 0) == -1 ||
-	    ipc_put_cstr(&b, result == IPC_VERIFY_OK ? ""
-	                     : result == IPC_VERIFY_REVOKED
-	                         ? "revoked"
-	                         : token_err_str(te)) == -1 ||
-	    ipc_msg_end(&b) == -1)
-		goto fail;
-	rv = aconn_send(ac, &b);
-fail:
-	buf_free(&b);
-	return rv;
+	v->av_result = result;
+	v->av_sub = tc.tc_sub;
+	v->av_sublen = strlen(tc.tc_sub);
+	v->av_sid = tc.tc_sid;
+	v->av_sidlen = strlen(tc.tc_sid);
+	v->av_tbl = tc.tc_tbl;
+	v->av_tbllen = strlen(tc.tc_tbl);
+	v->av_exp = result == IPC_VERIFY_OK ? (uint64_t)tc.tc_exp : 0;
+	v->av_reason = result == IPC_VERIFY_OK        ? ""
+	               : result == IPC_VERIFY_REVOKED ? "revoked"
+	                                              : token_err_str(te);
+	v->av_reasonlen = strlen(v->av_reason);
+	return answer_send(ac, &a);
 }
 
 static int
@@ -230,7 +271,8 @@ authd_answer_auth(
 	    ipc_get_cstr(cur, &j->j_req.ar_ua) == -1 ||
 	    ipc_get_cstr(cur, &j->j_req.ar_bearer) == -1 ||
 	    ipc_get_cstr(cur, &j->j_req.ar_arg) == -1 ||
-	    ipc_get_str(cur, &body, &bodylen) == -1 || ipc_end(cur) == -1) {
+	    ipc_get_str(cur, &body, &bodylen) == -1 || ipc_end(cur) == -1 ||
+	    bodylen > IPC_AUTH_BODY_MAX) {
 		job_free(j);
 		return -1;
 	}
@@ -265,8 +307,8 @@ authd_answer_auth(
 void
 dispatch_job_done(struct authd *ad, struct job *j)
 {
+	struct ipc_answer a = {.an_type = IPC_ANS_AUTH, .an_id = j->j_id};
 	struct aconn *ac;
-	struct buf b;
 
 	if (j->j_kind == JOB_DBCHECK)
 		dispatch_pings_flush(ad);
@@ -278,13 +320,10 @@ dispatch_job_done(struct authd *ad, struct job *j)
 	/* The gateway may have gone away meanwhile; then nobody waits. */
 	if ((ac = aconn_find(ad, j->j_conn)) == NULL)
 		return;
-	buf_init(&b);
-	if (ipc_msg_begin(&b, IPC_ANS_AUTH, j->j_id) == -1 ||
-	    ipc_put_u16(&b, j->j_res.as_status) == -1 ||
-	    ipc_put_u32(&b, j->j_res.as_retry) == -1 ||
-	    ipc_put_str(&b, j->j_res.as_body.b_data, j->j_res.as_body.b_len) ==
-	        -1 ||
-	    ipc_msg_end(&b) == -1 || aconn_send(ac, &b) == -1)
+	a.an_u.an_auth.aa_status = j->j_res.as_status;
+	a.an_u.an_auth.aa_retry = j->j_res.as_retry;
+	a.an_u.an_auth.aa_body = j->j_res.as_body.b_data;
+	a.an_u.an_auth.aa_bodylen = j->j_res.as_body.b_len;
+	if (answer_send(ac, &a) == -1)
 		log_warnx("%s: cannot answer request %u", __func__, j->j_id);
-	buf_free(&b);
 }

@@ -1,7 +1,8 @@
 /*
  * authd's socket: a Unix stream listener, one bufferevent per connection,
- * SO_PEERCRED checked on accept.  Frames are checked header first (before the
- * body is buffered) and handed to the dispatch table.  A peer that sends a
+ * SO_PEERCRED checked on accept.  Frames are cut with ipc_frame_take and
+ * checked header first against the permit table (before the body is
+ * buffered), then handed to it.  A peer that sends a
  * malformed frame loses its connection, never the process.
  */
 #include <sys/socket.h>
@@ -43,8 +44,8 @@ aconn_find(struct authd *ad, uint64_t serial)
 	struct aconn *ac;
 
 	TAILQ_FOREACH(ac, &ad->ad_conns, ac_entry)
-	if (ac->ac_serial == serial)
-		return ac;
+		if (ac->ac_serial == serial)
+			return ac;
 	return NULL;
 }
 
@@ -62,20 +63,33 @@ aconn_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	unsigned char hdrbuf[IPC_HDR_LEN], *frame;
 	struct ipc_hdr h;
-	size_t avail;
+	size_t avail, n;
+	int r;
 
 	for (;;) {
 		avail = evbuffer_get_length(in);
-		if (avail < IPC_HDR_LEN)
-			return;
-		evbuffer_copyout(in, hdrbuf, IPC_HDR_LEN);
-		if (ipc_hdr_parse(hdrbuf, IPC_HDR_LEN, &h) == -1) {
+		n = avail < IPC_HDR_LEN ? avail : IPC_HDR_LEN;
+		evbuffer_copyout(in, hdrbuf, n);
+		if ((r = ipc_frame_take(hdrbuf, avail, &h)) == -1) {
 			log_warnx("connection %llu: bad frame header; dropping",
 			    (unsigned long long)ac->ac_serial);
 			aconn_free(ac);
 			return;
 		}
-		if (avail < IPC_HDR_LEN + (size_t)h.ih_len) {
+		if (avail < IPC_HDR_LEN)
+			return;
+		/* The permit table sees the header before the body is
+		 * buffered: a request authd does not serve, or one larger
+		 * than its type allows, is never read. */
+		if (dispatch_permit(&h) == -1) {
+			log_warnx("connection %llu: refused %s frame of %u "
+			          "bytes; dropping",
+			    (unsigned long long)ac->ac_serial,
+			    ipc_type_name(h.ih_type), (unsigned)h.ih_len);
+			aconn_free(ac);
+			return;
+		}
+		if (r == 0) {
 			/* Wake us only when the whole frame is here. */
 			bufferevent_setwatermark(
 			    bev, EV_READ, IPC_HDR_LEN + (size_t)h.ih_len, 0);

@@ -91,11 +91,23 @@ ipc_frame_take(const unsigned char *data, size_t avail, struct ipc_hdr *h)
 {
 	if (avail < IPC_HDR_LEN)
 		return 0;
-	if (ipc_hdr_parse(data, avail, h) == -1)
+	/* Only the header's bytes are read: data may be a copy of them. */
+	if (ipc_hdr_parse(data, IPC_HDR_LEN, h) == -1)
 		return -1;
 	if (avail - IPC_HDR_LEN < h->ih_len)
 		return 0;
 	return 1;
+}
+
+int
+ipc_msg_set_id(struct buf *b, uint32_t id)
+{
+	if (b->b_len < IPC_HDR_LEN) {
+		errno = EINVAL;
+		return -1;
+	}
+	ipc_be32((unsigned char *)b->b_data + 8, id);
+	return 0;
 }
 
 int
@@ -308,24 +320,113 @@ ipc_end(struct ipc_cur *c)
 }
 
 int
-ipc_put_ping(
-    struct buf *b, uint32_t id, int db_ok, int listen_ok, const char *reason)
+ipc_put_answer(struct buf *b, const struct ipc_answer *a)
 {
-	if (ipc_msg_begin(b, IPC_ANS_PING, id) == -1 ||
-	    ipc_put_u8(b, db_ok ? 1 : 0) == -1 ||
-	    ipc_put_u8(b, listen_ok ? 1 : 0) == -1 ||
-	    ipc_put_cstr(b, reason) == -1)
+	const struct ipc_ans_ping *p = &a->an_u.an_ping;
+	const struct ipc_ans_verify *v = &a->an_u.an_verify;
+	const struct ipc_ans_auth *au = &a->an_u.an_auth;
+	const struct ipc_ans_error *e = &a->an_u.an_error;
+	int rv;
+
+	if (ipc_msg_begin(b, a->an_type, a->an_id) == -1)
+		return -1;
+	switch (a->an_type) {
+	case IPC_ANS_PING:
+		rv = ipc_put_u8(b, p->ap_db_ok ? 1 : 0) == -1 ||
+		     ipc_put_u8(b, p->ap_listen_ok ? 1 : 0) == -1 ||
+		     ipc_put_str(b, p->ap_reason, p->ap_reasonlen) == -1;
+		break;
+	case IPC_ANS_VERIFY:
+		rv = ipc_put_u8(b, v->av_result) == -1 ||
+		     ipc_put_str(b, v->av_sub, v->av_sublen) == -1 ||
+		     ipc_put_str(b, v->av_sid, v->av_sidlen) == -1 ||
+		     ipc_put_str(b, v->av_tbl, v->av_tbllen) == -1 ||
+		     ipc_put_u64(b, v->av_exp) == -1 ||
+		     ipc_put_str(b, v->av_reason, v->av_reasonlen) == -1;
+		break;
+	case IPC_ANS_AUTH:
+		rv = ipc_put_u16(b, au->aa_status) == -1 ||
+		     ipc_put_u32(b, au->aa_retry) == -1 ||
+		     ipc_put_str(b, au->aa_body, au->aa_bodylen) == -1;
+		break;
+	case IPC_ANS_ERROR:
+		rv = ipc_put_u16(b, e->ae_status) == -1 ||
+		     ipc_put_str(b, e->ae_msg, e->ae_msglen) == -1;
+		break;
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+	if (rv)
 		return -1;
 	return ipc_msg_end(b);
 }
 
-int
-ipc_get_ping(struct ipc_cur *c, uint8_t *db_ok, uint8_t *listen_ok,
-    const char **reason, size_t *reasonlen)
+/* A string of the payload that a peer reads as a C string: no NUL. */
+static int
+ipc_get_text(struct ipc_cur *c, const char **s, size_t *n)
 {
-	if (ipc_get_u8(c, db_ok) == -1 || ipc_get_u8(c, listen_ok) == -1 ||
-	    ipc_get_str(c, reason, reasonlen) == -1 || ipc_end(c) == -1 ||
-	    *db_ok > 1 || *listen_ok > 1)
+	if (ipc_get_str(c, s, n) == -1)
 		return -1;
+	if (memchr(*s, '\0', *n) != NULL) {
+		c->ic_err = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+ipc_get_answer(
+    const struct ipc_hdr *h, const void *payload, struct ipc_answer *a)
+{
+	struct ipc_ans_ping *p = &a->an_u.an_ping;
+	struct ipc_ans_verify *v = &a->an_u.an_verify;
+	struct ipc_ans_auth *au = &a->an_u.an_auth;
+	struct ipc_ans_error *e = &a->an_u.an_error;
+	struct ipc_cur c;
+	uint8_t dbok = 0, listenok = 0;
+	int bad;
+
+	memset(a, 0, sizeof(*a));
+	a->an_type = h->ih_type;
+	a->an_id = h->ih_id;
+	ipc_cur_init(&c, payload, h->ih_len);
+	switch (h->ih_type) {
+	case IPC_ANS_PING:
+		bad = ipc_get_u8(&c, &dbok) == -1 ||
+		      ipc_get_u8(&c, &listenok) == -1 ||
+		      ipc_get_str(&c, &p->ap_reason, &p->ap_reasonlen) == -1 ||
+		      dbok > 1 || listenok > 1;
+		p->ap_db_ok = dbok;
+		p->ap_listen_ok = listenok;
+		break;
+	case IPC_ANS_VERIFY:
+		bad = ipc_get_u8(&c, &v->av_result) == -1 ||
+		      ipc_get_text(&c, &v->av_sub, &v->av_sublen) == -1 ||
+		      ipc_get_text(&c, &v->av_sid, &v->av_sidlen) == -1 ||
+		      ipc_get_text(&c, &v->av_tbl, &v->av_tbllen) == -1 ||
+		      ipc_get_u64(&c, &v->av_exp) == -1 ||
+		      ipc_get_text(&c, &v->av_reason, &v->av_reasonlen) == -1 ||
+		      v->av_result > IPC_VERIFY_REVOKED;
+		break;
+	case IPC_ANS_AUTH:
+		bad = ipc_get_u16(&c, &au->aa_status) == -1 ||
+		      ipc_get_u32(&c, &au->aa_retry) == -1 ||
+		      ipc_get_str(&c, &au->aa_body, &au->aa_bodylen) == -1 ||
+		      au->aa_status < 200 || au->aa_status > 599;
+		break;
+	case IPC_ANS_ERROR:
+		bad = ipc_get_u16(&c, &e->ae_status) == -1 ||
+		      ipc_get_str(&c, &e->ae_msg, &e->ae_msglen) == -1 ||
+		      e->ae_status < 400 || e->ae_status > 599;
+		break;
+	default:
+		bad = 1;
+		break;
+	}
+	if (bad || ipc_end(&c) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
 	return 0;
 }

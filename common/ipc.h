@@ -81,9 +81,29 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/op.h"
 
 #define IPC_HDR_LEN 12
 #define IPC_MAX_PAYLOAD (2u * 1024 * 1024)
+
+/*
+ * What one request may carry, far below the frame cap: authd's permit table
+ * refuses more (and drops the connection), and the gateway never sends
+ * more.  A bearer token is at most IPC_TOKEN_MAX bytes, an auth request's
+ * body at most IPC_AUTH_BODY_MAX (an auth operation's own limit, which the
+ * gateway enforces with 413), its User-Agent at most IPC_AUTH_UA_MAX
+ * (authd keeps 512 bytes of its scrubbed form, which never needs more than
+ * the first 516 bytes), and its other fields together (operation, table,
+ * client address, token, {id} segment, their length prefixes) at most
+ * IPC_AUTH_FIELDS_MAX.
+ */
+#define IPC_TOKEN_MAX 4096u
+#define IPC_AUTH_BODY_MAX ((uint32_t)OP_AUTH_BODY_MAX)
+#define IPC_AUTH_UA_MAX 1024u
+#define IPC_AUTH_FIELDS_MAX (8u * 1024)
+#define IPC_REQ_VERIFY_MAX (4 + IPC_TOKEN_MAX)
+#define IPC_REQ_AUTH_MAX                                                       \
+	(IPC_AUTH_BODY_MAX + IPC_AUTH_UA_MAX + IPC_AUTH_FIELDS_MAX)
 
 enum ipc_type {
 	IPC_REQ_PING = 1,
@@ -125,11 +145,20 @@ void ipc_hdr_write(unsigned char out[IPC_HDR_LEN], const struct ipc_hdr *h);
 int ipc_hdr_parse(const unsigned char *p, size_t n, struct ipc_hdr *h);
 
 /*
- * Stream framing over a receive buffer: returns 0 if more bytes are needed,
- * 1 if a whole frame (IPC_HDR_LEN + h->ih_len bytes) starts at data, -1 if
- * the header is bad (as soon as its 12 bytes are available).
+ * Stream framing, the one loop body both peers read with: a receive buffer
+ * holds avail bytes, and data points at its first min(avail, IPC_HDR_LEN)
+ * bytes (only the header is read, so a copy of it will do when the buffer
+ * is not contiguous).  Returns 1 if a whole frame (IPC_HDR_LEN + h->ih_len
+ * bytes) is there, 0 if more bytes are needed, -1 if the header is bad (as
+ * soon as its 12 bytes are there).  Once the header is complete, *h holds
+ * it whether 0 or 1 is returned, so that a receiver can refuse a frame by
+ * its type and length, or wait for exactly IPC_HDR_LEN + h->ih_len bytes,
+ * before any of its body is buffered.
  */
 int ipc_frame_take(const unsigned char *data, size_t avail, struct ipc_hdr *h);
+
+/* Sets the request id of the frame built in b (after ipc_msg_begin). */
+int ipc_msg_set_id(struct buf *b, uint32_t id);
 
 /*
  * Building a message: ipc_msg_begin resets b and writes a header with the
@@ -175,10 +204,68 @@ int ipc_get_cstr(struct ipc_cur *c, char **out);
 /* 0 only if no getter failed and the whole payload was consumed. */
 int ipc_end(struct ipc_cur *c);
 
-/* ANS_PING: built whole (b holds the frame), read whole (ipc_end done). */
-int ipc_put_ping(
-    struct buf *b, uint32_t id, int db_ok, int listen_ok, const char *reason);
-int ipc_get_ping(struct ipc_cur *c, uint8_t *db_ok, uint8_t *listen_ok,
-    const char **reason, size_t *reasonlen);
+/*
+ * Answers, typed: authd builds each one with ipc_put_answer and the
+ * gateway's client reads it with ipc_get_answer, so that the two mirror
+ * each other by construction.  Strings are views (pointer and length, no
+ * NUL terminator): into the caller's data when building, into the payload
+ * when reading.  A NULL pointer with length 0 is the empty string.
+ */
+struct ipc_ans_ping {
+	int ap_db_ok;
+	int ap_listen_ok;
+	const char *ap_reason;
+	size_t ap_reasonlen;
+};
+
+struct ipc_ans_verify {
+	uint8_t av_result; /* enum ipc_verify_result */
+	const char *av_sub;
+	size_t av_sublen;
+	const char *av_sid;
+	size_t av_sidlen;
+	const char *av_tbl;
+	size_t av_tbllen;
+	uint64_t av_exp;
+	const char *av_reason;
+	size_t av_reasonlen;
+};
+
+struct ipc_ans_auth {
+	uint16_t aa_status; /* 200 to 599 */
+	uint32_t aa_retry;  /* seconds for Retry-After; 0 = none */
+	const char *aa_body;
+	size_t aa_bodylen;
+};
+
+struct ipc_ans_error {
+	uint16_t ae_status; /* 400 to 599 */
+	const char *ae_msg;
+	size_t ae_msglen;
+};
+
+struct ipc_answer {
+	uint16_t an_type; /* IPC_ANS_PING, _VERIFY, _AUTH or _ERROR */
+	uint32_t an_id;
+	union {
+		struct ipc_ans_ping an_ping;
+		struct ipc_ans_verify an_verify;
+		struct ipc_ans_auth an_auth;
+		struct ipc_ans_error an_error;
+	} an_u;
+};
+
+/* b holds the whole frame afterwards.  -1 (EINVAL) for another type. */
+int ipc_put_answer(struct buf *b, const struct ipc_answer *a);
+
+/*
+ * Reads the answer frame whose header is h and whose payload (h->ih_len
+ * bytes) is at payload, ipc_end included.  -1 (EINVAL) if it is not an
+ * answer type, does not match its layout, or holds a value outside its
+ * range: a flag above 1, a verify result outside enum ipc_verify_result,
+ * a NUL byte in a claim or reason, a status outside the ranges above.
+ */
+int ipc_get_answer(
+    const struct ipc_hdr *h, const void *payload, struct ipc_answer *a);
 
 #endif

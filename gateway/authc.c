@@ -5,26 +5,37 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
 #include "common/buf.h"
+#include "common/ipc.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "gateway/authc.h"
-#include "gateway/gateway.h"
 
 #define AUTHC_BACKOFF_MIN_MS 50
 #define AUTHC_BACKOFF_MAX_MS 1000
 #define AUTHC_HEARTBEAT_MS 250
 #define AUTHC_FRESH_MS 1000
 
+/* What a request asked, so that its answer is decoded for its callback. */
+enum authc_kind { AK_PING, AK_VERIFY, AK_AUTH };
+
+union authc_cbs {
+	authc_ping_cb cb_ping;
+	authc_verify_cb cb_verify;
+	authc_auth_cb cb_auth;
+};
+
 struct pending {
 	TAILQ_ENTRY(pending) p_entry;
 	struct authc *p_ac;
 	uint32_t p_id;
-	authc_cb p_cb;
+	enum authc_kind p_kind;
+	union authc_cbs p_cb;
 	void *p_arg;
 	struct event *p_timer;
 	int64_t p_start_us; /* when sent, for the round-trip metric */
@@ -47,6 +58,7 @@ struct authc {
 	struct event *ac_heartbeat;
 	int64_t ac_last_pong_ms;
 	int ac_hb_pending;
+	authc_observer ac_observer;
 };
 
 static void authc_connect(struct authc *ac);
@@ -73,25 +85,179 @@ pending_find(struct authc *ac, uint32_t id)
 	struct pending *p;
 
 	TAILQ_FOREACH(p, &ac->ac_pending, p_entry)
-	if (p->p_id == id)
-		return p;
+		if (p->p_id == id)
+			return p;
 	return NULL;
 }
 
-/* Calls back after unlinking, so the callback may issue new requests. */
+static int64_t
+authc_clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A request that got no usable answer: its callback, without a result. */
+static void
+callback_failed(
+    enum authc_kind kind, union authc_cbs cb, void *arg, enum authc_status st)
+{
+	switch (kind) {
+	case AK_PING:
+		cb.cb_ping(st, NULL, arg);
+		break;
+	case AK_VERIFY:
+		cb.cb_verify(st, NULL, arg);
+		break;
+	case AK_AUTH:
+		cb.cb_auth(st, NULL, arg);
+		break;
+	}
+}
+
+/*
+ * NUL-terminated copies of an answer's strings, in one allocation that the
+ * caller frees.  A string ends at its first NUL byte, as it would when
+ * printed; ipc_get_answer has refused those where that would matter.
+ */
+static const char *
+pack_str(char *pack, size_t *used, const char *p, size_t n)
+{
+	char *s = pack + *used;
+
+	if (n > 0)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	*used += n + 1;
+	return s;
+}
+
+/* The decoders of authd_answer_*(): an answer frame to a typed result. */
+static enum authc_status
+answer_ping(const struct ipc_answer *a, union authc_cbs cb, void *arg)
+{
+	const struct ipc_ans_ping *p = &a->an_u.an_ping;
+	struct authc_health ah;
+	size_t used = 0;
+	char *pack;
+
+	if (a->an_type != IPC_ANS_PING)
+		return AUTHC_BADANSWER;
+	if ((pack = malloc(p->ap_reasonlen + 1)) == NULL)
+		return AUTHC_UNAVAILABLE;
+	ah.ah_db_ok = p->ap_db_ok;
+	ah.ah_listen_ok = p->ap_listen_ok;
+	ah.ah_reason = pack_str(pack, &used, p->ap_reason, p->ap_reasonlen);
+	cb.cb_ping(AUTHC_OK, &ah, arg);
+	free(pack);
+	return AUTHC_OK;
+}
+
+static enum authc_status
+answer_verify(const struct ipc_answer *a, union authc_cbs cb, void *arg)
+{
+	const struct ipc_ans_verify *v = &a->an_u.an_verify;
+	struct authc_claims cl;
+	size_t used = 0;
+	char *pack;
+
+	if (a->an_type != IPC_ANS_VERIFY)
+		return AUTHC_BADANSWER;
+	if ((pack = malloc(v->av_sublen + v->av_sidlen + v->av_tbllen +
+	                   v->av_reasonlen + 4)) == NULL)
+		return AUTHC_UNAVAILABLE;
+	cl.acl_verdict = v->av_result == IPC_VERIFY_OK        ? AUTHC_VALID
+	                 : v->av_result == IPC_VERIFY_EXPIRED ? AUTHC_EXPIRED
+	                 : v->av_result == IPC_VERIFY_REVOKED ? AUTHC_REVOKED
+	                                                      : AUTHC_INVALID;
+	cl.acl_sub = pack_str(pack, &used, v->av_sub, v->av_sublen);
+	cl.acl_sid = pack_str(pack, &used, v->av_sid, v->av_sidlen);
+	cl.acl_tbl = pack_str(pack, &used, v->av_tbl, v->av_tbllen);
+	cl.acl_exp = v->av_exp > INT64_MAX ? INT64_MAX : (int64_t)v->av_exp;
+	cl.acl_reason = pack_str(pack, &used, v->av_reason, v->av_reasonlen);
+	cb.cb_verify(AUTHC_OK, &cl, arg);
+	free(pack);
+	return AUTHC_OK;
+}
+
+static enum authc_status
+answer_auth(const struct ipc_answer *a, union authc_cbs cb, void *arg)
+{
+	const struct ipc_ans_error *e = &a->an_u.an_error;
+	struct authc_reply rp;
+	size_t used = 0;
+	char *pack;
+
+	memset(&rp, 0, sizeof(rp));
+	if (a->an_type == IPC_ANS_AUTH) {
+		rp.arp_status = a->an_u.an_auth.aa_status;
+		rp.arp_retry_after = a->an_u.an_auth.aa_retry;
+		rp.arp_body = a->an_u.an_auth.aa_body;
+		rp.arp_bodylen = a->an_u.an_auth.aa_bodylen;
+		cb.cb_auth(AUTHC_OK, &rp, arg);
+		return AUTHC_OK;
+	}
+	if (a->an_type != IPC_ANS_ERROR)
+		return AUTHC_BADANSWER;
+	if ((pack = malloc(e->ae_msglen + 1)) == NULL)
+		return AUTHC_UNAVAILABLE;
+	rp.arp_status = e->ae_status;
+	rp.arp_error = pack_str(pack, &used, e->ae_msg, e->ae_msglen);
+	cb.cb_auth(AUTHC_OK, &rp, arg);
+	free(pack);
+	return AUTHC_OK;
+}
+
+/*
+ * Every request to authd ends here once: answered (h and payload are its
+ * answer frame), timed out or failed with the connection (h is NULL).
+ * That makes it the one place to time round trips for the observer.  Calls
+ * back after unlinking, so the callback may issue new requests.
+ */
 static void
 pending_finish(struct pending *p, enum authc_status st, const struct ipc_hdr *h,
-    struct ipc_cur *cur)
+    const unsigned char *payload)
 {
-	authc_cb cb = p->p_cb;
+	enum authc_kind kind = p->p_kind;
+	union authc_cbs cb = p->p_cb;
 	void *arg = p->p_arg;
+	uint32_t id = p->p_id;
+	struct ipc_answer a;
 
-	/* Every request to authd ends here once: answered, timed out or
-	 * failed with the connection.  That makes it the one place to time
-	 * round trips for /metrics. */
-	metrics_authd_done((int)st, metrics_clock_us() - p->p_start_us);
+	if (p->p_ac->ac_observer != NULL)
+		p->p_ac->ac_observer((int)st, authc_clock_us() - p->p_start_us);
 	pending_free(p);
-	cb(st, h, cur, arg);
+	if (st != AUTHC_OK) {
+		callback_failed(kind, cb, arg, st);
+		return;
+	}
+	if (ipc_get_answer(h, payload, &a) == -1) {
+		log_warnx("malformed %s from authd to request %u",
+		    ipc_type_name(h->ih_type), id);
+		callback_failed(kind, cb, arg, AUTHC_BADANSWER);
+		return;
+	}
+	switch (kind) {
+	case AK_PING:
+		st = answer_ping(&a, cb, arg);
+		break;
+	case AK_VERIFY:
+		st = answer_verify(&a, cb, arg);
+		break;
+	case AK_AUTH:
+		st = answer_auth(&a, cb, arg);
+		break;
+	}
+	if (st != AUTHC_OK) {
+		/* A refusal of a ping or a verification is no news; any
+		 * other mismatch is authd's bug. */
+		if (st == AUTHC_BADANSWER && a.an_type != IPC_ANS_ERROR)
+			log_warnx("authd answered request %u with %s", id,
+			    ipc_type_name(a.an_type));
+		callback_failed(kind, cb, arg, st);
+	}
 }
 
 static void
@@ -143,18 +309,18 @@ authc_read(struct bufferevent *bev, void *arg)
 	struct ipc_hdr h;
 	struct ipc_cur cur;
 	struct pending *p;
-	size_t avail;
+	size_t avail, n;
+	int r;
 
 	for (;;) {
 		avail = evbuffer_get_length(in);
-		if (avail < IPC_HDR_LEN)
-			return;
-		evbuffer_copyout(in, hdrbuf, IPC_HDR_LEN);
-		if (ipc_hdr_parse(hdrbuf, IPC_HDR_LEN, &h) == -1) {
+		n = avail < IPC_HDR_LEN ? avail : IPC_HDR_LEN;
+		evbuffer_copyout(in, hdrbuf, n);
+		if ((r = ipc_frame_take(hdrbuf, avail, &h)) == -1) {
 			authc_drop(ac, "malformed frame from authd");
 			return;
 		}
-		if (avail < IPC_HDR_LEN + (size_t)h.ih_len)
+		if (r == 0)
 			return;
 		if ((frame = evbuffer_pullup(in, IPC_HDR_LEN + h.ih_len)) ==
 		    NULL) {
@@ -174,8 +340,7 @@ authc_read(struct bufferevent *bev, void *arg)
 				ac->ac_evt_cb(sid, ac->ac_evt_arg);
 			free(sid);
 		} else if ((p = pending_find(ac, h.ih_id)) != NULL) {
-			ipc_cur_init(&cur, frame + IPC_HDR_LEN, h.ih_len);
-			pending_finish(p, AUTHC_OK, &h, &cur);
+			pending_finish(p, AUTHC_OK, &h, frame + IPC_HDR_LEN);
 			/* The callback may have dropped the connection. */
 			if (ac->ac_bev != bev)
 				return;
@@ -283,6 +448,12 @@ authc_new(struct event_base *base, const char *path, long timeout_ms,
 }
 
 void
+authc_set_observer(struct authc *ac, authc_observer obs)
+{
+	ac->ac_observer = obs;
+}
+
+void
 authc_set_event_cb(
     struct authc *ac, void (*cb)(const char *, void *), void *arg)
 {
@@ -333,14 +504,13 @@ authc_fresh(struct authc *ac)
 }
 
 static void
-heartbeat_answer(enum authc_status st, const struct ipc_hdr *h,
-    struct ipc_cur *cur, void *arg)
+heartbeat_answer(enum authc_status st, const struct authc_health *ah, void *arg)
 {
 	struct authc *ac = arg;
 
-	(void)cur;
+	(void)ah;
 	ac->ac_hb_pending = 0;
-	if (st == AUTHC_OK && h->ih_type == IPC_ANS_PING)
+	if (st == AUTHC_OK)
 		ac->ac_last_pong_ms = time_mono_ms();
 }
 
@@ -387,7 +557,8 @@ authc_cancel(struct authc *ac, uint32_t id)
 
 /* Sends a frame built in b (its id is set here) and registers the wait. */
 static uint32_t
-authc_send(struct authc *ac, struct buf *b, authc_cb cb, void *arg)
+authc_send(struct authc *ac, struct buf *b, enum authc_kind kind,
+    union authc_cbs cb, void *arg)
 {
 	struct pending *p;
 	struct timeval tv;
@@ -414,21 +585,18 @@ authc_send(struct authc *ac, struct buf *b, authc_cb cb, void *arg)
 	if (++ac->ac_next_id == 0)
 		ac->ac_next_id = 1;
 	id = ac->ac_next_id;
-	/* The id sits at offset 8 of the header, in network byte order. */
-	b->b_data[8] = (char)(id >> 24);
-	b->b_data[9] = (char)(id >> 16);
-	b->b_data[10] = (char)(id >> 8);
-	b->b_data[11] = (char)id;
-	if (bufferevent_write(ac->ac_bev, b->b_data, b->b_len) == -1) {
+	if (ipc_msg_set_id(b, id) == -1 ||
+	    bufferevent_write(ac->ac_bev, b->b_data, b->b_len) == -1) {
 		event_free(p->p_timer);
 		free(p);
 		return 0;
 	}
 	p->p_ac = ac;
 	p->p_id = id;
+	p->p_kind = kind;
 	p->p_cb = cb;
 	p->p_arg = arg;
-	p->p_start_us = metrics_clock_us();
+	p->p_start_us = authc_clock_us();
 	TAILQ_INSERT_TAIL(&ac->ac_pending, p, p_entry);
 	ac->ac_npending++;
 	tv.tv_sec = ac->ac_timeout_ms / 1000;
@@ -438,29 +606,34 @@ authc_send(struct authc *ac, struct buf *b, authc_cb cb, void *arg)
 }
 
 uint32_t
-authc_ping(struct authc *ac, authc_cb cb, void *arg)
+authc_ping(struct authc *ac, authc_ping_cb cb, void *arg)
 {
+	union authc_cbs cbs = {.cb_ping = cb};
 	struct buf b;
 	uint32_t id = 0;
 
 	buf_init(&b);
 	if (ipc_msg_begin(&b, IPC_REQ_PING, 0) == 0 && ipc_msg_end(&b) == 0)
-		id = authc_send(ac, &b, cb, arg);
+		id = authc_send(ac, &b, AK_PING, cbs, arg);
 	buf_free(&b);
 	return id;
 }
 
 uint32_t
-authc_verify(
-    struct authc *ac, const char *tok, size_t len, authc_cb cb, void *arg)
+authc_verify(struct authc *ac, const char *tok, size_t len, authc_verify_cb cb,
+    void *arg)
 {
+	union authc_cbs cbs = {.cb_verify = cb};
 	struct buf b;
 	uint32_t id = 0;
 
+	/* authd would drop the connection over a longer one. */
+	if (len > IPC_TOKEN_MAX)
+		return 0;
 	buf_init(&b);
 	if (ipc_msg_begin(&b, IPC_REQ_VERIFY, 0) == 0 &&
 	    ipc_put_str(&b, tok, len) == 0 && ipc_msg_end(&b) == 0)
-		id = authc_send(ac, &b, cb, arg);
+		id = authc_send(ac, &b, AK_VERIFY, cbs, arg);
 	buf_wipe_free(&b);
 	return id;
 }
@@ -468,18 +641,32 @@ authc_verify(
 uint32_t
 authc_auth(struct authc *ac, const char *op, const char *table,
     const char *client, const char *ua, const char *bearer, const char *param,
-    const char *body, size_t bodylen, authc_cb cb, void *arg)
+    const char *body, size_t bodylen, authc_auth_cb cb, void *arg)
 {
+	union authc_cbs cbs = {.cb_auth = cb};
 	struct buf b;
 	uint32_t id = 0;
 
+	/* Within the permit table's limits (common/ipc.h), or authd would
+	 * drop the connection: authd keeps less of a User-Agent than is
+	 * sent, so the cut changes nothing it stores. */
+	if (bodylen > IPC_AUTH_BODY_MAX)
+		return 0;
 	buf_init(&b);
 	if (ipc_msg_begin(&b, IPC_REQ_AUTH, 0) == 0 &&
 	    ipc_put_cstr(&b, op) == 0 && ipc_put_cstr(&b, table) == 0 &&
-	    ipc_put_cstr(&b, client) == 0 && ipc_put_cstr(&b, ua) == 0 &&
+	    ipc_put_cstr(&b, client) == 0 &&
+	    ipc_put_str(
+	        &b, ua, ua != NULL ? strnlen(ua, IPC_AUTH_UA_MAX) : 0) == 0 &&
 	    ipc_put_cstr(&b, bearer) == 0 && ipc_put_cstr(&b, param) == 0 &&
-	    ipc_put_str(&b, body, bodylen) == 0 && ipc_msg_end(&b) == 0)
-		id = authc_send(ac, &b, cb, arg);
+	    ipc_put_str(&b, body, bodylen) == 0 && ipc_msg_end(&b) == 0) {
+		if (b.b_len - IPC_HDR_LEN <= IPC_REQ_AUTH_MAX)
+			id = authc_send(ac, &b, AK_AUTH, cbs, arg);
+		else
+			log_warnx("an auth request of %zu bytes is over the "
+			          "limit of authd's permit table",
+			    b.b_len - IPC_HDR_LEN);
+	}
 	/* The body holds a password. */
 	buf_wipe_free(&b);
 	return id;

@@ -79,8 +79,8 @@ void metrics_handle(struct req *rq);
 /* Called once per finished request (http.c, when its response is
  * queued). */
 void metrics_request_done(struct req *rq);
-/* Called by authc.c once per request to authd: st is its enum authc_status,
- * usec the time since it was sent (metrics_clock_us). */
+/* authc's observer (set by main.c), told once per request to authd: st is
+ * its enum authc_status, usec the time since it was sent. */
 void metrics_authd_done(int st, int64_t usec);
 /* The bounded label a request is counted and logged under: its route
  * template, a fixed path such as "/healthz", "unmatched" or "malformed". */

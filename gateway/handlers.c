@@ -228,25 +228,21 @@ ready_db_cb(enum db_status st, PGresult **res, int nres, void *arg)
 }
 
 static void
-ready_authd_cb(enum authc_status st, const struct ipc_hdr *h,
-    struct ipc_cur *cur, void *arg)
+ready_authd_cb(enum authc_status st, const struct authc_health *ah, void *arg)
 {
 	struct readyz *rz = arg;
-	uint8_t dbok = 0, listenok = 0;
-	const char *why = "";
-	size_t whylen = 0;
 
 	rz->rz_authc_id = 0;
 	/* authd is ready only if its database and its LISTEN work too. */
-	if (st != AUTHC_OK || h->ih_type != IPC_ANS_PING ||
-	    ipc_get_ping(cur, &dbok, &listenok, &why, &whylen) == -1)
+	if (st != AUTHC_OK)
 		snprintf(rz->rz_authd, sizeof(rz->rz_authd), "%s",
-		    st == AUTHC_OK ? "authd gave a malformed answer"
-		                   : "authd is unreachable");
-	else if (!dbok || !listenok)
-		snprintf(rz->rz_authd, sizeof(rz->rz_authd), "%.*s",
-		    (int)whylen,
-		    whylen > 0 ? why : "authd cannot reach its database");
+		    st == AUTHC_BADANSWER ? "authd gave a malformed answer"
+		                          : "authd is unreachable");
+	else if (!ah->ah_db_ok || !ah->ah_listen_ok)
+		snprintf(rz->rz_authd, sizeof(rz->rz_authd), "%s",
+		    ah->ah_reason[0] != '\0'
+		        ? ah->ah_reason
+		        : "authd cannot reach its database");
 	rz->rz_ready_authd = rz->rz_authd[0] == '\0';
 	rz->rz_pending--;
 	ready_finish(rz);
@@ -322,14 +318,9 @@ handle_healthz(struct req *rq)
 /* ---- auth groups: forwarded to authd ---- */
 
 static void
-auth_answer(enum authc_status st, const struct ipc_hdr *h, struct ipc_cur *cur,
-    void *arg)
+auth_answer(enum authc_status st, const struct authc_reply *rp, void *arg)
 {
 	struct req *rq = arg;
-	const char *body, *msg;
-	size_t len;
-	uint16_t status;
-	uint32_t retry;
 	char tmp[16];
 
 	req_resume(rq);
@@ -341,37 +332,30 @@ auth_answer(enum authc_status st, const struct ipc_hdr *h, struct ipc_cur *cur,
 		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
 		return;
 	}
-	if (h->ih_type == IPC_ANS_AUTH && ipc_get_u16(cur, &status) == 0 &&
-	    ipc_get_u32(cur, &retry) == 0 &&
-	    ipc_get_str(cur, &body, &len) == 0 && ipc_end(cur) == 0 &&
-	    status >= 200 && status <= 599) {
-		rq->rq_status = status;
-		if (retry > 0) {
-			snprintf(tmp, sizeof(tmp), "%u", retry);
+	if (rp->arp_error == NULL) {
+		rq->rq_status = rp->arp_status;
+		if (rp->arp_retry_after > 0) {
+			snprintf(tmp, sizeof(tmp), "%u", rp->arp_retry_after);
 			req_add_header(rq, "Retry-After", tmp);
 		}
 		/* RFC 6750: when a token was given, say it was the token. */
-		if (status == 401)
+		if (rp->arp_status == 401)
 			req_add_header(rq, "WWW-Authenticate",
 			    !op_has(rq->rq_route->rt_op, OPF_BODY) &&
 			            http_head_get(&rq->rq_head, "Authorization")
 			        ? "Bearer error=\"invalid_token\""
 			        : "Bearer");
 		buf_reset(&rq->rq_rbody);
-		buf_add(&rq->rq_rbody, body, len);
+		buf_add(&rq->rq_rbody, rp->arp_body, rp->arp_bodylen);
 		req_respond(rq);
 		return;
 	}
-	if (h->ih_type == IPC_ANS_ERROR && ipc_get_u16(cur, &status) == 0 &&
-	    ipc_get_str(cur, &msg, &len) == 0 && ipc_end(cur) == 0 &&
-	    status >= 400 && status <= 599) {
+	{
 		char text[256];
-		snprintf(text, sizeof(text), "%.*s", (int)len, msg);
-		req_error(rq, status, status == 404 ? "PN400" : "PN800", text);
-		return;
+		snprintf(text, sizeof(text), "%s", rp->arp_error);
+		req_error(rq, rp->arp_status,
+		    rp->arp_status == 404 ? "PN400" : "PN800", text);
 	}
-	log_warnx("request %s: malformed answer from authd", rq->rq_id);
-	req_error(rq, 503, "PN800", "the auth daemon is unavailable");
 }
 
 static void
@@ -443,17 +427,13 @@ bearer_accept(struct req *rq, const struct vclaims *vc)
 }
 
 static void
-verify_answer(enum authc_status st, const struct ipc_hdr *h,
-    struct ipc_cur *cur, void *arg)
+verify_answer(enum authc_status st, const struct authc_claims *cl, void *arg)
 {
 	struct req *rq = arg;
 	struct gw *gw = rq->rq_conn->hc_gw;
-	char *sub = NULL, *sid = NULL, *tbl = NULL, *reason = NULL;
 	struct vclaims vc;
 	const char *tok;
 	size_t toklen;
-	uint64_t exp;
-	uint8_t result;
 
 	req_resume(rq);
 	if (st != AUTHC_OK) {
@@ -461,34 +441,22 @@ verify_answer(enum authc_status st, const struct ipc_hdr *h,
 		    "the auth daemon is unavailable");
 		return;
 	}
-	if (h->ih_type != IPC_ANS_VERIFY || ipc_get_u8(cur, &result) == -1 ||
-	    ipc_get_cstr(cur, &sub) == -1 || ipc_get_cstr(cur, &sid) == -1 ||
-	    ipc_get_cstr(cur, &tbl) == -1 || ipc_get_u64(cur, &exp) == -1 ||
-	    ipc_get_cstr(cur, &reason) == -1 || ipc_end(cur) == -1) {
-		req_error(rq, 503, "PN800", "the auth daemon is unavailable");
-		goto done;
-	}
-	if (result != 0) {
+	if (cl->acl_verdict != AUTHC_VALID) {
 		unauthorized(rq, 1,
-		    result == IPC_VERIFY_EXPIRED ? "the token has expired"
-		    : result == IPC_VERIFY_REVOKED
+		    cl->acl_verdict == AUTHC_EXPIRED ? "the token has expired"
+		    : cl->acl_verdict == AUTHC_REVOKED
 		        ? "the token has been revoked"
 		        : "the token is invalid");
-		goto done;
+		return;
 	}
 	memset(&vc, 0, sizeof(vc));
-	x_strlcpy(vc.vc_sub, sub, sizeof(vc.vc_sub));
-	x_strlcpy(vc.vc_sid, sid, sizeof(vc.vc_sid));
-	x_strlcpy(vc.vc_tbl, tbl, sizeof(vc.vc_tbl));
-	vc.vc_exp = exp > INT64_MAX ? INT64_MAX : (int64_t)exp;
+	x_strlcpy(vc.vc_sub, cl->acl_sub, sizeof(vc.vc_sub));
+	x_strlcpy(vc.vc_sid, cl->acl_sid, sizeof(vc.vc_sid));
+	x_strlcpy(vc.vc_tbl, cl->acl_tbl, sizeof(vc.vc_tbl));
+	vc.vc_exp = cl->acl_exp;
 	if (gw->gw_vcache != NULL && bearer_token(rq, &tok, &toklen) == 0)
 		vcache_put(gw->gw_vcache, tok, toklen, &vc);
 	bearer_accept(rq, &vc);
-done:
-	free(sub);
-	free(sid);
-	free(tbl);
-	free(reason);
 }
 
 /* Asks authd about the token; verify_answer() goes on. */

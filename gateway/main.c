@@ -232,6 +232,7 @@ main(int argc, char *argv[])
 	    NULL)
 		fatalx("cannot create the authd client");
 	authc_set_event_cb(gw.gw_authc, on_revoked, &gw);
+	authc_set_observer(gw.gw_authc, metrics_authd_done);
 	gw.gw_sigterm = evsignal_new(gw.gw_base, SIGTERM, on_signal, &gw);
 	gw.gw_sigint = evsignal_new(gw.gw_base, SIGINT, on_signal, &gw);
 	gw.gw_sighup = evsignal_new(gw.gw_base, SIGHUP, on_signal, &gw);

@@ -142,13 +142,46 @@ Test(ipc, bad_header_rejected_before_body)
 	cr_assert_eq(ipc_frame_take(frame, sizeof(frame), &g), -1);
 }
 
+/* Builds a with ipc_put_answer, checks the frame, reads it back into g. */
+static void
+answer_round_trip(
+    struct buf *b, const struct ipc_answer *a, struct ipc_answer *g)
+{
+	struct ipc_hdr h;
+
+	cr_assert_eq(ipc_put_answer(b, a), 0);
+	cr_assert_eq(
+	    ipc_frame_take((unsigned char *)b->b_data, b->b_len, &h), 1);
+	cr_assert_eq(h.ih_type, a->an_type);
+	cr_assert_eq(h.ih_id, a->an_id);
+	cr_assert_eq(h.ih_len + IPC_HDR_LEN, b->b_len);
+	cr_assert_eq(ipc_get_answer(&h, b->b_data + IPC_HDR_LEN, g), 0);
+	cr_assert_eq(g->an_type, a->an_type);
+	cr_assert_eq(g->an_id, a->an_id);
+}
+
+/* The answer in b, read again after a byte of it was changed. */
+static int
+answer_reread(struct buf *b, struct ipc_answer *g)
+{
+	struct ipc_hdr h;
+
+	cr_assert_eq(
+	    ipc_frame_take((unsigned char *)b->b_data, b->b_len, &h), 1);
+	return ipc_get_answer(&h, b->b_data + IPC_HDR_LEN, g);
+}
+
+static int
+view_eq(const char *p, size_t n, const char *want)
+{
+	return n == strlen(want) && (n == 0 || memcmp(p, want, n) == 0);
+}
+
 Test(ipc, ping_round_trip)
 {
+	struct ipc_answer a = {.an_type = IPC_ANS_PING, .an_id = 1}, g;
 	struct ipc_cur c;
 	struct buf b;
-	const char *why;
-	size_t n;
-	uint8_t v, l;
 
 	buf_init(&b);
 	cr_assert_eq(ipc_msg_begin(&b, IPC_REQ_PING, 1), 0);
@@ -157,26 +190,192 @@ Test(ipc, ping_round_trip)
 	frame_open(&b, IPC_REQ_PING, 1, &c);
 	cr_assert_eq(ipc_end(&c), 0);
 
-	cr_assert_eq(ipc_put_ping(&b, 1, 1, 0, "no LISTEN"), 0);
-	frame_open(&b, IPC_ANS_PING, 1, &c);
-	cr_assert_eq(ipc_get_ping(&c, &v, &l, &why, &n), 0);
-	cr_assert_eq(v, 1);
-	cr_assert_eq(l, 0);
-	cr_assert_eq(n, 9);
-	cr_assert(memcmp(why, "no LISTEN", 9) == 0);
+	a.an_u.an_ping.ap_db_ok = 1;
+	a.an_u.an_ping.ap_listen_ok = 0;
+	a.an_u.an_ping.ap_reason = "no LISTEN";
+	a.an_u.an_ping.ap_reasonlen = 9;
+	answer_round_trip(&b, &a, &g);
+	cr_assert_eq(g.an_u.an_ping.ap_db_ok, 1);
+	cr_assert_eq(g.an_u.an_ping.ap_listen_ok, 0);
+	cr_assert(view_eq(g.an_u.an_ping.ap_reason, g.an_u.an_ping.ap_reasonlen,
+	    "no LISTEN"));
+	/* On the wire: two flag bytes, then the reason. */
+	cr_assert_eq(b.b_len, IPC_HDR_LEN + 2 + 4 + 9);
 
 	/* The old one-byte answer is malformed now. */
 	cr_assert_eq(ipc_msg_begin(&b, IPC_ANS_PING, 1), 0);
 	cr_assert_eq(ipc_put_u8(&b, 1), 0);
 	cr_assert_eq(ipc_msg_end(&b), 0);
-	frame_open(&b, IPC_ANS_PING, 1, &c);
-	cr_assert_eq(ipc_get_ping(&c, &v, &l, &why, &n), -1);
+	cr_assert_eq(answer_reread(&b, &g), -1);
 	/* Flags other than 0 and 1 too. */
-	cr_assert_eq(ipc_put_ping(&b, 2, 1, 1, ""), 0);
+	a.an_u.an_ping.ap_reason = NULL;
+	a.an_u.an_ping.ap_reasonlen = 0;
+	answer_round_trip(&b, &a, &g);
+	cr_assert_eq(g.an_u.an_ping.ap_reasonlen, 0);
 	b.b_data[IPC_HDR_LEN] = 2;
-	frame_open(&b, IPC_ANS_PING, 2, &c);
-	cr_assert_eq(ipc_get_ping(&c, &v, &l, &why, &n), -1);
+	cr_assert_eq(answer_reread(&b, &g), -1);
 	buf_free(&b);
+}
+
+Test(ipc, answer_verify_typed)
+{
+	struct ipc_answer a = {.an_type = IPC_ANS_VERIFY, .an_id = 9}, g;
+	struct ipc_ans_verify *v = &a.an_u.an_verify, *w = &g.an_u.an_verify;
+	struct buf b;
+
+	buf_init(&b);
+	v->av_result = IPC_VERIFY_OK;
+	v->av_sub = "42";
+	v->av_sublen = 2;
+	v->av_sid = "sess-1";
+	v->av_sidlen = 6;
+	v->av_tbl = "users";
+	v->av_tbllen = 5;
+	v->av_exp = 1795812509;
+	answer_round_trip(&b, &a, &g);
+	cr_assert_eq(w->av_result, IPC_VERIFY_OK);
+	cr_assert(view_eq(w->av_sub, w->av_sublen, "42"));
+	cr_assert(view_eq(w->av_sid, w->av_sidlen, "sess-1"));
+	cr_assert(view_eq(w->av_tbl, w->av_tbllen, "users"));
+	cr_assert_eq(w->av_exp, 1795812509);
+	cr_assert_eq(w->av_reasonlen, 0);
+
+	/* Every result value round-trips; the next one is refused. */
+	memset(v, 0, sizeof(*v));
+	v->av_result = IPC_VERIFY_REVOKED;
+	v->av_reason = "revoked";
+	v->av_reasonlen = 7;
+	answer_round_trip(&b, &a, &g);
+	cr_assert_eq(w->av_result, IPC_VERIFY_REVOKED);
+	cr_assert(view_eq(w->av_reason, w->av_reasonlen, "revoked"));
+	b.b_data[IPC_HDR_LEN] = IPC_VERIFY_REVOKED + 1;
+	cr_assert_eq(answer_reread(&b, &g), -1);
+
+	/* A claim read as a C string must not hold a NUL byte. */
+	memset(v, 0, sizeof(*v));
+	v->av_sub = "4\0002";
+	v->av_sublen = 3;
+	cr_assert_eq(ipc_put_answer(&b, &a), 0);
+	cr_assert_eq(answer_reread(&b, &g), -1);
+	/* Nor may bytes trail the last field. */
+	v->av_sub = "42";
+	v->av_sublen = 2;
+	cr_assert_eq(ipc_put_answer(&b, &a), 0);
+	cr_assert_eq(buf_add(&b, "x", 1), 0);
+	cr_assert_eq(ipc_msg_end(&b), 0);
+	cr_assert_eq(answer_reread(&b, &g), -1);
+	buf_free(&b);
+}
+
+Test(ipc, answer_auth_and_error_typed)
+{
+	struct ipc_answer a = {.an_type = IPC_ANS_AUTH, .an_id = 3}, g;
+	struct buf b;
+
+	buf_init(&b);
+	a.an_u.an_auth.aa_status = 429;
+	a.an_u.an_auth.aa_retry = 60;
+	a.an_u.an_auth.aa_body = "{\"code\":\"x\"}";
+	a.an_u.an_auth.aa_bodylen = 12;
+	answer_round_trip(&b, &a, &g);
+	cr_assert_eq(g.an_u.an_auth.aa_status, 429);
+	cr_assert_eq(g.an_u.an_auth.aa_retry, 60);
+	cr_assert(view_eq(g.an_u.an_auth.aa_body, g.an_u.an_auth.aa_bodylen,
+	    "{\"code\":\"x\"}"));
+	/* A body is relayed verbatim, NUL bytes and all. */
+	a.an_u.an_auth.aa_body = "a\0b";
+	a.an_u.an_auth.aa_bodylen = 3;
+	answer_round_trip(&b, &a, &g);
+	cr_assert_eq(g.an_u.an_auth.aa_bodylen, 3);
+	/* The status range edges: 200 and 599 pass, 199 and 600 do not. */
+	a.an_u.an_auth.aa_status = 200;
+	answer_round_trip(&b, &a, &g);
+	a.an_u.an_auth.aa_status = 599;
+	answer_round_trip(&b, &a, &g);
+	a.an_u.an_auth.aa_status = 199;
+	cr_assert_eq(ipc_put_answer(&b, &a), 0);
+	cr_assert_eq(answer_reread(&b, &g), -1);
+	a.an_u.an_auth.aa_status = 600;
+	cr_assert_eq(ipc_put_answer(&b, &a), 0);
+	cr_assert_eq(answer_reread(&b, &g), -1);
+
+	memset(&a, 0, sizeof(a));
+	a.an_type = IPC_ANS_ERROR;
+	a.an_id = 77;
+	a.an_u.an_error.ae_status = 400;
+	a.an_u.an_error.ae_msg = "bad request";
+	a.an_u.an_error.ae_msglen = 11;
+	answer_round_trip(&b, &a, &g);
+	cr_assert_eq(g.an_u.an_error.ae_status, 400);
+	cr_assert(view_eq(
+	    g.an_u.an_error.ae_msg, g.an_u.an_error.ae_msglen, "bad request"));
+	a.an_u.an_error.ae_status = 399;
+	cr_assert_eq(ipc_put_answer(&b, &a), 0);
+	cr_assert_eq(answer_reread(&b, &g), -1);
+	buf_free(&b);
+}
+
+Test(ipc, answer_other_types_refused)
+{
+	struct ipc_answer a = {.an_type = IPC_REQ_PING, .an_id = 1}, g;
+	struct ipc_hdr h = {0, IPC_REQ_PING, 0, 1};
+	struct buf b;
+
+	buf_init(&b);
+	errno = 0;
+	cr_assert_eq(ipc_put_answer(&b, &a), -1);
+	cr_assert_eq(errno, EINVAL);
+	a.an_type = IPC_EVT_REVOKED;
+	cr_assert_eq(ipc_put_answer(&b, &a), -1);
+	/* A request or a notice is not an answer, even if well formed. */
+	cr_assert_eq(ipc_get_answer(&h, "", &g), -1);
+	h.ih_type = IPC_EVT_REVOKED;
+	h.ih_len = 4;
+	cr_assert_eq(ipc_get_answer(&h, "\0\0\0\0", &g), -1);
+	buf_free(&b);
+}
+
+Test(ipc, msg_set_id)
+{
+	struct buf b;
+	struct ipc_cur c;
+
+	buf_init(&b);
+	cr_assert_eq(ipc_msg_set_id(&b, 5), -1);
+	cr_assert_eq(ipc_msg_begin(&b, IPC_REQ_VERIFY, 0), 0);
+	cr_assert_eq(ipc_put_cstr(&b, "tok"), 0);
+	cr_assert_eq(ipc_msg_end(&b), 0);
+	cr_assert_eq(ipc_msg_set_id(&b, 0xdeadbeef), 0);
+	/* The id is bytes 8 to 11, big-endian; the rest is untouched. */
+	cr_assert_eq((unsigned char)b.b_data[8], 0xde);
+	cr_assert_eq((unsigned char)b.b_data[11], 0xef);
+	frame_open(&b, IPC_REQ_VERIFY, 0xdeadbeef, &c);
+	expect_str(&c, "tok");
+	cr_assert_eq(ipc_end(&c), 0);
+	buf_free(&b);
+}
+
+/*
+ * How both daemons read: a copy of the header's bytes stands for a buffer
+ * that is not contiguous, and the header is there before the body is.
+ */
+Test(ipc, frame_take_from_header_copy)
+{
+	unsigned char hdr[IPC_HDR_LEN];
+	struct ipc_hdr h = {100, IPC_REQ_AUTH, 0, 4}, g;
+
+	ipc_hdr_write(hdr, &h);
+	memset(&g, 0, sizeof(g));
+	/* The header is complete, the body not: 0, but g is filled. */
+	cr_assert_eq(ipc_frame_take(hdr, IPC_HDR_LEN + 99, &g), 0);
+	cr_assert_eq(g.ih_type, IPC_REQ_AUTH);
+	cr_assert_eq(g.ih_len, 100);
+	cr_assert_eq(g.ih_id, 4);
+	/* Exactly the frame, or more: 1. */
+	cr_assert_eq(ipc_frame_take(hdr, IPC_HDR_LEN + 100, &g), 1);
+	cr_assert_eq(ipc_frame_take(hdr, IPC_HDR_LEN + 100 + 7, &g), 1);
+	/* Eleven bytes: 0, whatever they say. */
+	cr_assert_eq(ipc_frame_take(hdr, IPC_HDR_LEN - 1, &g), 0);
 }
 
 Test(ipc, verify_round_trip)

@@ -571,6 +571,63 @@ Test(chaos, authd_socket_garbage)
 	hpair_finish(&hp);
 }
 
+/*
+ * Each request type has its own size limit in authd's permit table, far
+ * below the 2 MiB frame cap: a header that announces more is refused
+ * before any of the body is buffered, and a request whose fields are over
+ * their limits loses the connection too.  A request type authd does not
+ * serve (an answer type, or the notice it sends itself) is refused alike.
+ */
+Test(chaos, authd_permit_limits)
+{
+	static char big[64 * 1024 + 1];
+	unsigned char f[64], in[64];
+	struct buf b;
+	struct ipc_hdr h;
+	size_t got;
+	int fd, eof;
+
+	memset(big, ' ', sizeof(big));
+	hpair_start(&hp, NULL);
+
+	/* Headers alone: each announces more than its type may carry. */
+	hdr(f, 1, IPC_REQ_PING, 0);
+	expect_dropped("a ping with a payload", f, IPC_HDR_LEN);
+	hdr(f, 64 * 1024, IPC_REQ_VERIFY, 0);
+	expect_dropped("a 64 KiB verify", f, IPC_HDR_LEN);
+	hdr(f, IPC_MAX_PAYLOAD, IPC_REQ_AUTH, 0);
+	expect_dropped("a 2 MiB auth request", f, IPC_HDR_LEN);
+	hdr(f, 0, IPC_EVT_REVOKED, 0);
+	expect_dropped("a revocation notice from the client", f, IPC_HDR_LEN);
+	hdr(f, 0, IPC_ANS_ERROR, 0);
+	expect_dropped("an error answer from the client", f, IPC_HDR_LEN);
+
+	/* A whole login whose body is one byte over the 64 KiB the gateway
+	 * forwards. */
+	buf_init(&b);
+	cr_assert(ipc_msg_begin(&b, IPC_REQ_AUTH, 7) == 0 &&
+	          ipc_put_cstr(&b, "login") == 0 &&
+	          ipc_put_cstr(&b, "users") == 0 &&
+	          ipc_put_cstr(&b, "127.0.0.1") == 0 &&
+	          ipc_put_cstr(&b, "chaos") == 0 && ipc_put_cstr(&b, "") == 0 &&
+	          ipc_put_cstr(&b, "") == 0 &&
+	          ipc_put_str(&b, big, sizeof(big)) == 0 &&
+	          ipc_msg_end(&b) == 0);
+	expect_dropped("a 64 KiB + 1 login body", b.b_data, b.b_len);
+	buf_free(&b);
+
+	/* authd is alive and answers a well-formed ping. */
+	hdr(f, 0, IPC_REQ_PING, 0);
+	cr_assert((fd = unix_connect(hp.hp_socket)) != -1);
+	cr_assert(send(fd, f, IPC_HDR_LEN, MSG_NOSIGNAL) == IPC_HDR_LEN);
+	got = read_until(fd, in, IPC_HDR_LEN + 1, 2000, &eof);
+	close(fd);
+	cr_assert_eq(got, IPC_HDR_LEN + 1, "no answer to a ping");
+	cr_assert(ipc_hdr_parse(in, got, &h) == 0 && h.ih_type == IPC_ANS_PING);
+	cr_assert(kill(hp.hp_authd, 0) == 0, "authd died");
+	hpair_finish(&hp);
+}
+
 /* ------------------------------------------------ PostgreSQL restart */
 
 struct load {

@@ -1,8 +1,10 @@
 /*
  * The IPC frame decoder (common/ipc.c): stream framing with
- * ipc_frame_take over arbitrary bytes, then every message's payload read
- * with the typed getters as the peers read it, and ipc_end.  A payload
- * that decodes must re-encode to the very same bytes.
+ * ipc_frame_take over arbitrary bytes (from the buffer and from a copy of
+ * its header, as the daemons read), then every message's payload read as
+ * the peers read it: requests with the typed getters and ipc_end, answers
+ * with ipc_get_answer.  A payload that decodes must re-encode to the very
+ * same bytes (answers through ipc_put_answer).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,44 +17,33 @@
 static int
 decode(const struct ipc_hdr *h, const unsigned char *p, struct buf *re)
 {
+	struct ipc_answer a;
 	struct ipc_cur c;
 	const char *s[7];
 	size_t n[7];
 	char *cs = NULL;
-	uint8_t u8;
-	uint16_t u16;
-	uint32_t u32;
-	uint64_t u64;
 	int i, rv = -1;
 
+	switch (h->ih_type) {
+	case IPC_ANS_PING:
+	case IPC_ANS_VERIFY:
+	case IPC_ANS_AUTH:
+	case IPC_ANS_ERROR:
+		if (ipc_get_answer(h, p, &a) == -1)
+			return -1;
+		FUZZ_CHECK(a.an_type == h->ih_type && a.an_id == h->ih_id);
+		FUZZ_CHECK(ipc_put_answer(re, &a) == 0);
+		return 0;
+	}
 	ipc_cur_init(&c, p, h->ih_len);
 	if (ipc_msg_begin(re, h->ih_type, h->ih_id) == -1)
 		return -1;
 	switch (h->ih_type) {
 	case IPC_REQ_PING:
 		break;
-	case IPC_ANS_PING:
-		ipc_get_u8(&c, &u8);
-		ipc_put_u8(re, u8);
-		break;
 	case IPC_REQ_VERIFY:
 		if (ipc_get_cstr(&c, &cs) == 0)
 			ipc_put_cstr(re, cs);
-		break;
-	case IPC_ANS_VERIFY:
-		ipc_get_u8(&c, &u8);
-		ipc_get_str(&c, &s[0], &n[0]);
-		ipc_get_str(&c, &s[1], &n[1]);
-		ipc_get_str(&c, &s[2], &n[2]);
-		ipc_get_u64(&c, &u64);
-		ipc_get_str(&c, &s[3], &n[3]);
-		if (c.ic_err)
-			break;
-		ipc_put_u8(re, u8);
-		for (i = 0; i < 3; i++)
-			ipc_put_str(re, s[i], n[i]);
-		ipc_put_u64(re, u64);
-		ipc_put_str(re, s[3], n[3]);
 		break;
 	case IPC_REQ_AUTH:
 		for (i = 0; i < 7; i++)
@@ -61,24 +52,6 @@ decode(const struct ipc_hdr *h, const unsigned char *p, struct buf *re)
 			break;
 		for (i = 0; i < 7; i++)
 			ipc_put_str(re, s[i], n[i]);
-		break;
-	case IPC_ANS_AUTH:
-		ipc_get_u16(&c, &u16);
-		ipc_get_u32(&c, &u32);
-		ipc_get_str(&c, &s[0], &n[0]);
-		if (c.ic_err)
-			break;
-		ipc_put_u16(re, u16);
-		ipc_put_u32(re, u32);
-		ipc_put_str(re, s[0], n[0]);
-		break;
-	case IPC_ANS_ERROR:
-		ipc_get_u16(&c, &u16);
-		ipc_get_str(&c, &s[0], &n[0]);
-		if (c.ic_err)
-			break;
-		ipc_put_u16(re, u16);
-		ipc_put_str(re, s[0], n[0]);
 		break;
 	case IPC_EVT_REVOKED:
 		if (ipc_get_str(&c, &s[0], &n[0]) == 0)
@@ -108,6 +81,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&re);
 	while (off < size) {
 		r = ipc_frame_take(data + off, size - off, &h);
+		/* A copy of the header says the same as the buffer. */
+		if (size - off >= IPC_HDR_LEN) {
+			unsigned char hdr[IPC_HDR_LEN];
+			struct ipc_hdr hc;
+
+			memcpy(hdr, data + off, IPC_HDR_LEN);
+			FUZZ_CHECK(ipc_frame_take(hdr, size - off, &hc) == r);
+			FUZZ_CHECK(r == -1 || (hc.ih_len == h.ih_len &&
+			                          hc.ih_type == h.ih_type &&
+			                          hc.ih_id == h.ih_id));
+		}
 		if (r <= 0)
 			break;
 		FUZZ_CHECK(h.ih_len <= IPC_MAX_PAYLOAD);
