@@ -109,8 +109,9 @@ notice_send(struct authd *ad, const char *sid)
 	struct buf b;
 
 	buf_init(&b);
-	if (ipc_msg_begin(&b, IPC_EVT_REVOKED, 0) == 0 &&
-	    ipc_put_cstr(&b, sid) == 0 && ipc_msg_end(&b) == 0)
+	ipc_msg_begin(&b, IPC_EVT_REVOKED, 0);
+	ipc_put_cstr(&b, sid);
+	if (ipc_msg_end(&b) == 0)
 		TAILQ_FOREACH(ac, &ad->ad_conns, ac_entry)
 			if (aconn_send(ac, &b) == -1)
 				log_warnx("cannot queue a revocation notice");

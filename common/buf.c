@@ -20,8 +20,7 @@ buf_init(struct buf *b)
 	b->b_err = 0;
 }
 
-/* Records the first failure (later ones keep it) and returns -1. */
-static int
+int
 buf_fail(struct buf *b, int err)
 {
 	if (b->b_err == 0)

@@ -36,6 +36,10 @@ int buf_add_json_str(struct buf *b, const char *s, size_t n);
 /* 0 if no append has failed since the last init or reset; else -1 with
  * errno set to the first failure's. */
 int buf_error(const struct buf *b);
+/* Records err (ENOMEM if 0) as the buffer's error unless it has one, and
+ * returns -1: for an encoder that refuses a value (e.g. too long) so that
+ * its caller's single check sees it. */
+int buf_fail(struct buf *b, int err);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 char *buf_release(struct buf *b, size_t *lenp);

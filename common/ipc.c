@@ -163,10 +163,8 @@ int
 ipc_put_str(struct buf *b, const char *s, size_t n)
 {
 	/* Anything longer could never fit in a frame anyway. */
-	if (n > IPC_MAX_PAYLOAD) {
-		errno = ERANGE;
-		return -1;
-	}
+	if (n > IPC_MAX_PAYLOAD)
+		return buf_fail(b, ERANGE);
 	if (buf_reserve(b, 4 + n) == -1)
 		return -1;
 	if (ipc_put_u32(b, (uint32_t)n) == -1 || buf_add(b, s, n) == -1)
@@ -187,6 +185,8 @@ ipc_msg_end(struct buf *b)
 {
 	size_t plen;
 
+	if (buf_error(b) == -1)
+		return -1;
 	if (b->b_len < IPC_HDR_LEN) {
 		errno = EINVAL;
 		return -1;
@@ -326,39 +326,35 @@ ipc_put_answer(struct buf *b, const struct ipc_answer *a)
 	const struct ipc_ans_verify *v = &a->an_u.an_verify;
 	const struct ipc_ans_auth *au = &a->an_u.an_auth;
 	const struct ipc_ans_error *e = &a->an_u.an_error;
-	int rv;
 
-	if (ipc_msg_begin(b, a->an_type, a->an_id) == -1)
-		return -1;
+	/* Appends after a failed one are no-ops; ipc_msg_end checks once. */
+	ipc_msg_begin(b, a->an_type, a->an_id);
 	switch (a->an_type) {
 	case IPC_ANS_PING:
-		rv = ipc_put_u8(b, p->ap_db_ok ? 1 : 0) == -1 ||
-		     ipc_put_u8(b, p->ap_listen_ok ? 1 : 0) == -1 ||
-		     ipc_put_str(b, p->ap_reason, p->ap_reasonlen) == -1;
+		ipc_put_u8(b, p->ap_db_ok ? 1 : 0);
+		ipc_put_u8(b, p->ap_listen_ok ? 1 : 0);
+		ipc_put_str(b, p->ap_reason, p->ap_reasonlen);
 		break;
 	case IPC_ANS_VERIFY:
-		rv = ipc_put_u8(b, v->av_result) == -1 ||
-		     ipc_put_str(b, v->av_sub, v->av_sublen) == -1 ||
-		     ipc_put_str(b, v->av_sid, v->av_sidlen) == -1 ||
-		     ipc_put_str(b, v->av_tbl, v->av_tbllen) == -1 ||
-		     ipc_put_u64(b, v->av_exp) == -1 ||
-		     ipc_put_str(b, v->av_reason, v->av_reasonlen) == -1;
+		ipc_put_u8(b, v->av_result);
+		ipc_put_str(b, v->av_sub, v->av_sublen);
+		ipc_put_str(b, v->av_sid, v->av_sidlen);
+		ipc_put_str(b, v->av_tbl, v->av_tbllen);
+		ipc_put_u64(b, v->av_exp);
+		ipc_put_str(b, v->av_reason, v->av_reasonlen);
 		break;
 	case IPC_ANS_AUTH:
-		rv = ipc_put_u16(b, au->aa_status) == -1 ||
-		     ipc_put_u32(b, au->aa_retry) == -1 ||
-		     ipc_put_str(b, au->aa_body, au->aa_bodylen) == -1;
+		ipc_put_u16(b, au->aa_status);
+		ipc_put_u32(b, au->aa_retry);
+		ipc_put_str(b, au->aa_body, au->aa_bodylen);
 		break;
 	case IPC_ANS_ERROR:
-		rv = ipc_put_u16(b, e->ae_status) == -1 ||
-		     ipc_put_str(b, e->ae_msg, e->ae_msglen) == -1;
+		ipc_put_u16(b, e->ae_status);
+		ipc_put_str(b, e->ae_msg, e->ae_msglen);
 		break;
 	default:
-		errno = EINVAL;
-		return -1;
+		return buf_fail(b, EINVAL);
 	}
-	if (rv)
-		return -1;
 	return ipc_msg_end(b);
 }
 

@@ -164,7 +164,10 @@ int ipc_msg_set_id(struct buf *b, uint32_t id);
  * Building a message: ipc_msg_begin resets b and writes a header with the
  * given type and id, the ipc_put_* functions append payload fields, and
  * ipc_msg_end fills in the length (-1, ERANGE, if the payload is too big).
- * b then holds the whole frame, ready to write.
+ * b then holds the whole frame, ready to write.  A failed put (no memory,
+ * a string longer than a frame) is the buffer's sticky error
+ * (common/buf.h): later puts are no-ops and ipc_msg_end returns -1, so a
+ * builder puts in a straight line and checks ipc_msg_end once.
  */
 int ipc_msg_begin(struct buf *b, uint16_t type, uint32_t id);
 int ipc_put_u8(struct buf *b, uint8_t v);

@@ -476,8 +476,7 @@ admin_body(struct req *rq, const char *const *keys)
 		admin_error(rq, 400, "PN100", "the body must be a JSON object");
 		goto done;
 	}
-	json_object_object_foreach(o, k, v)
-	{
+	json_object_object_foreach(o, k, v) {
 		(void)v;
 		for (i = 0; keys[i] != NULL && strcmp(k, keys[i]) != 0; i++)
 			;

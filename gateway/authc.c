@@ -631,8 +631,9 @@ authc_verify(struct authc *ac, const char *tok, size_t len, authc_verify_cb cb,
 	if (len > IPC_TOKEN_MAX)
 		return 0;
 	buf_init(&b);
-	if (ipc_msg_begin(&b, IPC_REQ_VERIFY, 0) == 0 &&
-	    ipc_put_str(&b, tok, len) == 0 && ipc_msg_end(&b) == 0)
+	ipc_msg_begin(&b, IPC_REQ_VERIFY, 0);
+	ipc_put_str(&b, tok, len);
+	if (ipc_msg_end(&b) == 0)
 		id = authc_send(ac, &b, AK_VERIFY, cbs, arg);
 	buf_wipe_free(&b);
 	return id;
@@ -653,13 +654,16 @@ authc_auth(struct authc *ac, const char *op, const char *table,
 	if (bodylen > IPC_AUTH_BODY_MAX)
 		return 0;
 	buf_init(&b);
-	if (ipc_msg_begin(&b, IPC_REQ_AUTH, 0) == 0 &&
-	    ipc_put_cstr(&b, op) == 0 && ipc_put_cstr(&b, table) == 0 &&
-	    ipc_put_cstr(&b, client) == 0 &&
-	    ipc_put_str(
-	        &b, ua, ua != NULL ? strnlen(ua, IPC_AUTH_UA_MAX) : 0) == 0 &&
-	    ipc_put_cstr(&b, bearer) == 0 && ipc_put_cstr(&b, param) == 0 &&
-	    ipc_put_str(&b, body, bodylen) == 0 && ipc_msg_end(&b) == 0) {
+	/* Appends after a failed one are no-ops; ipc_msg_end checks once. */
+	ipc_msg_begin(&b, IPC_REQ_AUTH, 0);
+	ipc_put_cstr(&b, op);
+	ipc_put_cstr(&b, table);
+	ipc_put_cstr(&b, client);
+	ipc_put_str(&b, ua, ua != NULL ? strnlen(ua, IPC_AUTH_UA_MAX) : 0);
+	ipc_put_cstr(&b, bearer);
+	ipc_put_cstr(&b, param);
+	ipc_put_str(&b, body, bodylen);
+	if (ipc_msg_end(&b) == 0) {
 		if (b.b_len - IPC_HDR_LEN <= IPC_REQ_AUTH_MAX)
 			id = authc_send(ac, &b, AK_AUTH, cbs, arg);
 		else

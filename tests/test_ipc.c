@@ -651,6 +651,34 @@ Test(ipc, payload_too_big)
 	cr_assert_eq(ipc_msg_begin(&b, IPC_ANS_AUTH, 1), 0);
 	cr_assert_eq(ipc_put_str(&b, big, (size_t)IPC_MAX_PAYLOAD + 1), -1);
 	cr_assert_eq(b.b_len, IPC_HDR_LEN);
+	/* ... and sticks: later puts are no-ops, the end fails with it. */
+	cr_assert_eq(ipc_put_cstr(&b, "x"), -1);
+	cr_assert_eq(b.b_len, IPC_HDR_LEN);
+	errno = 0;
+	cr_assert_eq(ipc_msg_end(&b), -1);
+	cr_assert_eq(errno, ERANGE);
+	/* A new message starts clean. */
+	cr_assert_eq(ipc_msg_begin(&b, IPC_ANS_AUTH, 1), 0);
+	cr_assert_eq(ipc_put_cstr(&b, "x"), 0);
+	cr_assert_eq(ipc_msg_end(&b), 0);
+	buf_free(&b);
+	free(big);
+}
+
+/* A builder puts in a straight line and checks ipc_msg_end once. */
+Test(ipc, straight_line_builder_fails_once)
+{
+	struct buf b;
+	char *big;
+
+	cr_assert_not_null(big = calloc(1, (size_t)IPC_MAX_PAYLOAD + 1));
+	buf_init(&b);
+	ipc_msg_begin(&b, IPC_REQ_AUTH, 0);
+	ipc_put_cstr(&b, "login");
+	ipc_put_str(&b, big, (size_t)IPC_MAX_PAYLOAD + 1);
+	ipc_put_cstr(&b, "after");
+	cr_assert_eq(ipc_msg_end(&b), -1);
+	cr_assert_eq(b.b_len, IPC_HDR_LEN + 4 + 5, "puts after the failed one");
 	buf_free(&b);
 	free(big);
 }
