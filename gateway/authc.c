@@ -57,6 +57,7 @@ struct authc {
 	void *ac_evt_arg;
 	struct event *ac_heartbeat;
 	int64_t ac_last_pong_ms;
+	int ac_reading; /* inside authc_read's loop: a callback is running */
 	int ac_hb_pending;
 	authc_observer ac_observer;
 };
@@ -336,11 +337,18 @@ authc_read(struct bufferevent *bev, void *arg)
 				authc_drop(ac, "malformed revocation notice");
 				return;
 			}
+			ac->ac_reading++;
 			if (ac->ac_evt_cb != NULL)
 				ac->ac_evt_cb(sid, ac->ac_evt_arg);
+			ac->ac_reading--;
 			free(sid);
 		} else if ((p = pending_find(ac, h.ih_id)) != NULL) {
+			/* The frame stays in the input until the callback has
+			 * returned: no read of the socket may run meanwhile
+			 * (authc_fresh checks ac_reading). */
+			ac->ac_reading++;
 			pending_finish(p, AUTHC_OK, &h, frame + IPC_HDR_LEN);
+			ac->ac_reading--;
 			/* The callback may have dropped the connection. */
 			if (ac->ac_bev != bev)
 				return;
@@ -475,6 +483,12 @@ authc_fresh(struct authc *ac)
 	ssize_t n;
 	int fd;
 
+	/* Called back from inside authc_read (a pipelined request handled
+	 * in an answer's callback): the input is being walked, and what is
+	 * still in the socket cannot be taken in now; not fresh, so the
+	 * caller asks authd. */
+	if (ac->ac_reading > 0)
+		return 0;
 	if (!ac->ac_connected || ac->ac_bev == NULL ||
 	    ac->ac_last_pong_ms == 0 ||
 	    time_mono_ms() - ac->ac_last_pong_ms > AUTHC_FRESH_MS)

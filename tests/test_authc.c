@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -600,4 +601,117 @@ Test(authc, connection_lost)
 	cr_assert_eq(fk.f_st, AUTHC_UNAVAILABLE);
 	cr_assert_not(fk.f_has_result);
 	buf_free(&req);
+}
+
+/*
+ * Re-entry: a callback that asks authc_fresh() while authc is still taking
+ * in the frames of one read (a pipelined request handled from inside an
+ * answer's callback does) must not read the socket again under the loop
+ * that is walking the input, or that loop then drains bytes of frames it
+ * has not seen.  authc_fresh answers "not fresh" there (the caller asks
+ * authd again), and every answer still reaches its request.
+ */
+struct reentry {
+	struct buf re_rest; /* sent by the first callback, before asking */
+	int re_fresh;       /* what authc_fresh said inside it */
+	int re_done[3];
+	char re_sub[3][16];
+};
+
+static struct reentry re;
+
+static void
+reentry_cb(enum authc_status st, const struct authc_claims *cl, void *arg)
+{
+	int i = (int)(intptr_t)arg;
+
+	cr_assert_eq(st, AUTHC_OK, "request %d: status %d", i, st);
+	re.re_done[i]++;
+	snprintf(re.re_sub[i], sizeof(re.re_sub[i]), "%s", cl->acl_sub);
+	if (i == 0) {
+		send_bytes(re.re_rest.b_data, re.re_rest.b_len);
+		re.re_fresh = authc_fresh(fk.f_ac);
+	}
+}
+
+static void
+put_verify_answer(struct buf *out, uint32_t id, const char *sub)
+{
+	struct ipc_answer a = {.an_type = IPC_ANS_VERIFY, .an_id = id};
+	struct ipc_ans_verify *v = &a.an_u.an_verify;
+
+	v->av_result = IPC_VERIFY_OK;
+	v->av_sub = sub;
+	v->av_sublen = strlen(sub);
+	v->av_sid = "s";
+	v->av_sidlen = 1;
+	v->av_tbl = "users";
+	v->av_tbllen = 5;
+	v->av_exp = 1795812509;
+	cr_assert_eq(ipc_put_answer(out, &a), 0);
+}
+
+Test(authc, fresh_inside_a_callback_reads_nothing)
+{
+	struct buf req, f[3];
+	uint32_t id[3];
+	int64_t deadline;
+	size_t h1, h2;
+	int i;
+
+	memset(&re, 0, sizeof(re));
+	buf_init(&re.re_rest);
+	buf_init(&req);
+	/* Fresh first: a heartbeat answered. */
+	next_request(IPC_REQ_PING, &req);
+	answer_heartbeat(frame_id(&req));
+	deadline = now_ms() + 2000;
+	while (!authc_fresh(fk.f_ac) && now_ms() < deadline)
+		pump(5);
+	cr_assert(authc_fresh(fk.f_ac), "authc never became fresh");
+
+	for (i = 0; i < 3; i++) {
+		id[i] = authc_verify(fk.f_ac, "aaa.bbb.ccc", 11, reentry_cb,
+		    (void *)(intptr_t)i);
+		cr_assert_neq(id[i], 0);
+		next_request(IPC_REQ_VERIFY, &req);
+		buf_init(&f[i]);
+		put_verify_answer(&f[i], id[i],
+		    i == 0   ? "u0"
+		    : i == 1 ? "u1"
+		             : "u2");
+	}
+	/* The first answer and half the second now; the first callback
+	 * sends the rest of the second and half the third, then asks. */
+	h1 = f[1].b_len / 2;
+	h2 = f[2].b_len / 2;
+	cr_assert_eq(
+	    buf_add(&re.re_rest, f[1].b_data + h1, f[1].b_len - h1), 0);
+	cr_assert_eq(buf_add(&re.re_rest, f[2].b_data, h2), 0);
+	send_bytes(f[0].b_data, f[0].b_len);
+	send_bytes(f[1].b_data, h1);
+	deadline = now_ms() + 2000;
+	while (re.re_done[0] == 0 && now_ms() < deadline)
+		pump(5);
+	cr_assert_eq(re.re_done[0], 1, "the first answer was not taken in");
+	cr_assert_eq(re.re_fresh, 0,
+	    "authc_fresh read the socket inside a "
+	    "callback of authc's own read");
+	send_bytes(f[2].b_data + h2, f[2].b_len - h2);
+	deadline = now_ms() + 2000;
+	while (
+	    (re.re_done[1] == 0 || re.re_done[2] == 0) && now_ms() < deadline)
+		pump(5);
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(re.re_done[i], 1,
+		    "answer %d reached its request %d "
+		    "times",
+		    i, re.re_done[i]);
+		buf_free(&f[i]);
+	}
+	cr_assert_str_eq(re.re_sub[1], "u1");
+	cr_assert_str_eq(re.re_sub[2], "u2");
+	cr_assert(authc_connected(fk.f_ac), "the connection was dropped");
+	buf_free(&req);
+	buf_free(&re.re_rest);
 }
