@@ -479,7 +479,7 @@ Test(sessions, spent_refresh_revokes_the_family)
 
 struct racer {
 	pthread_barrier_t *rc_bar;
-	const char *rc_path;        /* POSTed to; /auth/refresh if NULL */
+	const char *rc_path;        /* POSTed to */
 	const char *const *rc_hdrs; /* or NULL */
 	const char *rc_body;
 	long rc_status;
@@ -487,14 +487,14 @@ struct racer {
 };
 
 static void *
-race_refresh(void *arg)
+race_post(void *arg)
 {
 	struct racer *rc = arg;
 	struct e2e_resp r;
 
 	pthread_barrier_wait(rc->rc_bar);
-	if (e2e_call("POST", rc->rc_path ? rc->rc_path : "/auth/refresh", NULL,
-	        rc->rc_hdrs, rc->rc_body, &r) == -1) {
+	if (e2e_call("POST", rc->rc_path, NULL, rc->rc_hdrs, rc->rc_body, &r) ==
+	    -1) {
 		rc->rc_err = 1;
 		return NULL;
 	}
@@ -503,11 +503,32 @@ race_refresh(void *arg)
 	return NULL;
 }
 
+/* RACERS threads POST body to path at once; their answers in rc. */
+static void
+race_run(struct racer *rc, const char *path, const char *const *hdrs,
+    const char *body)
+{
+	pthread_t th[RACERS];
+	pthread_barrier_t bar;
+	int i;
+
+	cr_assert(pthread_barrier_init(&bar, NULL, RACERS) == 0);
+	memset(rc, 0, sizeof(*rc) * RACERS);
+	for (i = 0; i < RACERS; i++) {
+		rc[i].rc_bar = &bar;
+		rc[i].rc_path = path;
+		rc[i].rc_hdrs = hdrs;
+		rc[i].rc_body = body;
+		cr_assert(pthread_create(&th[i], NULL, race_post, &rc[i]) == 0);
+	}
+	for (i = 0; i < RACERS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&bar);
+}
+
 Test(sessions, concurrent_refreshes_one_wins)
 {
 	struct racer rc[RACERS];
-	pthread_t th[RACERS];
-	pthread_barrier_t bar;
 	struct sess s0;
 	struct buf b;
 	char email[128];
@@ -518,17 +539,7 @@ Test(sessions, concurrent_refreshes_one_wins)
 	buf_init(&b);
 	cr_assert(
 	    buf_printf(&b, "{\"refresh_token\":\"%s\"}", s0.s_refresh) == 0);
-	cr_assert(pthread_barrier_init(&bar, NULL, RACERS) == 0);
-	memset(rc, 0, sizeof(rc));
-	for (i = 0; i < RACERS; i++) {
-		rc[i].rc_bar = &bar;
-		rc[i].rc_body = b.b_data;
-		cr_assert(
-		    pthread_create(&th[i], NULL, race_refresh, &rc[i]) == 0);
-	}
-	for (i = 0; i < RACERS; i++)
-		pthread_join(th[i], NULL);
-	pthread_barrier_destroy(&bar);
+	race_run(rc, "/auth/refresh", NULL, b.b_data);
 	for (i = 0; i < RACERS; i++) {
 		cr_assert_eq(rc[i].rc_err, 0, "racer %d got no answer", i);
 		if (rc[i].rc_status == 200)
@@ -1488,8 +1499,6 @@ Test(sessions, email_unicode_rule)
 Test(sessions, login_limit_holds_under_parallel_attempts)
 {
 	struct racer rc[RACERS];
-	pthread_t th[RACERS];
-	pthread_barrier_t bar;
 	char email[128], x[ADDR_CAP], line[128];
 	const char *hx[2];
 	struct buf b;
@@ -1502,19 +1511,7 @@ Test(sessions, login_limit_holds_under_parallel_attempts)
 		cr_assert_eq(login_status(email, WRONG_PASSWORD, hx), 401,
 		    "attempt %d", i);
 	creds_body(&b, email, WRONG_PASSWORD);
-	cr_assert(pthread_barrier_init(&bar, NULL, RACERS) == 0);
-	memset(rc, 0, sizeof(rc));
-	for (i = 0; i < RACERS; i++) {
-		rc[i].rc_bar = &bar;
-		rc[i].rc_path = "/auth/login";
-		rc[i].rc_hdrs = hx;
-		rc[i].rc_body = b.b_data;
-		cr_assert(
-		    pthread_create(&th[i], NULL, race_refresh, &rc[i]) == 0);
-	}
-	for (i = 0; i < RACERS; i++)
-		pthread_join(th[i], NULL);
-	pthread_barrier_destroy(&bar);
+	race_run(rc, "/auth/login", hx, b.b_data);
 	buf_free(&b);
 	for (i = 0; i < RACERS; i++) {
 		cr_assert_eq(rc[i].rc_err, 0, "attempt %d got no answer", i);
