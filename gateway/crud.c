@@ -20,22 +20,26 @@
 #include "gateway/catalog.h"
 #include "gateway/db.h"
 #include "gateway/gateway.h"
+#include "gateway/prefer.h"
 #include "gateway/query.h"
 #include "gateway/rows.h"
 #include "gateway/sqlbuild.h"
 
-#define PGRST_OBJECT "application/vnd.pgrst.object+json"
-
-enum prefer_return { PR_DEFAULT, PR_MINIMAL, PR_REPRESENTATION };
+#define CSV_CTYPE "text/csv; charset=utf-8"
+#define PREFER_HEADERS_MAX 16
 
 struct crud {
 	struct req *cr_rq;
 	const struct table *cr_table;
 	int cr_item;   /* /t/{id} form */
 	int cr_object; /* Accept: application/vnd.pgrst.object+json */
-	int cr_count;  /* Prefer: count=exact */
 	int cr_bulk;   /* create with a JSON array */
-	enum prefer_return cr_return;
+	enum media cr_media;
+	int cr_strip; /* ;nulls=stripped */
+	struct prefer cr_pf;
+	long cr_max_rows; /* list_max_limit: count=estimated's threshold */
+	/* Where the answers are among the statements (-1: not sent). */
+	int cr_imain, cr_icount, cr_iplan;
 	long cr_offset;
 	char cr_pk[128]; /* created row's key, for Location */
 };
@@ -43,6 +47,9 @@ struct crud {
 static const char set_claims_sql[] =
     "SELECT set_config('request.jwt.claims', $1, true), "
     "set_config('request.user_id', $2, true)";
+/* Prefer: tx=rollback runs the statements in a block it rolls back. */
+static const char begin_sql[] = "BEGIN";
+static const char rollback_sql[] = "ROLLBACK";
 
 static void
 crud_free(struct req *rq)
@@ -56,6 +63,7 @@ crud_error(struct req *rq, int status, const char *code, const char *msg,
     const char *details)
 {
 	rq->rq_status = status;
+	rq->rq_ctype = NULL;
 	buf_reset(&rq->rq_rbody);
 	if (json_error_body(&rq->rq_rbody, code, msg, details) == -1)
 		buf_reset(&rq->rq_rbody);
@@ -70,12 +78,14 @@ crud_qerror(struct req *rq, const struct q_error *e)
 	    e->qe_message, e->qe_details[0] ? e->qe_details : NULL);
 }
 
-/* Maps a failed statement to an answer; never passes a raw 5xx for bad
- * input. */
+/*
+ * Maps a failed statement to an answer; never passes a raw 5xx for bad
+ * input.  As PostgREST does, a database error's code is its SQLSTATE, with
+ * PostgreSQL's message and detail (docs/errors.md).
+ */
 static void
 crud_pg_error(struct req *rq, PGresult *res)
 {
-	int write = op_has(rq->rq_route->rt_op, OPF_WRITE);
 	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *det = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
@@ -93,23 +103,28 @@ crud_pg_error(struct req *rq, PGresult *res)
 	 * list).  The gateway cannot tell cheaply, so the details are never
 	 * passed on; the message names only the constraint.
 	 */
-	if (strcmp(st, "23505") == 0 || strcmp(st, "23P01") == 0)
-		crud_error(rq, 409, "PN500", msg, NULL);
-	else if (strcmp(st, "23503") == 0)
-		crud_error(rq, 409, "PN501", msg, NULL);
+	if (strcmp(st, "23505") == 0 || strcmp(st, "23P01") == 0 ||
+	    strcmp(st, "23503") == 0)
+		crud_error(rq, 409, st, msg, NULL);
 	else if (strcmp(st, "PT406") == 0)
 		/* postern.expect_one(): the write is rolled back. */
-		crud_error(rq, 406, "PN402", msg, NULL);
+		crud_error(rq, 406, "PGRST116",
+		    "JSON object requested, multiple (or no) rows returned",
+		    msg);
+	else if (strcmp(st, "PT124") == 0)
+		/* postern.expect_at_most(): the write is rolled back. */
+		crud_error(rq, 400, "PGRST124", msg, det);
 	else if (strcmp(st, "23502") == 0 || strcmp(st, "23514") == 0 ||
 	         strncmp(st, "22", 2) == 0)
-		/* A value PostgreSQL refused: in a body (PN101) or in a
-		 * filter (PN105). */
-		crud_error(rq, 400,
-		    strncmp(st, "22", 2) != 0 || write ? "PN101" : "PN105", msg,
-		    det);
+		/* A value PostgreSQL refused, in a body or in a filter. */
+		crud_error(rq, 400, st, msg, det);
 	else if (strcmp(st, "42883") == 0 || strcmp(st, "42804") == 0)
 		/* An operator the column's type lacks, e.g. gt on a point. */
-		crud_error(rq, 400, "PN108", msg, det);
+		crud_error(rq, 400, st, msg, det);
+	else if (strcmp(st, "42P10") == 0 || strcmp(st, "21000") == 0)
+		/* on_conflict names no unique key, or an upsert body names
+		 * one key twice. */
+		crud_error(rq, 400, st, msg, det);
 	else if (strcmp(st, "42501") == 0 &&
 	         strncmp(msg, "permission denied", 17) == 0) {
 		/* A missing grant is a setup mistake, not the caller's. */
@@ -118,12 +133,13 @@ crud_pg_error(struct req *rq, PGresult *res)
 		crud_error(
 		    rq, 500, "PN900", "the endpoint is misconfigured", NULL);
 	} else if (strcmp(st, "42501") == 0)
-		/* Row Level Security refused the write. */
-		crud_error(rq, 403, "PN300", msg, det);
+		/* Row Level Security (or an upsert's owner check) refused the
+		 * write. */
+		crud_error(rq, 403, st, msg, det);
 	else if (strcmp(st, "42703") == 0 || strcmp(st, "42P01") == 0) {
 		/* The catalog changed under us: reload, answer 400. */
 		registry_reload(gw);
-		crud_error(rq, 400, "PN107", msg, det);
+		crud_error(rq, 400, st, msg, det);
 	} else if (strcmp(st, "57014") == 0)
 		crud_error(rq, 504, "PN802", "the query took too long", NULL);
 	else if (strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0)
@@ -228,17 +244,85 @@ crud_location(struct crud *cr, const char *json, size_t len)
 	json_object_put(o);
 }
 
+/* "Plan Rows" of EXPLAIN (FORMAT JSON)'s answer, as the total's text. */
+static int
+plan_rows(const char *json, size_t len, char *out, size_t cap)
+{
+	struct json_object *o, *e, *plan, *rows;
+	const char *why;
+	int rv = -1;
+
+	if ((o = json_parse_strict(json, len, &why)) == NULL)
+		return -1;
+	if (json_object_is_type(o, json_type_array) &&
+	    json_object_array_length(o) >= 1 &&
+	    (e = json_object_array_get_idx(o, 0)) != NULL &&
+	    json_object_object_get_ex(e, "Plan", &plan) &&
+	    json_object_object_get_ex(plan, "Plan Rows", &rows) &&
+	    (json_object_is_type(rows, json_type_int) ||
+	        json_object_is_type(rows, json_type_double))) {
+		snprintf(
+		    out, cap, "%lld", (long long)json_object_get_double(rows));
+		rv = 0;
+	}
+	json_object_put(o);
+	return rv;
+}
+
+/* The total for Content-Range: "*" unless a count was asked for. */
+static int
+crud_total(struct crud *cr, PGresult **res, long nrows, char *out, size_t cap)
+{
+	const char *exact;
+
+	snprintf(out, cap, "*");
+	if (cr->cr_rq->rq_route->rt_op != OP_LIST) {
+		if (cr->cr_pf.pf_count == PF_COUNT_EXACT)
+			snprintf(out, cap, "%ld", nrows);
+		return 0;
+	}
+	if (cr->cr_icount >= 0) {
+		exact = PQgetvalue(res[cr->cr_icount], 0, 0);
+		/* count=estimated: exact below the max-rows threshold. */
+		if (cr->cr_iplan < 0 ||
+		    strtol(exact, NULL, 10) <= cr->cr_max_rows) {
+			snprintf(out, cap, "%s", exact);
+			return 0;
+		}
+	}
+	if (cr->cr_iplan >= 0)
+		return plan_rows(PQgetvalue(res[cr->cr_iplan], 0, 0),
+		    (size_t)PQgetlength(res[cr->cr_iplan], 0, 0), out, cap);
+	return 0;
+}
+
+/* Headers every successful answer carries: the media type and
+ * Preference-Applied. */
+static void
+crud_success_headers(struct req *rq, struct crud *cr)
+{
+	struct buf b;
+
+	if (cr->cr_media == MEDIA_CSV && rq->rq_status != 204 &&
+	    rq->rq_rbody.b_len > 0)
+		rq->rq_ctype = CSV_CTYPE;
+	buf_init(&b);
+	if (prefer_applied(&cr->cr_pf, &b) == 0 && b.b_len > 0)
+		req_add_header(rq, "Preference-Applied", b.b_data);
+	buf_free(&b);
+}
+
 static void
 crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 {
 	struct req *rq = arg;
 	struct crud *cr = rq->rq_crud;
 	const struct route *r = rq->rq_route;
-	const char *json, *total;
-	char tmp[ROUTE_PATH_MAX + 160];
+	const char *json;
+	char tmp[ROUTE_PATH_MAX + 160], total[32];
 	size_t len;
 	long nrows;
-	int i;
+	int i, csv = cr->cr_media == MEDIA_CSV;
 
 	req_resume(rq);
 	if (st == DB_TIMEOUT) {
@@ -257,17 +341,20 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 			crud_pg_error(rq, res[i]);
 			return;
 		}
-	if (PQntuples(res[1]) != 1) {
+	if (PQntuples(res[cr->cr_imain]) != 1 ||
+	    (cr->cr_icount >= 0 && PQntuples(res[cr->cr_icount]) != 1) ||
+	    (cr->cr_iplan >= 0 && PQntuples(res[cr->cr_iplan]) < 1)) {
 		crud_error(rq, 500, "PN900", "internal error", NULL);
 		return;
 	}
-	json = PQgetvalue(res[1], 0, 0);
-	len = (size_t)PQgetlength(res[1], 0, 0);
-	if (PQnfields(res[1]) > 1)
-		nrows = strtol(PQgetvalue(res[1], 0, 1), NULL, 10);
+	json = PQgetvalue(res[cr->cr_imain], 0, 0);
+	len = (size_t)PQgetlength(res[cr->cr_imain], 0, 0);
+	if (PQnfields(res[cr->cr_imain]) > 1)
+		nrows = strtol(PQgetvalue(res[cr->cr_imain], 0, 1), NULL, 10);
 	else
 		nrows = json_array_len(json, len);
-	if (nrows < 0) {
+	if (nrows < 0 ||
+	    crud_total(cr, res, nrows, total, sizeof(total)) == -1) {
 		crud_error(rq, 500, "PN900", "internal error", NULL);
 		return;
 	}
@@ -275,15 +362,17 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 	if (r->rt_op == OP_LIST) {
 		if (cr->cr_object && nrows != 1) {
 			snprintf(tmp, sizeof(tmp),
-			    "JSON object requested, %ld rows returned", nrows);
-			crud_error(rq, 406, "PN402", tmp, NULL);
+			    "The result contains %ld rows", nrows);
+			crud_error(rq, 406, "PGRST116",
+			    "JSON object requested, multiple (or no) rows "
+			    "returned",
+			    tmp);
 			return;
 		}
-		total =
-		    cr->cr_count && nres > 2 ? PQgetvalue(res[2], 0, 0) : "*";
 		content_range(rq, cr->cr_offset, nrows, total);
 		rq->rq_status = 200;
-		body_set(rq, json, len, cr->cr_object);
+		body_set(rq, json, len, cr->cr_object && !csv);
+		crud_success_headers(rq, cr);
 		crud_free(rq);
 		req_respond(rq);
 		return;
@@ -294,7 +383,8 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 			return;
 		}
 		rq->rq_status = 200;
-		body_set(rq, json, len, 1);
+		body_set(rq, json, len, !csv);
+		crud_success_headers(rq, cr);
 		crud_free(rq);
 		req_respond(rq);
 		return;
@@ -305,17 +395,25 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 		return;
 	}
 	if (cr->cr_object && nrows != 1) {
-		/* The transaction is over; PostgREST would roll back.  We
-		 * refuse the answer shape before running writes instead (see
-		 * crud_run), so this only guards item forms. */
-		snprintf(tmp, sizeof(tmp),
-		    "JSON object requested, %ld rows affected", nrows);
-		crud_error(rq, 406, "PN402", tmp, NULL);
+		/* The write refused the answer shape inside its statement
+		 * (postern.expect_one(), see crud_run), so this only guards
+		 * item forms. */
+		snprintf(
+		    tmp, sizeof(tmp), "The result contains %ld rows", nrows);
+		crud_error(rq, 406, "PGRST116",
+		    "JSON object requested, multiple (or no) rows returned",
+		    tmp);
 		return;
 	}
+	/* PostgREST's Content-Range of a write: no range and the total on
+	 * an insert, the affected range on an update or delete. */
+	if (r->rt_op == OP_CREATE)
+		content_range(rq, 0, 0, total);
+	else
+		content_range(rq, 0, nrows, total);
 	if (r->rt_op == OP_CREATE) {
 		rq->rq_status = 201;
-		if (!cr->cr_bulk && nrows == 1)
+		if (!cr->cr_bulk && nrows == 1 && !csv)
 			crud_location(cr, json, len);
 		if (!cr->cr_bulk && nrows == 1 && cr->cr_pk[0] != '\0') {
 			snprintf(
@@ -324,50 +422,102 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 		}
 	} else
 		rq->rq_status = 200;
-	switch (cr->cr_return) {
-	case PR_MINIMAL:
+	switch (cr->cr_pf.pf_return) {
+	case PF_RETURN_MINIMAL:
 		rq->rq_status = r->rt_op == OP_CREATE ? 201 : 204;
 		buf_reset(&rq->rq_rbody);
 		break;
-	case PR_REPRESENTATION:
-		body_set(rq, json, len, cr->cr_object);
+	case PF_RETURN_REPR:
+		body_set(rq, json, len, cr->cr_object && !csv);
 		break;
-	case PR_DEFAULT:
+	case PF_RETURN_NONE:
 		if (r->rt_op == OP_DELETE ||
 		    (!cr->cr_item && r->rt_op == OP_UPDATE)) {
 			rq->rq_status = 204;
 			buf_reset(&rq->rq_rbody);
 		} else
-			body_set(rq, json, len, !cr->cr_bulk || cr->cr_object);
+			body_set(rq, json, len,
+			    !csv && (!cr->cr_bulk || cr->cr_object));
 		break;
 	}
-	if (rq->rq_status == 201 && cr->cr_return == PR_MINIMAL)
-		buf_reset(&rq->rq_rbody);
+	crud_success_headers(rq, cr);
 	crud_free(rq);
 	req_respond(rq);
 }
 
-/* Parses the parts of Prefer and Accept we honour. */
+/*
+ * Prefer and Accept.  Without either header (a plain list) this reads
+ * the header list once and parses nothing.
+ */
 static int
-crud_headers(struct req *rq, struct crud *cr)
+crud_headers(struct req *rq, struct crud *cr, struct q_error *err)
 {
-	const char *p, *a;
+	const char *vals[PREFER_HEADERS_MAX], *a = NULL;
+	size_t i, n = 0;
 
-	cr->cr_return = PR_DEFAULT;
-	for (size_t i = 0; i < rq->rq_head.hh_nhdrs; i++) {
-		if (strcasecmp(rq->rq_head.hh_hdrs[i].hd_name, "Prefer") != 0)
-			continue;
-		p = rq->rq_head.hh_hdrs[i].hd_value;
-		if (strstr(p, "return=representation") != NULL)
-			cr->cr_return = PR_REPRESENTATION;
-		else if (strstr(p, "return=minimal") != NULL)
-			cr->cr_return = PR_MINIMAL;
-		if (strstr(p, "count=exact") != NULL)
-			cr->cr_count = 1;
+	cr->cr_pf.pf_max_affected = -1;
+	for (i = 0; i < rq->rq_head.hh_nhdrs; i++) {
+		if (strcasecmp(rq->rq_head.hh_hdrs[i].hd_name, "Prefer") == 0) {
+			if (n == PREFER_HEADERS_MAX) {
+				err->qe_status = 400;
+				x_strlcpy(err->qe_code, "PGRST122",
+				    sizeof(err->qe_code));
+				x_strlcpy(err->qe_message,
+				    "too many Prefer headers",
+				    sizeof(err->qe_message));
+				return -1;
+			}
+			vals[n++] = rq->rq_head.hh_hdrs[i].hd_value;
+		} else if (strcasecmp(
+		               rq->rq_head.hh_hdrs[i].hd_name, "Accept") == 0)
+			a = rq->rq_head.hh_hdrs[i].hd_value;
 	}
-	if ((a = http_head_get(&rq->rq_head, "Accept")) != NULL &&
-	    strncasecmp(a, PGRST_OBJECT, strlen(PGRST_OBJECT)) == 0)
-		cr->cr_object = 1;
+	if (n > 0 && prefer_parse(vals, n, &cr->cr_pf, err) == -1)
+		return -1;
+	if (a != NULL &&
+	    accept_parse(a, &cr->cr_media, &cr->cr_strip, err) == -1)
+		return -1;
+	cr->cr_object = cr->cr_media == MEDIA_OBJECT;
+	return 0;
+}
+
+/* A preference the request's operation cannot honour: refused. */
+static int
+pref_refuse(struct req *rq, const char *pref, const char *why)
+{
+	char details[256];
+
+	snprintf(details, sizeof(details), "Invalid preferences: %s (%s)", pref,
+	    why);
+	crud_error(rq, 400, "PGRST122",
+	    "Invalid preferences given with handling=strict", details);
+	return -1;
+}
+
+/* Which preferences fit the operation (PostgREST's meaning of each). */
+static int
+prefer_fits(struct req *rq, const struct prefer *pf, enum op_id op)
+{
+	int write = op_has(op, OPF_WRITE);
+
+	if (pf->pf_resolution != PF_RES_NONE && op != OP_CREATE)
+		return pref_refuse(
+		    rq, "resolution", "upsert is a create (POST)");
+	if (pf->pf_missing != PF_MISSING_NONE && op != OP_CREATE)
+		return pref_refuse(rq, "missing", "only a create takes it");
+	if (pf->pf_max_affected >= 0 && !write)
+		return pref_refuse(rq, "max-affected", "only writes take it");
+	if (pf->pf_return != PF_RETURN_NONE && !write)
+		return pref_refuse(rq, "return", "only writes take it");
+	if ((pf->pf_count == PF_COUNT_PLANNED ||
+	        pf->pf_count == PF_COUNT_ESTIMATED) &&
+	    op != OP_LIST)
+		return pref_refuse(rq,
+		    pf->pf_count == PF_COUNT_PLANNED ? "count=planned"
+		                                     : "count=estimated",
+		    "only a list is counted from the planner");
+	if (pf->pf_count != PF_COUNT_NONE && op == OP_GET)
+		return pref_refuse(rq, "count", "a single row is not counted");
 	return 0;
 }
 
@@ -442,6 +592,116 @@ owner_apply(struct req *rq, struct json_object *body,
 	return 0;
 }
 
+static void
+stmt_set(struct dbstmt *d, const char *sql, const struct sqlq *q)
+{
+	d->ds_sql = q != NULL ? q->sq_sql.b_data : sql;
+	d->ds_nparams = q != NULL ? q->sq_nvals : 0;
+	d->ds_vals = q != NULL ? (const char *const *)q->sq_vals : NULL;
+}
+
+static enum sq_format
+crud_format(const struct crud *cr)
+{
+	if (cr->cr_media == MEDIA_CSV)
+		return SQF_CSV;
+	return cr->cr_strip ? SQF_JSON_STRIPPED : SQF_JSON;
+}
+
+/*
+ * Takes on_conflict out of the query parameters (the filter grammar does
+ * not know it) into *val; -1 when it is given twice.
+ */
+static int
+take_on_conflict(struct http_param *params, size_t *n, char **val)
+{
+	size_t i, j;
+
+	for (i = 0; i < *n; i++) {
+		if (strcmp(params[i].hp_name, "on_conflict") != 0)
+			continue;
+		if (*val != NULL)
+			return -1;
+		*val = params[i].hp_value;
+		params[i].hp_value = NULL;
+		free(params[i].hp_name);
+		for (j = i + 1; j < *n; j++)
+			params[j - 1] = params[j];
+		(*n)--;
+		i--;
+	}
+	return 0;
+}
+
+/*
+ * The columns of an upsert's conflict: on_conflict's (each a column, none
+ * twice), or the primary key.  PostgreSQL checks that they are a unique
+ * key (42P10 otherwise).  -1 once answered.
+ */
+static int
+conflict_target(struct req *rq, const struct table *t, const char *spec,
+    const struct column ***out, size_t *n)
+{
+	const struct column *c;
+	const char *s, *e;
+	char name[CATALOG_NAME_MAX], msg[256];
+	size_t i, k;
+
+	if ((*out = calloc(t->tb_ncols + 1, sizeof(**out))) == NULL) {
+		crud_error(rq, 503, "PN900", "out of memory", NULL);
+		return -1;
+	}
+	*n = 0;
+	if (spec == NULL) {
+		for (i = 0; i < t->tb_ncols; i++)
+			if (t->tb_cols[i].co_pk)
+				(*out)[(*n)++] = &t->tb_cols[i];
+		if (*n == 0) {
+			crud_error(rq, 400, "PGRST100",
+			    "an upsert on a table without a primary key needs "
+			    "on_conflict",
+			    NULL);
+			return -1;
+		}
+		return 0;
+	}
+	for (s = spec;; s = e + 1) {
+		e = strchr(s, ',');
+		if (e == NULL)
+			e = s + strlen(s);
+		k = (size_t)(e - s);
+		if (k == 0 || k >= sizeof(name) || *n >= t->tb_ncols) {
+			crud_error(rq, 400, "PGRST100",
+			    "on_conflict must be a comma-separated list of "
+			    "columns",
+			    NULL);
+			return -1;
+		}
+		memcpy(name, s, k);
+		name[k] = '\0';
+		if ((c = table_column(t, name)) == NULL) {
+			snprintf(msg, sizeof(msg),
+			    "Could not find the '%.64s' column of '%.64s' in "
+			    "the "
+			    "schema cache",
+			    name, t->tb_name);
+			crud_error(
+			    rq, 400, "PGRST204", msg, "on_conflict names it");
+			return -1;
+		}
+		for (i = 0; i < *n; i++)
+			if ((*out)[i] == c) {
+				crud_error(rq, 400, "PGRST100",
+				    "on_conflict names a column twice", name);
+				return -1;
+			}
+		(*out)[(*n)++] = c;
+		if (*e == '\0')
+			break;
+	}
+	return 0;
+}
+
 void
 crud_run(struct req *rq)
 {
@@ -454,19 +714,24 @@ crud_run(struct req *rq)
 	struct crud *cr;
 	struct query q;
 	struct q_error err;
-	struct sqlq main_q, count_q;
+	struct sqlq main_q, count_q, plan_q;
+	struct sql_write sw;
 	struct buf claims;
-	struct dbstmt st[3];
+	struct dbstmt st[6];
 	struct dbq *dq;
 	const char *why, *cvals[2], *text;
-	size_t nparams = 0, ncols = 0;
-	int nst = 2, write, rv;
+	const struct column **conflict = NULL;
+	char *on_conflict = NULL;
+	size_t nparams = 0, ncols = 0, nconflict = 0;
+	int nst = 0, write, rv;
 	char msg[256];
 
 	memset(&q, 0, sizeof(q));
 	memset(&err, 0, sizeof(err));
 	sqlq_init(&main_q);
 	sqlq_init(&count_q);
+	sqlq_init(&plan_q);
+	memset(&sw, 0, sizeof(sw));
 	buf_init(&claims);
 	if ((cr = calloc(1, sizeof(*cr))) == NULL) {
 		req_error(rq, 503, "PN900", "out of memory");
@@ -475,8 +740,15 @@ crud_run(struct req *rq)
 	rq->rq_crud = cr;
 	cr->cr_rq = rq;
 	cr->cr_item = strchr(r->rt_path, '{') != NULL;
-	crud_headers(rq, cr);
+	cr->cr_imain = cr->cr_icount = cr->cr_iplan = -1;
+	cr->cr_max_rows = gw->gw_cf.cf_list_max_limit;
 	write = op_has(r->rt_op, OPF_WRITE);
+	if (crud_headers(rq, cr, &err) == -1) {
+		crud_qerror(rq, &err);
+		goto done;
+	}
+	if (prefer_fits(rq, &cr->cr_pf, r->rt_op) == -1)
+		goto done;
 
 	t = rq->rq_routes->rs_catalog != NULL
 	        ? catalog_table(rq->rq_routes->rs_catalog, r->rt_table)
@@ -508,10 +780,26 @@ crud_run(struct req *rq)
 		crud_error(rq, 400, "PN105", why, NULL);
 		goto done;
 	}
+	if (r->rt_op == OP_CREATE &&
+	    take_on_conflict(params, &nparams, &on_conflict) == -1) {
+		crud_error(rq, 400, "PGRST100",
+		    "on_conflict is given more than once", NULL);
+		goto done;
+	}
 	if (query_parse(t, params, nparams, gw->gw_cf.cf_list_default_limit,
 	        gw->gw_cf.cf_list_max_limit, write ? QM_WRITE : QM_READ, &q,
 	        &err) == -1) {
 		crud_qerror(rq, &err);
+		goto done;
+	}
+	if (cr->cr_pf.pf_resolution != PF_RES_NONE &&
+	    conflict_target(rq, t, on_conflict, &conflict, &nconflict) == -1)
+		goto done;
+	if (cr->cr_pf.pf_resolution == PF_RES_NONE && on_conflict != NULL) {
+		crud_error(rq, 400, "PGRST100",
+		    "on_conflict needs Prefer: resolution=merge-duplicates or "
+		    "resolution=ignore-duplicates",
+		    NULL);
 		goto done;
 	}
 	cr->cr_offset = q.q_offset;
@@ -552,7 +840,8 @@ crud_run(struct req *rq)
 		         rq->rq_body.b_len, &why)) == NULL) {
 			snprintf(
 			    msg, sizeof(msg), "malformed JSON body: %s", why);
-			crud_error(rq, 400, "PN100", msg, NULL);
+			crud_error(
+			    rq, 400, "PGRST102", "Empty or invalid json", msg);
 			goto done;
 		}
 		if (own != NULL &&
@@ -600,20 +889,58 @@ crud_run(struct req *rq)
 		                         body, JSON_C_TO_STRING_PLAIN)
 		                   : rq->rq_body.b_data;
 		main_q.sq_expect_one = cr->cr_object;
-		if (r->rt_op == OP_CREATE)
-			rv = sql_insert(t, cols, ncols, text, &q, &main_q);
-		else
+		main_q.sq_max_affected = cr->cr_pf.pf_max_affected;
+		main_q.sq_format = crud_format(cr);
+		if (r->rt_op == OP_CREATE) {
+			sw.sw_missing_default =
+			    cr->cr_pf.pf_missing == PF_MISSING_DEFAULT;
+			sw.sw_resolution =
+			    cr->cr_pf.pf_resolution == PF_RES_MERGE ? SW_MERGE
+			    : cr->cr_pf.pf_resolution == PF_RES_IGNORE
+			        ? SW_IGNORE
+			        : SW_INSERT;
+			sw.sw_conflict = conflict;
+			sw.sw_nconflict = nconflict;
+			sw.sw_owner = own;
+			sw.sw_rows = cr->cr_bulk
+			                 ? (long)json_object_array_length(body)
+			                 : 1;
+			if (sw.sw_resolution != SW_INSERT && ncols == 0) {
+				crud_error(rq, 400, "PGRST100",
+				    "an upsert needs at least one column",
+				    NULL);
+				goto done;
+			}
+			rv = sql_upsert(t, cols, ncols, text, &sw, &q, &main_q);
+		} else
 			rv = sql_update(t, cols, ncols, text, &q, &main_q);
 	} else if (r->rt_op == OP_DELETE) {
 		main_q.sq_expect_one = cr->cr_object;
+		main_q.sq_max_affected = cr->cr_pf.pf_max_affected;
+		main_q.sq_format = crud_format(cr);
 		rv = sql_delete(t, &q, &main_q);
 	} else {
 		if (cr->cr_object && q.q_limit > 2)
 			q.q_limit = 2;
+		main_q.sq_format = crud_format(cr);
 		rv = sql_list(t, &q, &main_q);
-		if (rv == 0 && cr->cr_count && r->rt_op == OP_LIST) {
-			rv = sql_count(t, &q, &count_q);
-			nst = 3;
+		if (rv == 0 && r->rt_op == OP_LIST) {
+			switch (cr->cr_pf.pf_count) {
+			case PF_COUNT_EXACT:
+				rv = sql_count(t, &q, &count_q);
+				break;
+			case PF_COUNT_ESTIMATED:
+				rv = sql_count_upto(t, &q, cr->cr_max_rows + 1,
+				         &count_q) == -1
+				         ? -1
+				         : sql_count_plan(t, &q, &plan_q);
+				break;
+			case PF_COUNT_PLANNED:
+				rv = sql_count_plan(t, &q, &plan_q);
+				break;
+			default:
+				break;
+			}
 		}
 	}
 	if (rv == -1 || claims_json(rq, &claims) == -1) {
@@ -622,15 +949,23 @@ crud_run(struct req *rq)
 	}
 	cvals[0] = claims.b_data;
 	cvals[1] = rq->rq_sub;
-	st[0].ds_sql = set_claims_sql;
-	st[0].ds_nparams = 2;
-	st[0].ds_vals = cvals;
-	st[1].ds_sql = main_q.sq_sql.b_data;
-	st[1].ds_nparams = main_q.sq_nvals;
-	st[1].ds_vals = (const char *const *)main_q.sq_vals;
-	st[2].ds_sql = count_q.sq_sql.b_data;
-	st[2].ds_nparams = count_q.sq_nvals;
-	st[2].ds_vals = (const char *const *)count_q.sq_vals;
+	if (cr->cr_pf.pf_tx == PF_TX_ROLLBACK)
+		stmt_set(&st[nst++], begin_sql, NULL);
+	st[nst].ds_sql = set_claims_sql;
+	st[nst].ds_nparams = 2;
+	st[nst++].ds_vals = cvals;
+	cr->cr_imain = nst;
+	stmt_set(&st[nst++], NULL, &main_q);
+	if (count_q.sq_sql.b_len > 0) {
+		cr->cr_icount = nst;
+		stmt_set(&st[nst++], NULL, &count_q);
+	}
+	if (plan_q.sq_sql.b_len > 0) {
+		cr->cr_iplan = nst;
+		stmt_set(&st[nst++], NULL, &plan_q);
+	}
+	if (cr->cr_pf.pf_tx == PF_TX_ROLLBACK)
+		stmt_set(&st[nst++], rollback_sql, NULL);
 	if ((dq = db_exec(gw->gw_db, st, nst, crud_answer, rq)) == NULL)
 		crud_error(
 		    rq, 503, "PN801", "the database is unavailable", NULL);
@@ -638,10 +973,13 @@ crud_run(struct req *rq)
 		req_wait(rq, RS_DB, handle_cancel_db, dq, 0);
 done:
 	free(cols);
+	free(conflict);
+	free(on_conflict);
 	json_object_put(body);
 	query_free(&q);
 	sqlq_free(&main_q);
 	sqlq_free(&count_q);
+	sqlq_free(&plan_q);
 	buf_free(&claims);
 	http_params_free(params, nparams);
 }

@@ -174,9 +174,12 @@ row_check(const struct table *t, struct json_object *row,
 			for (k = 0; k < n; k++)
 				if ((unsigned char)name[k] < 0x20)
 					name[k] = '?';
+			/* PostgREST's PGRST204, in its words. */
 			snprintf(msg, sizeof(msg),
-			    "column \"%s\" does not exist", name);
-			seterr(err, "PN107", msg, NULL);
+			    "Could not find the '%s' column of '%s' in the "
+			    "schema cache",
+			    name, t->tb_name);
+			seterr(err, "PGRST204", msg, NULL);
 			return -1;
 		}
 		if (val == NULL) {

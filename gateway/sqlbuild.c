@@ -4,11 +4,14 @@
  *	list	SELECT coalesce(<agg>, '[]') FROM (SELECT <cols> FROM public."t"
  *		WHERE .. ORDER BY .. LIMIT $n OFFSET $m) _r
  *	count	SELECT count(*) FROM public."t" WHERE ..
- *	insert	WITH _r AS (INSERT .. RETURNING *) SELECT <agg>, count(*) ..
+ *	insert	WITH _r AS (INSERT .. [ON CONFLICT ..] RETURNING *)
+ *		SELECT <agg>, count(*) ..
  *	update	WITH _r AS (UPDATE .. RETURNING *) SELECT <agg>, count(*) ..
  *	delete	WITH _r AS (DELETE .. RETURNING *) SELECT <agg>, count(*) ..
  *
- * where <agg> is '[' || string_agg(row_to_json(_r)::text, ',') || ']'.
+ * where <agg> is '[' || string_agg(row_to_json(_r)::text, ',') || ']' (or
+ * its CSV or nulls-stripped twin, add_agg()), and the count may go through
+ * the postern.expect_*() checks of the Prefer header.
  * Parameters are untyped text; PostgreSQL infers each one's type from the
  * column it meets, so "priority" = $1 parses $1 as an integer and a bad
  * value is its 22xxx error.  The exceptions are like/ilike, which compare
@@ -21,10 +24,6 @@
 
 #include "gateway/sqlbuild.h"
 
-#define JSON_AGG(rel)                                                          \
-	"coalesce('[' || string_agg(row_to_json(" rel ")::text, ',') || ']', " \
-	"'[]')"
-
 void
 sqlq_init(struct sqlq *q)
 {
@@ -33,6 +32,8 @@ sqlq_init(struct sqlq *q)
 	q->sq_nvals = 0;
 	q->sq_cap = 0;
 	q->sq_expect_one = 0;
+	q->sq_max_affected = -1;
+	q->sq_format = SQF_JSON;
 }
 
 void
@@ -200,26 +201,85 @@ add_select(struct buf *b, const struct query *q)
 }
 
 /*
+ * The rows of rel as one value in out's format.  CSV is PostgREST's: the
+ * keys of a row, comma-separated, a newline, then each row's record text
+ * without its parentheses (PostgreSQL quotes the fields), newline-separated;
+ * no rows is one newline.
+ */
+static int
+add_agg(struct sqlq *out, const char *rel)
+{
+	struct buf *b = &out->sq_sql;
+
+	switch (out->sq_format) {
+	case SQF_CSV:
+		buf_printf(b,
+		    "coalesce(array_to_string(ARRAY(SELECT json_object_keys("
+		    "min(row_to_json(%s)::text)::json)), ','), '') || chr(10) "
+		    "|| coalesce(string_agg(substring(%s::text, 2, "
+		    "length(%s::text) - 2), chr(10)), '')",
+		    rel, rel, rel);
+		break;
+	case SQF_JSON_STRIPPED:
+		buf_printf(b,
+		    "coalesce('[' || string_agg(json_strip_nulls(row_to_json("
+		    "%s))::text, ',') || ']', '[]')",
+		    rel);
+		break;
+	default:
+		buf_printf(b,
+		    "coalesce('[' || string_agg(row_to_json(%s)::text, ',') "
+		    "|| ']', '[]')",
+		    rel);
+		break;
+	}
+	return buf_error(b);
+}
+
+/*
  * The tail shared by insert, update and delete: the returned rows as one
  * JSON array, shaped by ret's select list, and their count.
  */
 static int
-add_returning(struct sqlq *out, const struct query *ret)
+add_returning(struct sqlq *out, const struct query *ret, long owned)
 {
 	struct buf *b = &out->sq_sql;
-	const char *count = out->sq_expect_one
-	                        ? ", postern.expect_one(count(*)) FROM "
-	                        : ", count(*) FROM ";
+	const char *rel = ret == NULL || ret->q_nselect == 0 ? "_r" : "_s";
+	char num[24];
 
 	buf_addstr(b, " RETURNING *) SELECT ");
-	if (ret == NULL || ret->q_nselect == 0) {
-		buf_addstr(b, JSON_AGG("_r"));
-		buf_addstr(b, count);
+	if (add_agg(out, rel) == -1)
+		return -1;
+	/* The count, through the checks the request asked for. */
+	buf_addstr(b, ", ");
+	if (owned > 0)
+		buf_addstr(b, "postern.expect_owned(");
+	if (out->sq_max_affected >= 0)
+		buf_addstr(b, "postern.expect_at_most(");
+	if (out->sq_expect_one)
+		buf_addstr(b, "postern.expect_one(");
+	buf_addstr(b, "count(*)");
+	if (out->sq_expect_one)
+		buf_addc(b, ')');
+	if (out->sq_max_affected >= 0) {
+		snprintf(num, sizeof(num), "%lld", out->sq_max_affected);
+		buf_addstr(b, ", ");
+		if (sqlq_param(out, num) == -1)
+			return -1;
+		buf_addc(b, ')');
+	}
+	if (owned > 0) {
+		snprintf(num, sizeof(num), "%ld", owned);
+		buf_addstr(b, ", ");
+		if (sqlq_param(out, num) == -1)
+			return -1;
+		buf_addc(b, ')');
+	}
+	buf_addstr(b, " FROM ");
+	if (rel[1] == 'r') {
 		buf_addstr(b, "_r");
 		return buf_error(b);
 	}
-	buf_addstr(b, JSON_AGG("_s"));
-	buf_addstr(b, count);
 	buf_addstr(b, "(SELECT ");
 	if (add_select(b, ret) == -1)
 		return -1;
@@ -235,7 +295,10 @@ sql_list(const struct table *t, const struct query *q, struct sqlq *out)
 	char num[24];
 	size_t i;
 
-	buf_addstr(b, "SELECT " JSON_AGG("_r") ", count(*) FROM (SELECT ");
+	buf_addstr(b, "SELECT ");
+	if (add_agg(out, "_r") == -1)
+		return -1;
+	buf_addstr(b, ", count(*) FROM (SELECT ");
 	if (add_select(b, q) == -1)
 		return -1;
 	buf_addstr(b, " FROM ");
@@ -278,20 +341,116 @@ sql_count(const struct table *t, const struct query *q, struct sqlq *out)
 	return 0;
 }
 
+/* _p."a", _p."b" */
+static int
+add_cols_of(
+    struct buf *b, const char *rel, const struct column *const *cols, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		buf_printf(b, "%s%s.", i > 0 ? ", " : "", rel);
+		if (sql_ident(b, cols[i]->co_name) == -1)
+			return -1;
+	}
+	return buf_error(b);
+}
+
+/*
+ * FROM <rows of json_body> with missing=default: each row (an object, or
+ * each element of an array) goes through postern.fill_defaults() with the
+ * insert's columns, then jsonb_populate_record; the values are _p's.
+ */
+static int
+add_rows_with_defaults(struct sqlq *out, const struct table *t,
+    const struct column *const *cols, size_t ncols, const char *json_body,
+    int is_array)
+{
+	struct buf *b = &out->sq_sql, rel;
+	size_t i;
+	int rv;
+
+	buf_addstr(
+	    b, is_array ? " FROM json_array_elements(" : " FROM (SELECT ");
+	if (sqlq_param(out, json_body) == -1)
+		return -1;
+	buf_addstr(b, is_array ? "::json) _e, " : "::json AS value) _e, ");
+	buf_addstr(b, "jsonb_populate_record(NULL::");
+	if (add_table(b, t) == -1)
+		return -1;
+	buf_addstr(b, ", postern.fill_defaults(");
+	/* The table's name as a bound regclass value. */
+	buf_init(&rel);
+	rv = add_table(&rel, t) == -1 ? -1 : sqlq_param(out, rel.b_data);
+	buf_free(&rel);
+	if (rv == -1)
+		return -1;
+	buf_addstr(b, "::regclass, _e.value::jsonb, ARRAY[");
+	for (i = 0; i < ncols; i++) {
+		if (i > 0)
+			buf_addstr(b, ", ");
+		if (sqlq_param(out, cols[i]->co_name) == -1)
+			return -1;
+	}
+	buf_addstr(b, "]::text[])) _p");
+	return buf_error(b);
+}
+
+/* ON CONFLICT (..) DO NOTHING | DO UPDATE SET .. [WHERE owner]. */
+static int
+add_on_conflict(struct buf *b, const struct column *const *cols, size_t ncols,
+    const struct sql_write *w)
+{
+	size_t i;
+
+	buf_addstr(b, " ON CONFLICT (");
+	if (add_cols(b, w->sw_conflict, w->sw_nconflict) == -1)
+		return -1;
+	if (w->sw_resolution == SW_IGNORE) {
+		buf_addstr(b, ") DO NOTHING");
+		return buf_error(b);
+	}
+	buf_addstr(b, ") DO UPDATE SET ");
+	for (i = 0; i < ncols; i++) {
+		if (i > 0)
+			buf_addstr(b, ", ");
+		if (sql_ident(b, cols[i]->co_name) == -1)
+			return -1;
+		buf_addstr(b, " = EXCLUDED.");
+		if (sql_ident(b, cols[i]->co_name) == -1)
+			return -1;
+	}
+	if (w->sw_owner != NULL) {
+		buf_addstr(b, " WHERE _t.");
+		if (sql_ident(b, w->sw_owner->co_name) == -1)
+			return -1;
+		buf_addstr(b, " = EXCLUDED.");
+		if (sql_ident(b, w->sw_owner->co_name) == -1)
+			return -1;
+	}
+	return buf_error(b);
+}
+
 int
-sql_insert(const struct table *t, const struct column *const *cols,
-    size_t ncols, const char *json_body, const struct query *ret,
-    struct sqlq *out)
+sql_upsert(const struct table *t, const struct column *const *cols,
+    size_t ncols, const char *json_body, const struct sql_write *w,
+    const struct query *ret, struct sqlq *out)
 {
 	struct buf *b = &out->sq_sql;
 	const char *p;
+	int upsert = w != NULL && w->sw_resolution != SW_INSERT;
+	long owned = 0;
 
+	if (upsert && (w->sw_nconflict == 0 || ncols == 0))
+		return -1;
 	buf_addstr(b, "WITH _r AS (INSERT INTO ");
 	if (add_table(b, t) == -1)
 		return -1;
+	if (upsert)
+		buf_addstr(b, " AS _t");
 	if (ncols == 0) {
 		buf_addstr(b, " DEFAULT VALUES");
-		return add_returning(out, ret);
+		return add_returning(out, ret, 0);
 	}
 	if (json_body == NULL)
 		return -1;
@@ -304,17 +463,67 @@ sql_insert(const struct table *t, const struct column *const *cols,
 	if (add_cols(b, cols, ncols) == -1)
 		return -1;
 	buf_addstr(b, ") SELECT ");
-	if (add_cols(b, cols, ncols) == -1)
+	if (w != NULL && w->sw_missing_default) {
+		if (add_cols_of(b, "_p", cols, ncols) == -1 ||
+		    add_rows_with_defaults(
+		        out, t, cols, ncols, json_body, *p == '[') == -1)
+			return -1;
+	} else {
+		if (add_cols(b, cols, ncols) == -1)
+			return -1;
+		buf_addstr(b, *p == '[' ? " FROM json_populate_recordset(NULL::"
+		                        : " FROM json_populate_record(NULL::");
+		if (add_table(b, t) == -1)
+			return -1;
+		buf_addstr(b, ", ");
+		if (sqlq_param(out, json_body) == -1)
+			return -1;
+		buf_addstr(b, "::json)");
+	}
+	if (upsert) {
+		if (add_on_conflict(b, cols, ncols, w) == -1)
+			return -1;
+		if (w->sw_resolution == SW_MERGE && w->sw_owner != NULL)
+			owned = w->sw_rows;
+	}
+	return add_returning(out, ret, owned);
+}
+
+int
+sql_insert(const struct table *t, const struct column *const *cols,
+    size_t ncols, const char *json_body, const struct query *ret,
+    struct sqlq *out)
+{
+	return sql_upsert(t, cols, ncols, json_body, NULL, ret, out);
+}
+
+int
+sql_count_upto(
+    const struct table *t, const struct query *q, long max, struct sqlq *out)
+{
+	struct buf *b = &out->sq_sql;
+	char num[24];
+
+	buf_addstr(b, "SELECT count(*) FROM (SELECT 1 FROM ");
+	if (add_table(b, t) == -1 || add_where(out, q) == -1)
 		return -1;
-	buf_addstr(b, *p == '[' ? " FROM json_populate_recordset(NULL::"
-	                        : " FROM json_populate_record(NULL::");
-	if (add_table(b, t) == -1)
+	snprintf(num, sizeof(num), "%ld", max);
+	buf_addstr(b, " LIMIT ");
+	if (sqlq_param(out, num) == -1)
 		return -1;
-	buf_addstr(b, ", ");
-	if (sqlq_param(out, json_body) == -1)
+	buf_addstr(b, ") _c");
+	return buf_error(b);
+}
+
+int
+sql_count_plan(const struct table *t, const struct query *q, struct sqlq *out)
+{
+	struct buf *b = &out->sq_sql;
+
+	buf_addstr(b, "EXPLAIN (FORMAT JSON) SELECT 1 FROM ");
+	if (add_table(b, t) == -1 || add_where(out, q) == -1)
 		return -1;
-	buf_addstr(b, "::json)");
-	return add_returning(out, ret);
+	return buf_error(b);
 }
 
 int
@@ -346,7 +555,7 @@ sql_update(const struct table *t, const struct column *const *cols,
 	buf_addstr(b, "::json))");
 	if (add_where(out, q) == -1)
 		return -1;
-	return add_returning(out, q);
+	return add_returning(out, q, 0);
 }
 
 int
@@ -359,5 +568,5 @@ sql_delete(const struct table *t, const struct query *q, struct sqlq *out)
 	buf_addstr(b, "WITH _r AS (DELETE FROM ");
 	if (add_table(b, t) == -1 || add_where(out, q) == -1)
 		return -1;
-	return add_returning(out, q);
+	return add_returning(out, q, 0);
 }

@@ -17,11 +17,24 @@
 /* PostgreSQL's protocol limit on the parameters of one statement. */
 #define SQLQ_MAX_PARAMS 65535
 
+/* How a statement renders its rows (Accept). */
+enum sq_format {
+	SQF_JSON,          /* one JSON array */
+	SQF_JSON_STRIPPED, /* the same, null-valued keys left out */
+	SQF_CSV,           /* PostgREST's CSV: a header line, then rows */
+};
+
 struct sqlq {
 	/* Set before building a write: its count goes through
 	 * postern.expect_one(), which fails the statement (SQLSTATE PT406,
 	 * rolling the write back) unless exactly one row was affected. */
 	int sq_expect_one;
+	/* Set before building a write (-1 by sqlq_init: no check): more
+	 * affected rows fail the statement in postern.expect_at_most()
+	 * (SQLSTATE PT124), rolling it back. */
+	long long sq_max_affected;
+	/* Set before building a list or a write (SQF_JSON by sqlq_init). */
+	enum sq_format sq_format;
 	struct buf sq_sql;
 	char **sq_vals; /* owned copies; NULL = SQL NULL */
 	int sq_nvals;
@@ -54,6 +67,42 @@ int sql_count(const struct table *t, const struct query *q, struct sqlq *out);
 int sql_insert(const struct table *t, const struct column *const *cols,
     size_t ncols, const char *json_body, const struct query *ret,
     struct sqlq *out);
+/* An insert's conflict handling and defaults (Prefer, on_conflict). */
+enum sw_resolution { SW_INSERT, SW_MERGE, SW_IGNORE };
+
+struct sql_write {
+	/* Prefer: missing=default: a key absent from a row of an array takes
+	 * the column's default (postern.fill_defaults()), not NULL. */
+	int sw_missing_default;
+	enum sw_resolution sw_resolution;
+	/* The conflict target of SW_MERGE / SW_IGNORE (at least one). */
+	const struct column *const *sw_conflict;
+	size_t sw_nconflict;
+	/* SW_MERGE under an owner rule: only rows whose owner is the
+	 * inserted row's are updated, and unless all sw_rows rows came back
+	 * the statement fails (postern.expect_owned(), SQLSTATE 42501). */
+	const struct column *sw_owner;
+	long sw_rows;
+};
+
+/*
+ * sql_insert with w (NULL: a plain insert): INSERT .. ON CONFLICT (..) DO
+ * UPDATE SET <cols> = EXCLUDED.<cols> | DO NOTHING.  -1 also when a
+ * resolution has no conflict target or ncols is 0.
+ */
+int sql_upsert(const struct table *t, const struct column *const *cols,
+    size_t ncols, const char *json_body, const struct sql_write *w,
+    const struct query *ret, struct sqlq *out);
+/*
+ * Counts q's matches up to max: one row, one column, min(count, max).
+ * Prefer: count=estimated takes it when it is below max.
+ */
+int sql_count_upto(
+    const struct table *t, const struct query *q, long max, struct sqlq *out);
+/* EXPLAIN (FORMAT JSON) of the count of q's matches: Prefer:
+ * count=planned reads "Plan Rows" of its one row. */
+int sql_count_plan(
+    const struct table *t, const struct query *q, struct sqlq *out);
 /*
  * Sets cols from json_obj (one object, bound as $1) on the rows q's filters
  * match; q's select list shapes the returned rows.  -1 when ncols is 0 or q

@@ -163,11 +163,13 @@ Test(rows, row_cap)
 
 Test(rows, unknown_keys)
 {
-	refuses("{\"nope\":1}", 1, "PN107", "column \"nope\" does not exist");
-	refuses("{\"Title\":\"a\"}", 0, "PN107", NULL);
+	refuses("{\"nope\":1}", 1, "PGRST204",
+	    "Could not find the 'nope' column of 'table_1' in the schema "
+	    "cache");
+	refuses("{\"Title\":\"a\"}", 0, "PGRST204", NULL);
 	refuses("[{\"title\":\"a\"},{\"x\\\"; DROP TABLE y; --\":1}]", 1,
-	    "PN107", "x\"; DROP TABLE y; --");
-	refuses("{\"a\\u0001b\":1}", 1, "PN107", "a?b");
+	    "PGRST204", "x\"; DROP TABLE y; --");
+	refuses("{\"a\\u0001b\":1}", 1, "PGRST204", "a?b");
 	/* The hostile catalog name is a column like any other. */
 	accepts("{\"we\\\"ird; --\":\"x\"}", 0);
 }

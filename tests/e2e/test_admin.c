@@ -1292,7 +1292,7 @@ Test(admin, conflict_reveals_no_key)
 	snprintf(body, sizeof(body), "{\"id\":%lld,\"title\":\"b's\"}", ida);
 	cr_assert(e2e_call("POST", path, tb, NULL, body, &r) == 0);
 	e2e_assert_error(&r, 409);
-	cr_assert_str_eq(code_of(&r), "PN500");
+	cr_assert_str_eq(code_of(&r), "23505");
 	cr_assert(json_object_object_get_ex(r.er_json, "details", &d) &&
 	              json_object_is_type(d, json_type_null),
 	    "%s", body_of(&r));
