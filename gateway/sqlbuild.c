@@ -227,10 +227,10 @@ add_agg(struct sqlq *out, const char *rel)
 		    rel);
 		break;
 	default:
-		buf_printf(b,
-		    "coalesce('[' || string_agg(row_to_json(%s)::text, ',') "
-		    "|| ']', '[]')",
-		    rel);
+		/* The plain list's aggregate: no formatting on its path. */
+		buf_addstr(b, "coalesce('[' || string_agg(row_to_json(");
+		buf_addstr(b, rel);
+		buf_addstr(b, ")::text, ',') || ']', '[]')");
 		break;
 	}
 	return buf_error(b);
