@@ -777,7 +777,8 @@ crud_run(struct req *rq)
 	if (rq->rq_head.hh_query != NULL &&
 	    http_query_parse(rq->rq_head.hh_query, QUERY_MAX_FILTERS + 8,
 	        &params, &nparams, &why) == -1) {
-		crud_error(rq, 400, "PN105", why, NULL);
+		crud_error(rq, 400, "PGRST100",
+		    "failed to parse the query string", why);
 		goto done;
 	}
 	if (r->rt_op == OP_CREATE &&

@@ -40,10 +40,11 @@ expect(const char *sql, int nvals, ...)
 	sqlq_init(&fsq);
 }
 
+/* A column of t (fx_table() rebuilds the catalog: call it once). */
 static const struct column *
-col(const char *name)
+tcol(const struct table *t, const char *name)
 {
-	const struct column *c = table_column(fx_table(), name);
+	const struct column *c = table_column(t, name);
 
 	cr_assert_not_null(c, "%s", name);
 	return c;
@@ -65,9 +66,9 @@ Test(sqlwrite, upsert_merge_and_ignore)
 	struct sql_write w;
 	const char *obj = "{\"id\":1,\"title\":\"a\"}";
 
-	cols[0] = col("id");
-	cols[1] = col("title");
-	key[0] = col("id");
+	cols[0] = tcol(t, "id");
+	cols[1] = tcol(t, "title");
+	key[0] = tcol(t, "id");
 	memset(&w, 0, sizeof(w));
 	w.sw_resolution = SW_MERGE;
 	w.sw_conflict = key;
@@ -109,14 +110,14 @@ Test(sqlwrite, upsert_under_an_owner_rule)
 	const char *arr =
 	    "[{\"id\":1,\"priority\":2},{\"id\":2,\"priority\":2}]";
 
-	cols[0] = col("id");
-	cols[1] = col("priority");
-	key[0] = col("id");
+	cols[0] = tcol(t, "id");
+	cols[1] = tcol(t, "priority");
+	key[0] = tcol(t, "id");
 	memset(&w, 0, sizeof(w));
 	w.sw_resolution = SW_MERGE;
 	w.sw_conflict = key;
 	w.sw_nconflict = 1;
-	w.sw_owner = col("priority");
+	w.sw_owner = tcol(t, "priority");
 	w.sw_rows = 2;
 	sqlq_init(&fsq);
 	fsq.sq_max_affected = 5;
@@ -145,8 +146,8 @@ Test(sqlwrite, missing_default)
 	struct sql_write w;
 	const char *arr = "[{\"title\":\"a\"},{\"priority\":1}]";
 
-	cols[0] = col("title");
-	cols[1] = col("priority");
+	cols[0] = tcol(t, "title");
+	cols[1] = tcol(t, "priority");
 	memset(&w, 0, sizeof(w));
 	w.sw_missing_default = 1;
 	sqlq_init(&fsq);
@@ -176,7 +177,7 @@ Test(sqlwrite, expect_one_and_max_affected_nest)
 	const struct table *t = fx_table();
 	const struct column *cols[1];
 
-	cols[0] = col("title");
+	cols[0] = tcol(t, "title");
 	sqlq_init(&fsq);
 	fsq.sq_expect_one = 1;
 	fsq.sq_max_affected = 0;
@@ -194,7 +195,7 @@ Test(sqlwrite, formats)
 	const struct table *t = fx_table();
 	const struct column *cols[1];
 
-	cols[0] = col("title");
+	cols[0] = tcol(t, "title");
 	sqlq_init(&fsq);
 	fsq.sq_format = SQF_CSV;
 	cr_assert_eq(sql_insert(t, cols, 1, "{}", NULL, &fsq), 0);

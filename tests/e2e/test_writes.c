@@ -222,6 +222,20 @@ Test(writes, unknown_and_misplaced_preferences_are_refused)
 	e2e_resp_free(&r);
 	sql_is("0", "nothing written", "select count(*) from public.%s",
 	    w.wt_name);
+	/* A query string the data API cannot parse (more parameters than it
+	 * takes): PostgREST's PGRST100. */
+	{
+		char many[4200];
+		size_t k, o;
+
+		o = (size_t)snprintf(many, sizeof(many), "%s?", w.wt_path);
+		for (k = 0; k < 2000; k++, o += 2)
+			memcpy(many + o, "a&", 2);
+		many[o] = '\0';
+		call("GET", many, a.us_tok, NULL, NULL, &r);
+		expect_code(&r, 400, "PGRST100", "2000 parameters");
+		e2e_resp_free(&r);
+	}
 	wt_drop(&w);
 }
 
