@@ -26,6 +26,8 @@
 #include "gateway/sqlbuild.h"
 
 #define CSV_CTYPE "text/csv; charset=utf-8"
+/* PostgREST's PGRST116 message. */
+#define SINGULAR_MSG "Cannot coerce the result to a single JSON object"
 #define PREFER_HEADERS_MAX 16
 
 struct crud {
@@ -90,6 +92,8 @@ crud_pg_error(struct req *rq, PGresult *res)
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *det = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 	struct gw *gw = rq->rq_conn->hc_gw;
+	char tmp[96];
+	long n;
 
 	if (st == NULL)
 		st = "";
@@ -106,12 +110,16 @@ crud_pg_error(struct req *rq, PGresult *res)
 	if (strcmp(st, "23505") == 0 || strcmp(st, "23P01") == 0 ||
 	    strcmp(st, "23503") == 0)
 		crud_error(rq, 409, st, msg, NULL);
-	else if (strcmp(st, "PT406") == 0)
-		/* postern.expect_one(): the write is rolled back. */
-		crud_error(rq, 406, "PGRST116",
-		    "JSON object requested, multiple (or no) rows returned",
-		    msg);
-	else if (strcmp(st, "PT124") == 0)
+	else if (strcmp(st, "PT406") == 0) {
+		/* postern.expect_one(): the write is rolled back.  Its
+		 * message has the count; the answer is PostgREST's. */
+		if (sscanf(msg, "JSON object requested, %ld rows", &n) == 1)
+			snprintf(tmp, sizeof(tmp),
+			    "The result contains %ld rows", n);
+		else
+			snprintf(tmp, sizeof(tmp), "%s", msg);
+		crud_error(rq, 406, "PGRST116", SINGULAR_MSG, tmp);
+	} else if (strcmp(st, "PT124") == 0)
 		/* postern.expect_at_most(): the write is rolled back. */
 		crud_error(rq, 400, "PGRST124", msg, det);
 	else if (strcmp(st, "23502") == 0 || strcmp(st, "23514") == 0 ||
@@ -363,10 +371,7 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 		if (cr->cr_object && nrows != 1) {
 			snprintf(tmp, sizeof(tmp),
 			    "The result contains %ld rows", nrows);
-			crud_error(rq, 406, "PGRST116",
-			    "JSON object requested, multiple (or no) rows "
-			    "returned",
-			    tmp);
+			crud_error(rq, 406, "PGRST116", SINGULAR_MSG, tmp);
 			return;
 		}
 		content_range(rq, cr->cr_offset, nrows, total);
@@ -400,9 +405,7 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 		 * item forms. */
 		snprintf(
 		    tmp, sizeof(tmp), "The result contains %ld rows", nrows);
-		crud_error(rq, 406, "PGRST116",
-		    "JSON object requested, multiple (or no) rows returned",
-		    tmp);
+		crud_error(rq, 406, "PGRST116", SINGULAR_MSG, tmp);
 		return;
 	}
 	/* PostgREST's Content-Range of a write: no range and the total on

@@ -88,6 +88,17 @@ expect_code(
 }
 
 static void
+expect_field(const struct e2e_resp *r, const char *k, const char *want)
+{
+	struct json_object *v;
+
+	cr_assert(json_object_object_get_ex(r->er_json, k, &v) &&
+	              json_object_is_type(v, json_type_string) &&
+	              strcmp(json_object_get_string(v), want) == 0,
+	    "want %s \"%s\": %s", k, want, body_of(r));
+}
+
+static void
 expect_header(const struct e2e_resp *r, const char *name, const char *want,
     const char *what)
 {
@@ -609,7 +620,19 @@ Test(writes, output_forms)
 	fmt(path, sizeof(path), "%s?prio=eq.99", w.wt_path);
 	call("GET", path, a.us_tok, ostripped, NULL, &r);
 	expect_code(&r, 406, "PGRST116", "object of no rows");
+	expect_field(
+	    &r, "message", "Cannot coerce the result to a single JSON object");
+	expect_field(&r, "details", "The result contains 0 rows");
 	e2e_resp_free(&r);
+	/* On a write the check is inside the statement; same answer. */
+	seed(&w, "('twin1', 5), ('twin2', 5)");
+	fmt(path, sizeof(path), "%s?prio=eq.5", w.wt_path);
+	call("DELETE", path, a.us_tok, ostripped, NULL, &r);
+	expect_code(&r, 406, "PGRST116", "object DELETE of two rows");
+	expect_field(&r, "details", "The result contains 2 rows");
+	e2e_resp_free(&r);
+	sql_is("2", "the refused DELETE deleted",
+	    "select count(*) from public.%s where prio = 5", w.wt_name);
 
 	call("GET", w.wt_path, a.us_tok, xml, NULL, &r);
 	expect_code(&r, 406, "PGRST107", "text/xml");
