@@ -835,7 +835,7 @@ required_properties(struct oa *oa, struct json_object *s, const struct table *t)
 	const struct column *c;
 	size_t i;
 
-	if (!json_object_object_get_ex(s, "required", &req))
+	if (t == NULL || !json_object_object_get_ex(s, "required", &req))
 		return;
 	oa_str(oa, s, "type", "object");
 	props = oa_obj(oa, s, "properties");
