@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import SwaggerParser from '@apidevtools/swagger-parser';
 
 import { createTypedTable, dropTypedTable, TABLE } from './typed-table.mjs';
 
@@ -66,11 +67,13 @@ function describe(p) {
 		p.location.map((l) => l.pointer).join(', ');
 }
 
-test('the typed table is in the document linted', () => {
+test('the typed table is in the document linted, which validates', async () => {
 	assert.ok(doc.components.schemas[TABLE], 'row schema');
 	assert.ok(doc.components.schemas[TABLE].properties.meta.anyOf,
 		'nullable jsonb');
 	assert.ok(doc.paths['/table_1'], 'the demo');
+	// validate() dereferences in place: give it a copy.
+	await SwaggerParser.validate(structuredClone(doc));
 });
 
 test('redocly recommended: only the deliberate problems', async () => {
