@@ -649,7 +649,7 @@ add_filter_params(
     struct oa *oa, struct json_object *params, const struct table *t)
 {
 	struct json_object *p;
-	char desc[256];
+	char desc[512];
 	size_t i, j;
 	int skip;
 
@@ -669,8 +669,9 @@ add_filter_params(
 		oa_bool(oa, p, "required", 0);
 		snprintf(desc, sizeof(desc),
 		    "PostgREST filter on %s (%s), e.g. eq.5: op.value with op "
-		    "one of eq neq gt gte lt lte like ilike in is, optionally "
-		    "after not.",
+		    "one of eq neq gt gte lt lte like ilike match imatch in is "
+		    "isdistinct fts plfts phfts wfts cs cd ov sl sr nxl nxr adj "
+		    "(as the column's type allows), optionally after not.",
 		    c->co_name, c->co_type);
 		oa_str(oa, p, "description", desc);
 		oa_str(oa, oa_obj(oa, p, "schema"), "type", "string");
