@@ -126,6 +126,10 @@ crud_pg_error(struct req *rq, PGresult *res)
 	         strncmp(st, "22", 2) == 0)
 		/* A value PostgreSQL refused, in a body or in a filter. */
 		crud_error(rq, 400, st, msg, det);
+	else if (strcmp(st, "42601") == 0 &&
+	         strncmp(msg, "syntax error in tsquery", 23) == 0)
+		/* fts.a b: a filter value to_tsquery() cannot parse. */
+		crud_error(rq, 400, "PN105", msg, det);
 	else if (strcmp(st, "42883") == 0 || strcmp(st, "42804") == 0)
 		/* An operator the column's type lacks, e.g. gt on a point. */
 		crud_error(rq, 400, st, msg, det);

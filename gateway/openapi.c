@@ -31,6 +31,7 @@ struct oa {
 	const struct routes *oa_rs;
 	struct json_object *oa_schemas; /* components.schemas, borrowed */
 	struct json_object *oa_tags;    /* top-level tags, borrowed */
+	struct json_object *oa_params;  /* components.parameters, borrowed */
 	struct json_object *oa_tagset;  /* tag names seen, owned */
 	struct json_object *oa_opids;   /* operationIds used, owned */
 	int oa_err;
@@ -214,6 +215,33 @@ add_tag(struct oa *oa, const char *name, const char *description)
 
 /* ---- schemas ---- */
 
+/*
+ * Any JSON value, null included (a jsonb can hold JSON null even in a NOT
+ * NULL column).  OpenAPI 3.0 has no "any type" that can also say nullable:
+ * nullable counts only beside a type, and the empty schema has none.  So
+ * the schema is anyOf the JSON types, the object one carrying the null;
+ * generators read it as object | array | string | number | boolean | null.
+ */
+static void
+json_value_schema(struct oa *oa, struct json_object *s)
+{
+	static const char *const types[] = {
+	    "object", "array", "string", "number", "boolean"};
+	struct json_object *any, *t;
+	size_t i;
+
+	any = oa_arr(oa, s, "anyOf");
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		t = oa_push(oa, any, json_object_new_object());
+		oa_str(oa, t, "type", types[i]);
+		if (i == 0) {
+			oa_bool(oa, t, "additionalProperties", 1);
+			oa_bool(oa, t, "nullable", 1);
+		} else if (i == 1)
+			oa_obj(oa, t, "items");
+	}
+}
+
 /* The JSON that row_to_json() produces and the body check accepts. */
 static void
 kind_schema(struct oa *oa, struct json_object *s, const struct column *c)
@@ -261,7 +289,7 @@ kind_schema(struct oa *oa, struct json_object *s, const struct column *c)
 		oa_str(oa, s, "format", "date");
 		break;
 	case CK_JSON:
-		/* Any JSON value: the empty schema. */
+		json_value_schema(oa, s);
 		break;
 	case CK_TEXT:
 	case CK_TIME:
@@ -286,7 +314,8 @@ column_schema(struct oa *oa, const struct column *c)
 		kind_schema(oa, el, c);
 	} else
 		kind_schema(oa, s, c);
-	if (!c->co_notnull)
+	/* A json column's schema says null itself, and has no type here. */
+	if (!c->co_notnull && (c->co_array || c->co_kind != CK_JSON))
 		oa_bool(oa, s, "nullable", 1);
 	oa_str(oa, s, "description", c->co_type);
 	return s;
@@ -312,9 +341,9 @@ required_columns(struct oa *oa, struct json_object *s, const struct table *t,
 	}
 }
 
-/* The row schema and the input schema of one table, once. */
+/* The row schema of one table, once. */
 static void
-add_table_schemas(struct oa *oa, const char *table)
+add_row_schema(struct oa *oa, const char *table)
 {
 	const struct table *t = catalog_table(oa->oa_rs->rs_catalog, table);
 	struct json_object *s, *props;
@@ -332,13 +361,25 @@ add_table_schemas(struct oa *oa, const char *table)
 		    column_schema(oa, &t->tb_cols[i]));
 	if (t != NULL)
 		required_columns(oa, s, t, NULL);
+}
 
-	/*
-	 * The body of a create or an update: every column may be given,
-	 * none other.  What a create must give is added per operation,
-	 * because an owner rule takes the owner column off that list.
-	 */
+/*
+ * The body of a create or an update, once: every column may be given, none
+ * other.  What a create must give is added per operation, because an owner
+ * rule takes the owner column off that list.  Only data operations add it
+ * (an auth table's row is described, its input is not).
+ */
+static void
+add_input_schema(struct oa *oa, const char *table)
+{
+	const struct table *t = catalog_table(oa->oa_rs->rs_catalog, table);
+	struct json_object *s, *props;
+	char name[OA_NAME_MAX];
+	size_t i;
+
 	input_schema_name(oa->oa_rs, table, name, sizeof(name));
+	if (has_key(oa->oa_schemas, name))
+		return;
 	s = oa_obj(oa, oa->oa_schemas, name);
 	oa_str(oa, s, "type", "object");
 	props = oa_obj(oa, s, "properties");
@@ -424,26 +465,11 @@ add_query_param(struct oa *oa, struct json_object *params, const char *name,
 }
 
 static void
-add_prefer_param(struct oa *oa, struct json_object *params, const char *key,
-    const char *description, const char *example)
-{
-	struct json_object *p, *s;
-
-	p = oa_obj(oa, params, key);
-	oa_str(oa, p, "name", "Prefer");
-	oa_str(oa, p, "in", "header");
-	oa_bool(oa, p, "required", 0);
-	oa_str(oa, p, "description", description);
-	s = oa_obj(oa, p, "schema");
-	oa_str(oa, s, "type", "string");
-	oa_str(oa, p, "example", example);
-}
-
-static void
 add_parameters(struct oa *oa, struct json_object *comp)
 {
 	struct json_object *params = oa_obj(oa, comp, "parameters");
 
+	oa->oa_params = params;
 	add_query_param(oa, params, "select", "string",
 	    "Columns to return, comma-separated (default: all).", "id,title");
 	add_query_param(oa, params, "order", "string",
@@ -455,13 +481,6 @@ add_parameters(struct oa *oa, struct json_object *comp)
 	    NULL);
 	add_query_param(oa, params, "offset", "integer",
 	    "Skip this many rows first.", NULL);
-	add_prefer_param(oa, params, "preferRead",
-	    "count=exact asks for the total in the Content-Range header.",
-	    "count=exact");
-	add_prefer_param(oa, params, "preferWrite",
-	    "return=representation answers with the affected rows as an "
-	    "array, return=minimal with no body.",
-	    "return=representation");
 }
 
 static void
@@ -630,7 +649,7 @@ add_filter_params(
     struct oa *oa, struct json_object *params, const struct table *t)
 {
 	struct json_object *p;
-	char desc[256];
+	char desc[512];
 	size_t i, j;
 	int skip;
 
@@ -650,8 +669,9 @@ add_filter_params(
 		oa_bool(oa, p, "required", 0);
 		snprintf(desc, sizeof(desc),
 		    "PostgREST filter on %s (%s), e.g. eq.5: op.value with op "
-		    "one of eq neq gt gte lt lte like ilike in is, optionally "
-		    "after not.",
+		    "one of eq neq gt gte lt lte like ilike match imatch in is "
+		    "isdistinct fts plfts phfts wfts cs cd ov sl sr nxl nxr adj "
+		    "(as the column's type allows), optionally after not.",
 		    c->co_name, c->co_type);
 		oa_str(oa, p, "description", desc);
 		oa_str(oa, oa_obj(oa, p, "schema"), "type", "string");
@@ -709,14 +729,92 @@ one_or_many(struct oa *oa, const char *kind, const char *name)
 	return s;
 }
 
-static void
-add_object_media(struct oa *oa, struct json_object *resp, const char *row)
-{
-	struct json_object *m;
+#define OPS(x) (1u << (x))
+#define OPS_WRITE (OPS(OP_CREATE) | OPS(OP_UPDATE) | OPS(OP_DELETE))
 
-	m = oa_obj(oa, oa_obj(oa, resp, "content"),
-	    "application/vnd.pgrst.object+json");
-	oa_putref(oa, m, "schema", "schemas", row);
+/*
+ * Content negotiation of the data operations as crud.c implements it: the
+ * Prefer values each operation honours and the media types it answers
+ * with.  This is the one place to change when the gateway learns another
+ * Prefer value or Accept type.
+ *
+ * params gets a reference to the operation's Prefer parameter (made once
+ * per operation kind, under components.parameters); resp, the success
+ * response, gets one content entry per media type: the operation's own
+ * JSON shape (schema, which this takes) or one row of row.
+ */
+static void
+add_negotiation(struct oa *oa, enum op_id op, struct json_object *params,
+    struct json_object *resp, struct json_object *schema, const char *row)
+{
+	static const struct {
+		const char *pv_value;
+		unsigned pv_ops;
+		const char *pv_what;
+	} prefer[] = {
+	    {"count=exact", OPS(OP_LIST),
+	        "the total of the matching rows in Content-Range "
+	        "(first-last/total)"},
+	    {"return=representation", OPS_WRITE,
+	        "the affected rows as an array (one object with Accept: "
+	        "application/vnd.pgrst.object+json)"},
+	    {"return=minimal", OPS_WRITE,
+	        "no body (201 for a create, 204 otherwise)"},
+	};
+	/* mt_row: the media type carries one row (406 unless exactly one). */
+	static const struct {
+		const char *mt_name;
+		unsigned mt_ops;
+		int mt_row;
+	} media[] = {
+	    {"application/json", OPS(OP_LIST) | OPS(OP_GET) | OPS_WRITE, 0},
+	    {"application/vnd.pgrst.object+json",
+	        OPS(OP_LIST) | OPS(OP_GET) | OPS_WRITE, 1},
+	};
+	struct json_object *comps, *p, *content, *m;
+	char name[64], desc[1024];
+	const char *example = NULL;
+	size_t i, len;
+
+	snprintf(name, sizeof(name), "prefer_%s", op_name(op));
+	len = (size_t)snprintf(desc, sizeof(desc),
+	    "The Prefer values this operation honours (several are "
+	    "comma-separated):");
+	for (i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++) {
+		if ((prefer[i].pv_ops & OPS(op)) == 0 || len >= sizeof(desc))
+			continue;
+		if (example == NULL)
+			example = prefer[i].pv_value;
+		len += (size_t)snprintf(desc + len, sizeof(desc) - len,
+		    "%s %s: %s", example == prefer[i].pv_value ? "" : ";",
+		    prefer[i].pv_value, prefer[i].pv_what);
+	}
+	if (len + 1 < sizeof(desc))
+		strcat(desc, ".");
+	comps = oa->oa_params;
+	if (example != NULL && !has_key(comps, name)) {
+		p = oa_obj(oa, comps, name);
+		oa_str(oa, p, "name", "Prefer");
+		oa_str(oa, p, "in", "header");
+		oa_bool(oa, p, "required", 0);
+		oa_str(oa, p, "description", desc);
+		oa_str(oa, oa_obj(oa, p, "schema"), "type", "string");
+		oa_str(oa, p, "example", example);
+	}
+	if (example != NULL)
+		push_param_ref(oa, params, name);
+
+	content = oa_obj(oa, resp, "content");
+	for (i = 0; i < sizeof(media) / sizeof(media[0]); i++) {
+		if ((media[i].mt_ops & OPS(op)) == 0)
+			continue;
+		m = oa_obj(oa, content, media[i].mt_name);
+		if (media[i].mt_row)
+			oa_putref(oa, m, "schema", "schemas", row);
+		else
+			oa_put(oa, m, "schema", json_object_get(schema));
+	}
+	json_object_put(schema);
 }
 
 static void
@@ -724,6 +822,30 @@ ref_response(struct oa *oa, struct json_object *resps, const char *status,
     const char *name)
 {
 	oa_putref(oa, resps, status, "responses", name);
+}
+
+/*
+ * The required columns' schemas beside their "required" list, so that a
+ * reader (and a linter) sees each name defined where it is required, not
+ * only in the other branch of the allOf.
+ */
+static void
+required_properties(struct oa *oa, struct json_object *s, const struct table *t)
+{
+	struct json_object *req, *props;
+	const struct column *c;
+	size_t i;
+
+	if (t == NULL || !json_object_object_get_ex(s, "required", &req))
+		return;
+	oa_str(oa, s, "type", "object");
+	props = oa_obj(oa, s, "properties");
+	for (i = 0; i < json_object_array_length(req); i++) {
+		c = table_column(t,
+		    json_object_get_string(json_object_array_get_idx(req, i)));
+		if (c != NULL)
+			oa_put(oa, props, c->co_name, column_schema(oa, c));
+	}
 }
 
 /* The create body: the input schema plus what this route requires. */
@@ -745,6 +867,7 @@ create_body_schema(
 		json_object_put(s);
 		return oa_ref(oa, "schemas", input);
 	}
+	required_properties(oa, req, t);
 	all = oa_arr(oa, s, "allOf");
 	oa_push(oa, all, oa_ref(oa, "schemas", input));
 	oa_push(oa, all, req);
@@ -842,7 +965,7 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 {
 	const struct table *t =
 	    catalog_table(oa->oa_rs->rs_catalog, r->rt_table);
-	struct json_object *op, *params, *resps, *resp, *body;
+	struct json_object *op, *params, *resps, *resp, *body, *schema, *h;
 	char row[OA_NAME_MAX], input[OA_NAME_MAX], buf[512];
 	char id[OA_NAME_MAX + 32];
 	int keyed = nnames > 0, list, get, create, update, del;
@@ -853,10 +976,14 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 	create = r->rt_op == OP_CREATE;
 	update = r->rt_op == OP_UPDATE;
 	del = r->rt_op == OP_DELETE;
-	add_table_schemas(oa, r->rt_table);
+	add_row_schema(oa, r->rt_table);
+	if (r->rt_op == OP_CREATE || r->rt_op == OP_UPDATE)
+		add_input_schema(oa, r->rt_table);
 	row_schema_name(r->rt_table, row, sizeof(row));
 	input_schema_name(oa->oa_rs, r->rt_table, input, sizeof(input));
-	add_tag(oa, r->rt_table, NULL);
+	snprintf(
+	    buf, sizeof(buf), "The data endpoints of table %s.", r->rt_table);
+	add_tag(oa, r->rt_table, buf);
 
 	op = oa_obj(oa, item, method);
 	snprintf(buf, sizeof(buf), "%s_%s%s", op_name(r->rt_op), r->rt_table,
@@ -876,12 +1003,9 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 		push_param_ref(oa, params, "order");
 		push_param_ref(oa, params, "limit");
 		push_param_ref(oa, params, "offset");
-		push_param_ref(oa, params, "preferRead");
 	}
 	if (list || ((update || del) && !keyed))
 		add_filter_params(oa, params, t);
-	if (create || update || del)
-		push_param_ref(oa, params, "preferWrite");
 
 	if (create || update) {
 		body = oa_obj(oa, op, "requestBody");
@@ -903,44 +1027,53 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 			oa_putref(oa, resp, "schema", "schemas", input);
 	}
 
+	/* The success answer in the op's own JSON shape; add_negotiation()
+	 * adds the media types and the Prefer parameter. */
 	resps = oa_obj(oa, op, "responses");
+	resp = oa_obj(oa, resps, list || get || !create ? "200" : "201");
 	if (list) {
-		resp = json_response(oa, resps, "200", "The rows.",
-		    array_of(oa, oa_ref(oa, "schemas", row)));
-		add_object_media(oa, resp, row);
-		resp = oa_obj(oa, oa_obj(oa, resp, "headers"), "Content-Range");
-		oa_str(oa, resp, "description",
-		    "first-last/total with Prefer: count=exact, e.g. "
-		    "0-19/1234.");
-		oa_str(oa, oa_obj(oa, resp, "schema"), "type", "string");
+		oa_str(oa, resp, "description", "The rows.");
+		schema = array_of(oa, oa_ref(oa, "schemas", row));
 	} else if (get) {
-		resp = json_response(
-		    oa, resps, "200", "The row.", oa_ref(oa, "schemas", row));
-		add_object_media(oa, resp, row);
+		oa_str(oa, resp, "description", "The row.");
+		schema = oa_ref(oa, "schemas", row);
 	} else if (create) {
-		resp = json_response(oa, resps, "201",
+		oa_str(oa, resp, "description",
 		    "Created: the row as an object (an array with Prefer: "
 		    "return=representation or for an array body; no body with "
-		    "return=minimal).",
-		    one_or_many(oa, "schemas", row));
-		resp = oa_obj(oa, oa_obj(oa, resp, "headers"), "Location");
-		oa_str(oa, resp, "description",
-		    "The created row's path, for a single-row create.");
-		oa_str(oa, oa_obj(oa, resp, "schema"), "type", "string");
+		    "return=minimal).");
+		schema = one_or_many(oa, "schemas", row);
 	} else {
-		resp = json_response(oa, resps, "200",
+		oa_str(oa, resp, "description",
 		    keyed && update ? "The updated row (an array with Prefer: "
 		                      "return=representation)."
-		    : update        ? "The updated rows."
+		    : update        ? "The updated rows (Prefer: "
+		                      "return=representation)."
 		                    : "The deleted rows (Prefer: "
-		                      "return=representation).",
-		    keyed ? one_or_many(oa, "schemas", row)
-		          : array_of(oa, oa_ref(oa, "schemas", row)));
-		add_object_media(oa, resp, row);
-		resp = oa_obj(oa, resps, "204");
-		oa_str(oa, resp, "description",
-		    del ? "Deleted (no body without return=representation)."
-		        : "Updated (Prefer: return=minimal).");
+		                      "return=representation).");
+		schema = keyed && update
+		             ? one_or_many(oa, "schemas", row)
+		             : array_of(oa, oa_ref(oa, "schemas", row));
+	}
+	add_negotiation(oa, r->rt_op, params, resp, schema, row);
+	if (list) {
+		h = oa_obj(oa, oa_obj(oa, resp, "headers"), "Content-Range");
+		oa_str(oa, h, "description",
+		    "first-last/total (total * without Prefer: count=exact), "
+		    "e.g. 0-19/1234.");
+		oa_str(oa, oa_obj(oa, h, "schema"), "type", "string");
+	} else if (create) {
+		h = oa_obj(oa, oa_obj(oa, resp, "headers"), "Location");
+		oa_str(oa, h, "description",
+		    "The created row's path, for a single-row create.");
+		oa_str(oa, oa_obj(oa, h, "schema"), "type", "string");
+	} else if (update || del) {
+		h = oa_obj(oa, resps, "204");
+		oa_str(oa, h, "description",
+		    del     ? "Deleted (no body without return=representation)."
+		    : keyed ? "Updated (Prefer: return=minimal)."
+		            : "Updated (no body without "
+		              "return=representation).");
 	}
 	ref_response(oa, resps, "400", "BadRequest");
 	if (protected)
@@ -1028,7 +1161,7 @@ add_auth_op(struct oa *oa, struct json_object *item, const struct route *r)
 	/* TokenResponse with the user typed as this table's row. */
 	row_schema_name(r->rt_table, row, sizeof(row));
 	if (catalog_table(oa->oa_rs->rs_catalog, r->rt_table) != NULL) {
-		add_table_schemas(oa, r->rt_table);
+		add_row_schema(oa, r->rt_table);
 		if ((s = json_object_new_object()) == NULL)
 			oa->oa_err = 1;
 		l = oa_arr(oa, s, "allOf");
@@ -1125,7 +1258,7 @@ add_auth_session_op(struct oa *oa, struct json_object *item,
 		    oa_ref(oa, "schemas", "TokenResponse"));
 	else if (r->rt_op == OP_ME) {
 		if (catalog_table(oa->oa_rs->rs_catalog, r->rt_table) != NULL) {
-			add_table_schemas(oa, r->rt_table);
+			add_row_schema(oa, r->rt_table);
 			json_response(oa, resps, "200", "The caller's row.",
 			    oa_ref(oa, "schemas", row));
 		} else
@@ -1228,11 +1361,14 @@ openapi_build(const struct routes *rs, const char *server_url, struct buf *out)
 	    "order=, limit=, offset=.  A path serves only the methods listed; "
 	    "another method gets 405 with Allow.  Every error body is the "
 	    "Error schema.");
-	if (server_url != NULL) {
-		srv = oa_push(&oa, oa_arr(&oa, root, "servers"),
-		    json_object_new_object());
-		oa_str(&oa, srv, "url", server_url);
-	}
+	/*
+	 * Without a URL, "/" said explicitly: it is what OpenAPI assumes when
+	 * servers is absent (relative to where the document was fetched), and
+	 * tools that insist on a servers entry get one.
+	 */
+	srv = oa_push(
+	    &oa, oa_arr(&oa, root, "servers"), json_object_new_object());
+	oa_str(&oa, srv, "url", server_url != NULL ? server_url : "/");
 	oa.oa_tags = oa_arr(&oa, root, "tags");
 	/*
 	 * The operations add the tables' schemas as they meet them, so the

@@ -14,8 +14,9 @@ struct routes;
 
 /*
  * Appends the document for rs to out as one line of JSON.  server_url, when
- * not NULL, becomes the only entry of "servers"; without it clients resolve
- * the paths against the URL they fetched the document from.  The output is
+ * not NULL, becomes the only entry of "servers"; without it that entry is
+ * "/", so clients resolve the paths against the URL they fetched the
+ * document from (OpenAPI's default, said explicitly).  The output is
  * deterministic: paths, tags and schemas come in route order.  Returns 0,
  * or -1 (out of memory) with out unchanged.
  */

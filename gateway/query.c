@@ -3,8 +3,12 @@
  *
  *	select=a,b		order=a.desc.nullslast,b
  *	limit=20		offset=40
- *	col=[not.]op.value	op: eq neq gt gte lt lte like ilike in is
+ *	col=[not.]op.value	op: eq neq gt gte lt lte like ilike match
+ *				imatch in is isdistinct fts plfts phfts wfts
+ *				cs cd ov sl sr nxr nxl adj
  *	col=in.(1,2,"a,b")	col=is.null		col=like.*abc*
+ *	col=like(any).{a*,b*}	col=fts(english).cat
+ *	or=(a.eq.1,and(b.gt.2,c.lt.3))	not.and=(..)
  *
  * Everything here is checked before any SQL exists: names against the
  * catalog, values against the column's kind, lengths against fixed caps.
@@ -29,25 +33,8 @@
 /* limit= and offset= take at most this many digits. */
 #define COUNT_DIGITS_MAX 12
 
-static const struct {
-	const char *on_name;
-	enum q_op on_op;
-} op_names[] = {
-    {"eq", QO_EQ},
-    {"neq", QO_NEQ},
-    {"gt", QO_GT},
-    {"gte", QO_GTE},
-    {"lt", QO_LT},
-    {"lte", QO_LTE},
-    {"like", QO_LIKE},
-    {"ilike", QO_ILIKE},
-    {"in", QO_IN},
-    {"is", QO_IS},
-};
-
 /* PostgREST parameters we do not support: a clear 400 instead of PN107. */
-static const char *const unsupported_params[] = {
-    "and", "or", "not", "on_conflict", NULL};
+static const char *const unsupported_params[] = {"not", "on_conflict", NULL};
 
 static void seterr(struct q_error *, int, const char *, const char *, ...)
     __attribute__((format(printf, 4, 5)));
@@ -276,6 +263,55 @@ query_value_ok(const struct column *col, const char *value, struct q_error *err)
 
 /* ---- filters ---- */
 
+/* Operators that take a modifier in parentheses after their name. */
+enum {
+	OPF_QUANT = 1, /* (any) or (all), with an array literal value */
+	OPF_LANG = 2   /* (english): a text search configuration */
+};
+
+static const struct {
+	const char *on_name;
+	enum q_op on_op;
+	int on_flags;
+} op_names[] = {
+    {"eq", QO_EQ, OPF_QUANT},
+    {"neq", QO_NEQ, 0},
+    {"gt", QO_GT, OPF_QUANT},
+    {"gte", QO_GTE, OPF_QUANT},
+    {"lt", QO_LT, OPF_QUANT},
+    {"lte", QO_LTE, OPF_QUANT},
+    {"like", QO_LIKE, OPF_QUANT},
+    {"ilike", QO_ILIKE, OPF_QUANT},
+    {"match", QO_MATCH, OPF_QUANT},
+    {"imatch", QO_IMATCH, OPF_QUANT},
+    {"in", QO_IN, 0},
+    {"is", QO_IS, 0},
+    {"isdistinct", QO_ISDISTINCT, 0},
+    {"fts", QO_FTS, OPF_LANG},
+    {"plfts", QO_PLFTS, OPF_LANG},
+    {"phfts", QO_PHFTS, OPF_LANG},
+    {"wfts", QO_WFTS, OPF_LANG},
+    {"cs", QO_CS, 0},
+    {"cd", QO_CD, 0},
+    {"ov", QO_OV, 0},
+    {"sl", QO_SL, 0},
+    {"sr", QO_SR, 0},
+    {"nxr", QO_NXR, 0},
+    {"nxl", QO_NXL, 0},
+    {"adj", QO_ADJ, 0},
+};
+
+/*
+ * The text search configurations PostgreSQL 15 ships: fts(lang) takes one
+ * of these, so the regconfig cast of the bound name cannot fail.
+ */
+static const char *const ts_configs[] = {"arabic", "armenian", "basque",
+    "catalan", "danish", "dutch", "english", "finnish", "french", "german",
+    "greek", "hindi", "hungarian", "indonesian", "irish", "italian",
+    "lithuanian", "nepali", "norwegian", "portuguese", "romanian", "russian",
+    "serbian", "simple", "spanish", "swedish", "tamil", "turkish", "yiddish",
+    NULL};
+
 static void
 filter_free(struct q_filter *f)
 {
@@ -285,6 +321,9 @@ filter_free(struct q_filter *f)
 	for (i = 0; i < f->qf_nlist; i++)
 		free(f->qf_list[i]);
 	free(f->qf_list);
+	for (i = 0; i < f->qf_nkids; i++)
+		filter_free(&f->qf_kids[i]);
+	free(f->qf_kids);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -307,6 +346,63 @@ filter_new(struct query *q)
 	nf = &q->q_filters[q->q_nfilters];
 	memset(nf, 0, sizeof(*nf));
 	return nf;
+}
+
+/* Ranges and multiranges, by the name PostgreSQL gives them all. */
+static int
+col_is_range(const struct column *c)
+{
+	size_t n = strlen(c->co_typname);
+
+	return !c->co_array && n >= 5 &&
+	       strcmp(c->co_typname + n - 5, "range") == 0;
+}
+
+static int
+col_is_jsonb(const struct column *c)
+{
+	return !c->co_array && strcmp(c->co_typname, "jsonb") == 0;
+}
+
+/*
+ * Why f's operator does not apply to col's type, or NULL when it does:
+ * refused here, the statement would be PostgreSQL's 42883.
+ */
+static const char *
+op_type_why(const struct column *col, const struct q_filter *f)
+{
+	if (f->qf_quant != QQ_NONE && col->co_array)
+		return "any/all does not apply to an array column";
+	switch (f->qf_op) {
+	case QO_CS:
+	case QO_CD:
+		if (!col->co_array && !col_is_range(col) && !col_is_jsonb(col))
+			return "it applies to arrays, ranges and jsonb";
+		return NULL;
+	case QO_OV:
+		if (!col->co_array && !col_is_range(col))
+			return "it applies to arrays and ranges";
+		return NULL;
+	case QO_SL:
+	case QO_SR:
+	case QO_NXR:
+	case QO_NXL:
+	case QO_ADJ:
+		if (!col_is_range(col))
+			return "it applies to ranges";
+		return NULL;
+	case QO_FTS:
+	case QO_PLFTS:
+	case QO_PHFTS:
+	case QO_WFTS:
+		if (col->co_array ||
+		    (col->co_kind != CK_TEXT &&
+		        strcmp(col->co_typname, "tsvector") != 0))
+			return "it applies to text and tsvector";
+		return NULL;
+	default:
+		return NULL;
+	}
 }
 
 /*
@@ -433,26 +529,65 @@ is_parse(const struct column *col, const char *s, struct q_filter *f,
 	return 0;
 }
 
-/* "[not.]op.value" for column col, appended to q. */
+/* The modifier "(m)" of op i, m of length n, into f. */
 static int
-filter_parse(const struct column *col, const char *s, struct query *q,
+op_modifier(const struct column *col, size_t i, const char *m, size_t n,
+    struct q_filter *f, struct q_error *err)
+{
+	char qs[MSG_QUOTE_MAX + 4], word[MSG_QUOTE_MAX + 1];
+	size_t j;
+
+	if (n > MSG_QUOTE_MAX)
+		n = MSG_QUOTE_MAX;
+	memcpy(word, m, n);
+	word[n] = '\0';
+	if ((op_names[i].on_flags & OPF_QUANT) != 0) {
+		if (strcmp(word, "any") == 0)
+			f->qf_quant = QQ_ANY;
+		else if (strcmp(word, "all") == 0)
+			f->qf_quant = QQ_ALL;
+		else {
+			seterr(err, 400, "PN108",
+			    "operator \"%s\" takes (any) or (all), not \"%s\"",
+			    op_names[i].on_name, msg_str(qs, word));
+			return -1;
+		}
+		return 0;
+	}
+	if ((op_names[i].on_flags & OPF_LANG) != 0) {
+		for (j = 0; ts_configs[j] != NULL; j++)
+			if (strcmp(word, ts_configs[j]) == 0)
+				break;
+		if (ts_configs[j] == NULL) {
+			seterr(err, 400, "PN105",
+			    "filter on column \"%s\": \"%s\" is not a text "
+			    "search configuration (english, simple, ...)",
+			    col->co_name, msg_str(qs, word));
+			return -1;
+		}
+		x_strlcpy(f->qf_lang, word, sizeof(f->qf_lang));
+		return 0;
+	}
+	seterr(err, 400, "PN108", "operator \"%s\" takes no modifier (%s)",
+	    op_names[i].on_name, msg_str(qs, word));
+	return -1;
+}
+
+/*
+ * "[not.]op[(modifier)]." at the start of s, for column col: fills f's
+ * qf_not, qf_op, qf_quant and qf_lang.  Returns the text after the '.',
+ * or NULL with *err set.
+ */
+static const char *
+op_parse(const struct column *col, const char *s, struct q_filter *f,
     struct q_error *err)
 {
-	struct q_filter *f;
-	const char *dot;
-	char opname[MSG_QUOTE_MAX + 1], qs[MSG_QUOTE_MAX + 4], *p;
+	const char *dot, *paren;
+	char opname[MSG_QUOTE_MAX + 1], qs[MSG_QUOTE_MAX + 4];
 	size_t i, oplen;
-	int negate = 0;
 
-	/* Lengths are checked per value below (per item for in, whose
-	 * whole is bounded by HTTP_QUERY_MAX). */
-	if (utf8_check(s, strlen(s), NULL) == -1) {
-		seterr(err, 400, "PN105",
-		    "filter on column \"%s\" is not valid UTF-8", col->co_name);
-		return -1;
-	}
 	if (strncmp(s, "not.", 4) == 0) {
-		negate = 1;
+		f->qf_not = 1;
 		s += 4;
 	}
 	if ((dot = strchr(s, '.')) == NULL) {
@@ -460,20 +595,140 @@ filter_parse(const struct column *col, const char *s, struct query *q,
 		    "filter on column \"%s\" must be operator.value, e.g. "
 		    "eq.5",
 		    col->co_name);
-		return -1;
+		return NULL;
 	}
-	oplen = (size_t)(dot - s);
+	paren = memchr(s, '(', (size_t)(dot - s));
+	oplen = (size_t)((paren != NULL ? paren : dot) - s);
 	for (i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++)
 		if (strlen(op_names[i].on_name) == oplen &&
 		    strncmp(s, op_names[i].on_name, oplen) == 0)
 			break;
 	if (i == sizeof(op_names) / sizeof(op_names[0])) {
+		oplen = (size_t)(dot - s);
 		if (oplen > MSG_QUOTE_MAX)
 			oplen = MSG_QUOTE_MAX;
 		memcpy(opname, s, oplen);
 		opname[oplen] = '\0';
 		seterr(err, 400, "PN108", "unknown operator \"%s\"",
 		    msg_str(qs, opname));
+		return NULL;
+	}
+	f->qf_op = op_names[i].on_op;
+	if (paren != NULL) {
+		if (dot[-1] != ')') {
+			seterr(err, 400, "PN108",
+			    "operator \"%s\": modifier not closed by \")\"",
+			    op_names[i].on_name);
+			return NULL;
+		}
+		if (op_modifier(col, i, paren + 1, (size_t)(dot - paren - 2), f,
+		        err) == -1)
+			return NULL;
+	}
+	return dot + 1;
+}
+
+/*
+ * Checks and stores value v of f (operator already parsed) on col, and
+ * counts it against q's limits.
+ */
+static int
+value_set(const struct column *col, const char *v, struct q_filter *f,
+    struct query *q, struct q_error *err)
+{
+	const char *why;
+	char qs[MSG_QUOTE_MAX + 4];
+	size_t i, nv;
+	char *p;
+
+	f->qf_col = col;
+	if ((why = op_type_why(col, f)) != NULL) {
+		for (i = 0; op_names[i].on_op != f->qf_op; i++)
+			;
+		seterr(err, 400, "PN108",
+		    "operator \"%s\" does not apply to column \"%s\" (%s): %s",
+		    op_names[i].on_name, col->co_name,
+		    col->co_type[0] != '\0' ? col->co_type
+		                            : col_kind_name(col->co_kind),
+		    why);
+		return -1;
+	}
+	if (++q->q_nterms > QUERY_MAX_TERMS) {
+		seterr(err, 400, "PN105", "more than %d filter terms",
+		    QUERY_MAX_TERMS);
+		return -1;
+	}
+	if (f->qf_op != QO_IN && text_ok(col, v, err) == -1)
+		return -1;
+	if (f->qf_quant != QQ_NONE) {
+		/* The array literal goes to PostgreSQL whole, as ANY()
+		 * takes it; its items are checked there (22P02). */
+		size_t n = strlen(v);
+
+		if (n < 2 || v[0] != '{' || v[n - 1] != '}') {
+			seterr(err, 400, "PN105",
+			    "filter on column \"%s\": any/all takes an array "
+			    "literal, e.g. {a,b}, not \"%s\"",
+			    col->co_name, msg_str(qs, v));
+			return -1;
+		}
+	}
+	switch (f->qf_op) {
+	case QO_IN:
+		if (in_parse(col, v, f, err) == -1)
+			return -1;
+		break;
+	case QO_IS:
+		if (is_parse(col, v, f, err) == -1)
+			return -1;
+		break;
+	case QO_EQ:
+	case QO_NEQ:
+	case QO_GT:
+	case QO_GTE:
+	case QO_LT:
+	case QO_LTE:
+	case QO_ISDISTINCT:
+		if (f->qf_quant == QQ_NONE && query_value_ok(col, v, err) == -1)
+			return -1;
+		/* FALLTHROUGH */
+	default:
+		/* Regular expressions, tsqueries, ranges, arrays and jsonb
+		 * are parsed by PostgreSQL, whose 22xxx is a 400. */
+		if ((f->qf_value = strdup(v)) == NULL) {
+			nomem(err);
+			return -1;
+		}
+		if (f->qf_op == QO_LIKE || f->qf_op == QO_ILIKE)
+			for (p = f->qf_value; *p != '\0'; p++)
+				if (*p == '*')
+					*p = '%';
+		break;
+	}
+	nv = f->qf_op == QO_IN ? f->qf_nlist : f->qf_op == QO_IS ? 0 : 1;
+	if (f->qf_lang[0] != '\0')
+		nv++;
+	if ((q->q_nvalues += nv) > QUERY_MAX_VALUES) {
+		seterr(err, 400, "PN105", "more than %d filter values",
+		    QUERY_MAX_VALUES);
+		return -1;
+	}
+	return 0;
+}
+
+/* "[not.]op.value" for column col, appended to q. */
+static int
+filter_parse(const struct column *col, const char *s, struct query *q,
+    struct q_error *err)
+{
+	struct q_filter *f;
+	const char *v;
+
+	/* Lengths are checked per value below (per item for in, whose
+	 * whole is bounded by HTTP_QUERY_MAX). */
+	if (utf8_check(s, strlen(s), NULL) == -1) {
+		seterr(err, 400, "PN105",
+		    "filter on column \"%s\" is not valid UTF-8", col->co_name);
 		return -1;
 	}
 	if (q->q_nfilters >= QUERY_MAX_FILTERS) {
@@ -485,43 +740,301 @@ filter_parse(const struct column *col, const char *s, struct query *q,
 		nomem(err);
 		return -1;
 	}
-	f->qf_col = col;
-	f->qf_op = op_names[i].on_op;
-	f->qf_not = negate;
-	s = dot + 1;
-	if (f->qf_op != QO_IN && text_ok(col, s, err) == -1)
-		goto fail;
-	switch (f->qf_op) {
-	case QO_IN:
-		if (in_parse(col, s, f, err) == -1)
-			goto fail;
-		break;
-	case QO_IS:
-		if (is_parse(col, s, f, err) == -1)
-			goto fail;
-		break;
-	case QO_LIKE:
-	case QO_ILIKE:
-		if ((f->qf_value = strdup(s)) == NULL)
-			goto nomem;
-		for (p = f->qf_value; *p != '\0'; p++)
-			if (*p == '*')
-				*p = '%';
-		break;
-	default:
-		if (query_value_ok(col, s, err) == -1)
-			goto fail;
-		if ((f->qf_value = strdup(s)) == NULL)
-			goto nomem;
-		break;
+	if ((v = op_parse(col, s, f, err)) == NULL ||
+	    value_set(col, v, f, q, err) == -1) {
+		filter_free(f);
+		return -1;
 	}
 	q->q_nfilters++;
 	return 0;
-nomem:
-	nomem(err);
-fail:
-	filter_free(f);
+}
+
+/* ---- logic trees ---- */
+
+/*
+ * or=(a.eq.1,and(b.gt.2,not.c.is.null)), PostgREST's grammar:
+ *
+ *	tree	:= [not.](and|or)(node{,node})
+ *	node	:= tree | column.[not.]op[(modifier)].value
+ *	value	:= "quoted, \" and \\ escaped" | {array,literal} | (in,list)
+ *		 | text up to the next ',' or ')'
+ *
+ * Blanks after '(' and ',' are skipped.  A node is parsed with the
+ * single-filter rules above once its value is cut out, so a tree checks
+ * exactly what a top-level filter checks.
+ */
+struct tree {
+	const struct table *tr_t;
+	struct query *tr_q;
+	const char *tr_src; /* the whole parameter value, for messages */
+	char *tr_buf;       /* one value at a time; strlen(tr_src) + 1 */
+	struct q_error *tr_err;
+};
+
+static int
+tree_err(struct tree *tr, const char *at, const char *why)
+{
+	char qs[MSG_QUOTE_MAX + 4];
+
+	seterr(tr->tr_err, 400, "PGRST100", "failed to parse logic tree (%s)",
+	    msg_str(qs, tr->tr_src));
+	snprintf(tr->tr_err->qe_details, sizeof(tr->tr_err->qe_details),
+	    "at byte %zu: %s", (size_t)(at - tr->tr_src), why);
 	return -1;
+}
+
+static void
+skip_blanks(const char **p)
+{
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+}
+
+/* "..." at p (p at the '"') unescaped into dst; the byte after, or NULL. */
+static const char *
+quoted(const char *p, char *dst)
+{
+	size_t n = 0;
+
+	for (p++; *p != '"'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		if (*p == '\0')
+			return NULL;
+		dst[n++] = *p;
+	}
+	dst[n] = '\0';
+	return p + 1;
+}
+
+/* The value of a node at p for operator op, into tr_buf; its end. */
+static const char *
+tree_value(struct tree *tr, const char *p, enum q_op op)
+{
+	const char *e;
+	size_t n;
+
+	if (op == QO_IN) {
+		/* The list whole, quotes and all, for in_parse(). */
+		if (*p != '(') {
+			tree_err(tr, p, "in takes a list in parentheses");
+			return NULL;
+		}
+		for (e = p + 1; *e != ')';) {
+			if (*e == '\0') {
+				tree_err(tr, e, "list not closed by \")\"");
+				return NULL;
+			}
+			if (*e != '"')
+				e++;
+			else if ((e = quoted(e, tr->tr_buf)) == NULL) {
+				tree_err(tr, p, "unterminated quote in a list");
+				return NULL;
+			}
+		}
+		n = (size_t)(e + 1 - p);
+		memcpy(tr->tr_buf, p, n);
+		tr->tr_buf[n] = '\0';
+		return e + 1;
+	}
+	if (*p == '"' && (e = quoted(p, tr->tr_buf)) != NULL &&
+	    (*e == ',' || *e == ')' || *e == '\0'))
+		return e;
+	if (*p == '{') {
+		e = p + 1 + strcspn(p + 1, "{}");
+		if (*e == '}') {
+			n = (size_t)(e + 1 - p);
+			memcpy(tr->tr_buf, p, n);
+			tr->tr_buf[n] = '\0';
+			return e + 1;
+		}
+	}
+	n = strcspn(p, ",)");
+	memcpy(tr->tr_buf, p, n);
+	tr->tr_buf[n] = '\0';
+	return p + n;
+}
+
+/* A column.op.value node at *pp into f. */
+static int
+tree_leaf(struct tree *tr, const char **pp, struct q_filter *f)
+{
+	const struct column *col;
+	const char *p = *pp, *e, *v;
+	char name[CATALOG_NAME_MAX + 1], qs[MSG_QUOTE_MAX + 4];
+	size_t n;
+
+	if (*p == '"') {
+		if ((e = quoted(p, tr->tr_buf)) == NULL)
+			return tree_err(tr, p, "unterminated quoted name");
+		n = strlen(tr->tr_buf);
+	} else {
+		e = p + strcspn(p, ".,()");
+		n = (size_t)(e - p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		memcpy(tr->tr_buf, p, n);
+		tr->tr_buf[n] = '\0';
+	}
+	if (*e != '.')
+		return tree_err(tr, e,
+		    n == 0 ? "expected a column name or and(..)/or(..)"
+		           : "expected \".\" after the column name");
+	if (n == 0)
+		return tree_err(tr, p, "empty column name");
+	if (n >= sizeof(name) ||
+	    (memcpy(name, tr->tr_buf, n + 1),
+	        (col = table_column(tr->tr_t, name)) == NULL)) {
+		seterr(tr->tr_err, 400, "PN107", "column \"%s\" does not exist",
+		    msg_str(qs, tr->tr_buf));
+		return -1;
+	}
+	if ((v = op_parse(col, e + 1, f, tr->tr_err)) == NULL ||
+	    (e = tree_value(tr, v, f->qf_op)) == NULL ||
+	    value_set(col, tr->tr_buf, f, tr->tr_q, tr->tr_err) == -1)
+		return -1;
+	*pp = e;
+	return 0;
+}
+
+static int tree_node(struct tree *, const char **, int, struct q_filter *);
+
+/* The operands of group f at *pp (after its '(') through its ')'. */
+static int
+tree_group(struct tree *tr, const char **pp, int depth, struct q_filter *f)
+{
+	struct q_filter *nk;
+	const char *p = *pp;
+
+	if (depth > QUERY_TREE_DEPTH_MAX) {
+		seterr(tr->tr_err, 400, "PN105",
+		    "logic tree nested deeper than %d levels",
+		    QUERY_TREE_DEPTH_MAX);
+		return -1;
+	}
+	for (;;) {
+		skip_blanks(&p);
+		/* Grow by doubling: the count is a power of two when full. */
+		if (f->qf_nkids == 0 ||
+		    (f->qf_nkids & (f->qf_nkids - 1)) == 0) {
+			if ((nk = reallocarray(f->qf_kids,
+			         f->qf_nkids == 0 ? 2 : f->qf_nkids * 2,
+			         sizeof(*nk))) == NULL) {
+				nomem(tr->tr_err);
+				return -1;
+			}
+			f->qf_kids = nk;
+		}
+		nk = &f->qf_kids[f->qf_nkids];
+		memset(nk, 0, sizeof(*nk));
+		if (tree_node(tr, &p, depth, nk) == -1) {
+			filter_free(nk);
+			return -1;
+		}
+		f->qf_nkids++;
+		skip_blanks(&p);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == ')')
+			break;
+		return tree_err(tr, p, "expected \",\" or \")\"");
+	}
+	*pp = p + 1;
+	return 0;
+}
+
+static int
+tree_node(struct tree *tr, const char **pp, int depth, struct q_filter *f)
+{
+	const char *s = *pp;
+	int neg = 0;
+
+	if (strncmp(s, "not.", 4) == 0) {
+		neg = 1;
+		s += 4;
+	}
+	if (strncmp(s, "and(", 4) == 0 || strncmp(s, "or(", 3) == 0) {
+		f->qf_op = s[0] == 'a' ? QO_AND : QO_OR;
+		f->qf_not = neg;
+		s += f->qf_op == QO_AND ? 4 : 3;
+		if (tree_group(tr, &s, depth + 1, f) == -1)
+			return -1;
+		*pp = s;
+		return 0;
+	}
+	return tree_leaf(tr, pp, f);
+}
+
+/*
+ * A logic tree parameter: name is and, or, not.and or not.or (the
+ * caller has checked), value "(node,...)".  Appends one filter to q.
+ */
+static int
+logic_parse(const struct table *t, const char *name, const char *value,
+    struct query *q, struct q_error *err)
+{
+	struct tree tr;
+	struct q_filter *f;
+	const char *p = value;
+	int rv = -1;
+
+	if (utf8_check(value, strlen(value), NULL) == -1) {
+		seterr(err, 400, "PN105", "%s is not valid UTF-8", name);
+		return -1;
+	}
+	if (q->q_nfilters >= QUERY_MAX_FILTERS) {
+		seterr(err, 400, "PN105", "more than %d filters",
+		    QUERY_MAX_FILTERS);
+		return -1;
+	}
+	tr.tr_t = t;
+	tr.tr_q = q;
+	tr.tr_src = value;
+	tr.tr_err = err;
+	if ((tr.tr_buf = malloc(strlen(value) + 1)) == NULL ||
+	    (f = filter_new(q)) == NULL) {
+		free(tr.tr_buf);
+		nomem(err);
+		return -1;
+	}
+	if (strncmp(name, "not.", 4) == 0) {
+		f->qf_not = 1;
+		name += 4;
+	}
+	f->qf_op = strcmp(name, "and") == 0 ? QO_AND : QO_OR;
+	skip_blanks(&p);
+	if (*p != '(')
+		tree_err(&tr, p, "expected \"(\"");
+	else if (p++, tree_group(&tr, &p, 1, f) == 0) {
+		skip_blanks(&p);
+		if (*p != '\0')
+			tree_err(&tr, p, "text after the closing parenthesis");
+		else
+			rv = 0;
+	}
+	free(tr.tr_buf);
+	if (rv == -1)
+		filter_free(f);
+	else
+		q->q_nfilters++;
+	return rv;
+}
+
+/* Whether name is a logic tree: 0 no, 1 yes, -1 one on an embedding. */
+static int
+logic_name(const char *name)
+{
+	const char *last = strrchr(name, '.');
+
+	if (strcmp(name, "or") == 0 || strcmp(name, "and") == 0 ||
+	    strcmp(name, "not.or") == 0 || strcmp(name, "not.and") == 0)
+		return 1;
+	if (last != NULL &&
+	    (strcmp(last, ".or") == 0 || strcmp(last, ".and") == 0))
+		return -1;
+	return 0;
 }
 
 int
@@ -803,7 +1316,7 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 	char qs[MSG_QUOTE_MAX + 4];
 	size_t i, j;
 	int seen_select = 0, seen_order = 0, seen_limit = 0, seen_offset = 0;
-	int *seen;
+	int *seen, logic;
 	long limit = default_limit;
 
 	memset(out, 0, sizeof(*out));
@@ -854,6 +1367,18 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 					goto fail;
 			} else if (count_parse(
 			               name, value, &out->q_offset, err) == -1)
+				goto fail;
+			continue;
+		}
+		if ((logic = logic_name(name)) != 0) {
+			if (logic == -1) {
+				seterr(err, 400, "PN105",
+				    "\"%s\": logic trees on embedded resources "
+				    "are not supported (embedding is not)",
+				    msg_str(qs, name));
+				goto fail;
+			}
+			if (logic_parse(t, name, value, out, err) == -1)
 				goto fail;
 			continue;
 		}

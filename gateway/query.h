@@ -23,10 +23,33 @@ enum q_op {
 	QO_LIKE,
 	QO_ILIKE,
 	QO_IN,
-	QO_IS
+	QO_IS,
+	QO_ISDISTINCT,
+	QO_MATCH,  /* ~ */
+	QO_IMATCH, /* ~* */
+	QO_FTS,    /* @@ to_tsquery() */
+	QO_PLFTS,  /* @@ plainto_tsquery() */
+	QO_PHFTS,  /* @@ phraseto_tsquery() */
+	QO_WFTS,   /* @@ websearch_to_tsquery() */
+	QO_CS,     /* @> */
+	QO_CD,     /* <@ */
+	QO_OV,     /* && */
+	QO_SL,     /* << */
+	QO_SR,     /* >> */
+	QO_NXR,    /* &< */
+	QO_NXL,    /* &> */
+	QO_ADJ,    /* -|- */
+	/* Logic trees: qf_col is NULL and qf_kids holds the operands. */
+	QO_AND,
+	QO_OR
 };
 
+/* like(any).{a*,b*}, eq(all).{1,2}: the value is an array literal. */
+enum q_quant { QQ_NONE, QQ_ANY, QQ_ALL };
+
 enum q_is { QI_NULL, QI_TRUE, QI_FALSE, QI_UNKNOWN };
+
+#define QUERY_LANG_MAX 16
 
 struct q_filter {
 	const struct column *qf_col;
@@ -38,6 +61,13 @@ struct q_filter {
 	char **qf_list; /* in: owned items */
 	size_t qf_nlist;
 	enum q_is qf_is;
+	enum q_quant qf_quant;
+	/* fts-family: a text search configuration of query.c's allow-list,
+	 * or "" for the server's default_text_search_config. */
+	char qf_lang[QUERY_LANG_MAX];
+	/* and/or: the operands, owned. */
+	struct q_filter *qf_kids;
+	size_t qf_nkids;
 };
 
 struct q_order {
@@ -52,6 +82,10 @@ struct query {
 	struct q_filter *q_filters;
 	size_t q_nfilters;
 	size_t q_filtcap;
+	/* Filter leaves (trees included) and bound filter values so far,
+	 * against QUERY_MAX_TERMS and QUERY_MAX_VALUES. */
+	size_t q_nterms;
+	size_t q_nvalues;
 	struct q_order *q_order;
 	size_t q_norder;
 	long q_limit;
@@ -74,6 +108,13 @@ struct q_error {
 #define QUERY_MAX_IN 1000
 #define QUERY_VALUE_MAX 4096
 #define QUERY_MAX_ORDER 64
+/* or=(..)/and=(..): nesting depth (the top group is 1), and the leaves of
+ * every filter and tree of one query together. */
+#define QUERY_TREE_DEPTH_MAX 8
+#define QUERY_MAX_TERMS 256
+/* Bound values of all filters together (in items count one each): below
+ * PostgreSQL's 65535 parameters with room for limit, offset, key, owner. */
+#define QUERY_MAX_VALUES 64000
 
 /*
  * QM_WRITE is for PATCH, DELETE and POST: order=, limit= and offset= are
@@ -84,10 +125,12 @@ enum query_mode { QM_READ, QM_WRITE };
 /*
  * Parses params[0..n) against table t.  Returns 0 with *out filled (free it
  * with query_free()), or -1 with *err filled and *out zeroed.  Every error
- * is a 400: PN105 malformed value or syntax, PN107 unknown column, PN108
- * unknown operator.  In QM_READ mode an absent limit is default_limit, and
- * any limit is capped to max_limit (when max_limit > 0).  Out of memory
- * gives -1 with status 500 and code PN900.  *out keeps pointers into t.
+ * is a 400: PN105 malformed value or syntax or a limit passed, PN107
+ * unknown column, PN108 unknown operator or one the column's type lacks,
+ * PGRST100 a logic tree that does not parse.  In QM_READ mode an absent limit
+ * is default_limit, and any limit is capped to max_limit (when max_limit > 0).
+ * Out of memory gives -1 with status 500 and code PN900.  *out keeps pointers
+ * into t.
  */
 int query_parse(const struct table *t, const struct http_param *params,
     size_t n, long default_limit, long max_limit, enum query_mode mode,

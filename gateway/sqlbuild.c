@@ -14,9 +14,14 @@
  * the postern.expect_*() checks of the Prefer header.
  * Parameters are untyped text; PostgreSQL infers each one's type from the
  * column it meets, so "priority" = $1 parses $1 as an integer and a bad
- * value is its 22xxx error.  The exceptions are like/ilike, which compare
- * the column as text, and json/jsonb columns, which compare as text for
- * every operator (json has no equality operator at all).
+ * value is its 22xxx error; likewise "tags" @> $1 parses $1 as the
+ * column's array, range or jsonb type, and "n" = ANY ($1) as its array.
+ * The exceptions are like/ilike/match/imatch, which compare the column as
+ * text, and json/jsonb columns, which compare as text for the comparison
+ * operators (json has no equality operator at all).  fts-family values go
+ * through to_tsquery() and its kin, the configuration bound as $n cast to
+ * regconfig.  Logic trees nest in parentheses; the top-level filters (an
+ * owner rule among them) are ANDed, so a tree narrows and never widens.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,16 +93,86 @@ add_table(struct buf *b, const struct table *t)
 	return sql_ident(b, t->tb_name);
 }
 
-/* "c", or "c"::text where the comparison must be on text. */
+/*
+ * "c", or "c"::text where the comparison must be on text: the pattern
+ * operators, and json/jsonb for the comparisons (json has no equality;
+ * @> and <@ keep jsonb's own).
+ */
 static int
 add_operand(struct buf *b, const struct q_filter *f)
 {
+	int text;
+
 	if (sql_ident(b, f->qf_col->co_name) == -1)
 		return -1;
-	if (f->qf_op == QO_LIKE || f->qf_op == QO_ILIKE ||
-	    (f->qf_col->co_kind == CK_JSON && f->qf_op != QO_IS))
+	switch (f->qf_op) {
+	case QO_LIKE:
+	case QO_ILIKE:
+	case QO_MATCH:
+	case QO_IMATCH:
+		text = 1;
+		break;
+	case QO_EQ:
+	case QO_NEQ:
+	case QO_GT:
+	case QO_GTE:
+	case QO_LT:
+	case QO_LTE:
+	case QO_IN:
+	case QO_ISDISTINCT:
+		text = f->qf_col->co_kind == CK_JSON;
+		break;
+	default:
+		text = 0;
+		break;
+	}
+	if (text)
 		buf_addstr(b, "::text");
 	return buf_error(b);
+}
+
+/* " @@ to_tsquery([$l::regconfig, ]$v)" for the fts family. */
+static int
+add_fts(struct sqlq *out, const struct q_filter *f)
+{
+	static const char *const fn[] = {
+	    [QO_FTS] = " @@ to_tsquery(",
+	    [QO_PLFTS] = " @@ plainto_tsquery(",
+	    [QO_PHFTS] = " @@ phraseto_tsquery(",
+	    [QO_WFTS] = " @@ websearch_to_tsquery(",
+	};
+	struct buf *b = &out->sq_sql;
+
+	buf_addstr(b, fn[f->qf_op]);
+	if (f->qf_lang[0] != '\0') {
+		if (sqlq_param(out, f->qf_lang) == -1)
+			return -1;
+		buf_addstr(b, "::regconfig, ");
+	}
+	if (sqlq_param(out, f->qf_value) == -1)
+		return -1;
+	return buf_addc(b, ')');
+}
+
+static int add_filter(struct sqlq *out, const struct q_filter *f);
+
+/* "(a AND b ...)" or "(a OR b ...)". */
+static int
+add_tree(struct sqlq *out, const struct q_filter *f)
+{
+	struct buf *b = &out->sq_sql;
+	size_t i;
+
+	if (f->qf_nkids == 0)
+		return -1;
+	buf_addc(b, '(');
+	for (i = 0; i < f->qf_nkids; i++) {
+		if (i > 0)
+			buf_addstr(b, f->qf_op == QO_AND ? " AND " : " OR ");
+		if (add_filter(out, &f->qf_kids[i]) == -1)
+			return -1;
+	}
+	return buf_addc(b, ')');
 }
 
 static int
@@ -112,6 +187,17 @@ add_filter(struct sqlq *out, const struct q_filter *f)
 	    [QO_LTE] = " <= ",
 	    [QO_LIKE] = " LIKE ",
 	    [QO_ILIKE] = " ILIKE ",
+	    [QO_ISDISTINCT] = " IS DISTINCT FROM ",
+	    [QO_MATCH] = " ~ ",
+	    [QO_IMATCH] = " ~* ",
+	    [QO_CS] = " @> ",
+	    [QO_CD] = " <@ ",
+	    [QO_OV] = " && ",
+	    [QO_SL] = " << ",
+	    [QO_SR] = " >> ",
+	    [QO_NXR] = " &< ",
+	    [QO_NXL] = " &> ",
+	    [QO_ADJ] = " -|- ",
 	};
 	static const char *const is[] = {
 	    [QI_NULL] = " IS NULL",
@@ -124,7 +210,10 @@ add_filter(struct sqlq *out, const struct q_filter *f)
 
 	if (f->qf_not)
 		buf_addstr(b, "NOT (");
-	if (f->qf_op == QO_IN && f->qf_nlist == 0) {
+	if (f->qf_op == QO_AND || f->qf_op == QO_OR) {
+		if (add_tree(out, f) == -1)
+			return -1;
+	} else if (f->qf_op == QO_IN && f->qf_nlist == 0) {
 		/* x IN () is not SQL; an empty list matches nothing. */
 		buf_addstr(b, "false");
 	} else {
@@ -146,14 +235,28 @@ add_filter(struct sqlq *out, const struct q_filter *f)
 				return -1;
 			buf_addstr(b, is[f->qf_is]);
 			break;
+		case QO_FTS:
+		case QO_PLFTS:
+		case QO_PHFTS:
+		case QO_WFTS:
+			if (f->qf_value == NULL || add_fts(out, f) == -1)
+				return -1;
+			break;
 		default:
 			if ((unsigned)f->qf_op >=
 			        sizeof(cmp) / sizeof(cmp[0]) ||
-			    f->qf_value == NULL)
+			    cmp[f->qf_op] == NULL || f->qf_value == NULL)
 				return -1;
 			buf_addstr(b, cmp[f->qf_op]);
+			/* The array literal's type follows the operand's:
+			 * text[] after ::text, the column's otherwise. */
+			if (f->qf_quant != QQ_NONE)
+				buf_addstr(b,
+				    f->qf_quant == QQ_ANY ? "ANY (" : "ALL (");
 			if (sqlq_param(out, f->qf_value) == -1)
 				return -1;
+			if (f->qf_quant != QQ_NONE)
+				buf_addc(b, ')');
 			break;
 		}
 	}

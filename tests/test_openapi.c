@@ -85,6 +85,10 @@ demo(void)
 	col(ca, "kinds", "d", "date", "date", 0, 0, 0, 0);
 	col(ca, "kinds", "tm", "time without time zone", "time", 0, 0, 0, 0);
 	col(ca, "kinds", "j", "jsonb", "jsonb", 0, 0, 0, 0);
+	col(ca, "kinds", "jn", "json", "json", 1, 1, 0, 0);
+	col(ca, "kinds", "js", "jsonb[]", "jsonb", 0, 0, 0, 1);
+	col(ca, "kinds", "rng", "int4range", "int4range", 0, 0, 0, 0);
+	col(ca, "kinds", "tsv", "tsvector", "tsvector", 0, 0, 0, 0);
 	col(ca, "kinds", "tags", "text[]", "text", 0, 0, 0, 1);
 	col(ca, "kinds", "ints", "integer[]", "int4", 1, 0, 0, 1);
 	col(ca, "kinds", "inet", "inet", "inet", 0, 0, 0, 0);
@@ -262,6 +266,22 @@ count_params(struct json_object *op, const char *name, const char *in)
 	return n;
 }
 
+static int
+count_refs(struct json_object *op, const char *ref)
+{
+	struct json_object *ps = at(op, "parameters", NULL);
+	size_t i;
+	int n = 0;
+
+	for (i = 0; ps != NULL && i < json_object_array_length(ps); i++) {
+		const char *r =
+		    str_at(json_object_array_get_idx(ps, i), "$ref");
+		if (r != NULL && strcmp(r, ref) == 0)
+			n++;
+	}
+	return n;
+}
+
 Test(openapi, header_and_servers)
 {
 	struct routes *rs = demo();
@@ -280,8 +300,11 @@ Test(openapi, header_and_servers)
 	cr_assert_str_eq(str_at(s, "bearerFormat"), "JWT");
 	json_object_put(doc);
 
+	/* Without a URL: "/", OpenAPI's default, said explicitly. */
 	doc = build(rs, NULL);
-	cr_assert_null(at(doc, "servers", NULL));
+	s = at(doc, "servers", NULL);
+	cr_assert_eq(json_object_array_length(s), 1);
+	cr_assert_str_eq(str_at(json_object_array_get_idx(s, 0), "url"), "/");
 	json_object_put(doc);
 	routes_unref(rs);
 }
@@ -370,16 +393,37 @@ Test(openapi, parameters)
 			            0 ||
 			        strcmp(r, "#/components/parameters/offset") ==
 			            0 ||
-			        strcmp(r,
-			            "#/components/parameters/preferRead") == 0))
+			        strcmp(
+			            r, "#/components/parameters/prefer_list") ==
+			            0))
 				refs++;
 		}
 		cr_assert_eq(refs, 5);
 	}
-	cr_assert_str_eq(
-	    str_at(
-	        at(doc, "components", "parameters", "preferWrite", NULL), "in"),
-	    "header");
+	/* One Prefer parameter per operation kind, naming what it honours. */
+	p = at(doc, "components", "parameters", "prefer_list", NULL);
+	cr_assert_str_eq(str_at(p, "name"), "Prefer");
+	cr_assert_str_eq(str_at(p, "in"), "header");
+	cr_assert_not_null(strstr(str_at(p, "description"), "count=exact"));
+	cr_assert_null(strstr(str_at(p, "description"), "return="));
+	p = at(doc, "components", "parameters", "prefer_create", NULL);
+	cr_assert_str_eq(str_at(p, "in"), "header");
+	cr_assert_not_null(
+	    strstr(str_at(p, "description"), "return=representation"));
+	cr_assert_not_null(strstr(str_at(p, "description"), "return=minimal"));
+	cr_assert_null(strstr(str_at(p, "description"), "count=exact"));
+	cr_assert_not_null(
+	    at(doc, "components", "parameters", "prefer_update", NULL));
+	cr_assert_not_null(
+	    at(doc, "components", "parameters", "prefer_delete", NULL));
+	/* get honours no Prefer value: no parameter for it. */
+	cr_assert_null(at(doc, "components", "parameters", "prefer_get", NULL));
+	cr_assert_eq(count_refs(at(doc, "paths", "/table_1/{id}", "get", NULL),
+	                 "#/components/parameters/prefer_get"),
+	    0);
+	cr_assert_eq(count_refs(at(doc, "paths", "/table_1", "post", NULL),
+	                 "#/components/parameters/prefer_create"),
+	    1);
 
 	/* The filtered PATCH takes filters; the keyed one does not. */
 	cr_assert_not_null(find_param(
@@ -444,6 +488,28 @@ assert_type(struct json_object *props, const char *name, const char *type,
 		cr_assert_str_eq(str_at(p, "format"), format, "%s", name);
 }
 
+/* Any JSON value: anyOf the five JSON types, null on the object one. */
+static void
+assert_json_any(struct json_object *p)
+{
+	struct json_object *any = at(p, "anyOf", NULL), *b;
+	const char *want[] = {"object", "array", "string", "number", "boolean"};
+	size_t i;
+
+	cr_assert_not_null(any);
+	cr_assert_null(at(p, "type", NULL));
+	cr_assert_eq(json_object_array_length(any), 5);
+	for (i = 0; i < 5; i++) {
+		b = json_object_array_get_idx(any, i);
+		cr_assert_str_eq(str_at(b, "type"), want[i]);
+		cr_assert_eq(at(b, "nullable", NULL) != NULL, i == 0);
+	}
+	b = json_object_array_get_idx(any, 0);
+	cr_assert(json_object_get_boolean(at(b, "additionalProperties", NULL)));
+	cr_assert_not_null(
+	    at(json_object_array_get_idx(any, 1), "items", NULL));
+}
+
 Test(openapi, schema_types)
 {
 	struct routes *rs = demo();
@@ -464,7 +530,14 @@ Test(openapi, schema_types)
 	assert_type(props, "ts", "string", NULL);
 	assert_type(props, "d", "string", "date");
 	assert_type(props, "tm", "string", NULL);
-	assert_type(props, "j", NULL, NULL);
+	assert_json_any(at(props, "j", NULL));
+	assert_json_any(at(props, "jn", NULL));
+	cr_assert_null(at(props, "j", "nullable", NULL), "null is in anyOf");
+	assert_type(props, "js", "array", NULL);
+	cr_assert(json_object_get_boolean(at(props, "js", "nullable", NULL)));
+	assert_json_any(at(props, "js", "items", NULL));
+	assert_type(props, "rng", "string", NULL);
+	assert_type(props, "tsv", "string", NULL);
 	assert_type(props, "inet", "string", NULL);
 	assert_type(props, "tags", "array", NULL);
 	assert_type(at(props, "tags", NULL), "items", "string", NULL);
@@ -709,6 +782,148 @@ Test(openapi, name_collisions_and_odd_paths)
 	    str_at(at(find_param(p, "p2", "path"), "schema", NULL), "type"),
 	    "integer");
 	cr_assert_null(at(doc, "paths", "/z/a{b", NULL));
+	json_object_put(doc);
+	routes_unref(rs);
+}
+
+/*
+ * What OpenAPI 3.0.3 and the linters ask of every schema in the document:
+ * nullable only beside a type, items beside type array; and every column
+ * (a property) has a type, or is anyOf schemas that each have one.
+ */
+static void
+check_schemas(struct json_object *o, const char *where)
+{
+	struct json_object *v, *any;
+	size_t i;
+
+	if (json_object_is_type(o, json_type_array)) {
+		for (i = 0; i < json_object_array_length(o); i++)
+			check_schemas(json_object_array_get_idx(o, i), where);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	if (at(o, "nullable", NULL) != NULL)
+		cr_assert_not_null(
+		    at(o, "type", NULL), "nullable without type in %s", where);
+	if (str_at(o, "type") != NULL &&
+	    strcmp(str_at(o, "type"), "array") == 0)
+		cr_assert_not_null(
+		    at(o, "items", NULL), "array without items in %s", where);
+	if ((v = at(o, "properties", NULL)) != NULL &&
+	    json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, name, p) {
+			if (at(p, "type", NULL) != NULL ||
+			    at(p, "$ref", NULL) != NULL)
+				continue;
+			any = at(p, "anyOf", NULL);
+			cr_assert_not_null(
+			    any, "property %s in %s has no type", name, where);
+			for (i = 0; i < json_object_array_length(any); i++)
+				cr_assert_not_null(
+				    at(json_object_array_get_idx(any, i),
+				        "type", NULL),
+				    "anyOf of %s in %s", name, where);
+		}
+	}
+	json_object_object_foreach(o, k, child) {
+		(void)k;
+		check_schemas(child, where);
+	}
+}
+
+Test(openapi, every_schema_typed)
+{
+	struct routes *rs = demo();
+	struct json_object *doc = build(rs, NULL);
+
+	check_schemas(at(doc, "components", NULL), "components");
+	check_schemas(at(doc, "paths", NULL), "paths");
+	json_object_put(doc);
+	routes_unref(rs);
+}
+
+/* A success answer's schema under one media type. */
+static struct json_object *
+answer(struct json_object *doc, const char *path, const char *method,
+    const char *status, const char *media)
+{
+	return at(doc, "paths", path, method, "responses", status, "content",
+	    media, "schema", NULL);
+}
+
+#define OBJ "application/vnd.pgrst.object+json"
+
+Test(openapi, answers_per_media_type)
+{
+	struct routes *rs = demo();
+	struct json_object *doc = build(rs, NULL), *s;
+
+	/* A list is an array of rows; with the object media type one row. */
+	s = answer(doc, "/table_1", "get", "200", "application/json");
+	cr_assert_str_eq(str_at(s, "type"), "array");
+	cr_assert_str_eq(str_at(at(s, "items", NULL), "$ref"),
+	    "#/components/schemas/table_1");
+	s = answer(doc, "/table_1", "get", "200", OBJ);
+	cr_assert_str_eq(str_at(s, "$ref"), "#/components/schemas/table_1");
+	cr_assert_not_null(at(doc, "paths", "/table_1", "get", "responses",
+	    "200", "headers", "Content-Range", NULL));
+
+	/* get: one row either way. */
+	s = answer(doc, "/table_1/{id}", "get", "200", "application/json");
+	cr_assert_str_eq(str_at(s, "$ref"), "#/components/schemas/table_1");
+	s = answer(doc, "/table_1/{id}", "get", "200", OBJ);
+	cr_assert_str_eq(str_at(s, "$ref"), "#/components/schemas/table_1");
+
+	/* create: object or array; keyed update too; the collection forms
+	 * answer arrays. */
+	s = answer(doc, "/table_1", "post", "201", "application/json");
+	cr_assert_eq(json_object_array_length(at(s, "oneOf", NULL)), 2);
+	cr_assert_str_eq(
+	    str_at(answer(doc, "/table_1", "post", "201", OBJ), "$ref"),
+	    "#/components/schemas/table_1");
+	s = answer(doc, "/table_1/{id}", "patch", "200", "application/json");
+	cr_assert_eq(json_object_array_length(at(s, "oneOf", NULL)), 2);
+	s = answer(doc, "/table_1", "patch", "200", "application/json");
+	cr_assert_str_eq(str_at(s, "type"), "array");
+	s = answer(doc, "/table_1", "delete", "200", "application/json");
+	cr_assert_str_eq(str_at(s, "type"), "array");
+	s = answer(doc, "/table_1/{id}", "delete", "200", OBJ);
+	cr_assert_str_eq(str_at(s, "$ref"), "#/components/schemas/table_1");
+	cr_assert_eq(json_object_object_length(at(doc, "paths", "/table_1",
+	                 "get", "responses", "200", "content", NULL)),
+	    2);
+	json_object_put(doc);
+	routes_unref(rs);
+}
+
+/* What redocly's recommended rules would otherwise warn about. */
+Test(openapi, lint_clean_shape)
+{
+	struct routes *rs = demo();
+	struct json_object *doc = build(rs, NULL), *tags, *s;
+	size_t i;
+
+	/* Every tag has a description. */
+	tags = at(doc, "tags", NULL);
+	cr_assert_gt(json_object_array_length(tags), 1);
+	for (i = 0; i < json_object_array_length(tags); i++)
+		cr_assert_not_null(
+		    str_at(json_object_array_get_idx(tags, i), "description"));
+
+	/* The auth table's row is described, its input (unused) is not. */
+	cr_assert_not_null(at(doc, "components", "schemas", "users", NULL));
+	cr_assert_null(at(doc, "components", "schemas", "users_input", NULL));
+
+	/* A create's required column is defined beside its "required". */
+	s = at(doc, "paths", "/table_1", "post", "requestBody", "content",
+	    "application/json", "schema", "oneOf", NULL);
+	s = json_object_array_get_idx(
+	    at(json_object_array_get_idx(s, 0), "allOf", NULL), 1);
+	cr_assert(array_has(at(s, "required", NULL), "title"));
+	cr_assert_str_eq(
+	    str_at(at(s, "properties", "title", NULL), "type"), "string");
 	json_object_put(doc);
 	routes_unref(rs);
 }

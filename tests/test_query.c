@@ -15,6 +15,17 @@ static char s_priority[] = "priority", s_badname[] = "a\xff\x01z",
             s_eq1[] = "eq.1", s_title[] = "title", s_select[] = "select",
             s_id[] = "id", s_order[] = "order";
 
+/* The fixture with an array, a range and a tsvector column more. */
+static const struct table *
+fx_table_x(void)
+{
+	fx_table();
+	fx_col("nums", "integer[]", "int4", 0, 0, 0, 1);
+	fx_col("span", "int4range", "int4range", 0, 0, 0, 0);
+	fx_col("body", "tsvector", "tsvector", 0, 0, 0, 0);
+	return catalog_table(&fx_ca, "table_1");
+}
+
 /* Parses a raw query string as the gateway would. */
 static int
 parse_mode(
@@ -26,7 +37,7 @@ parse_mode(
 	int rv;
 
 	cr_assert_eq(http_query_parse(qs, 100000, &p, &n, &why), 0, "%s", why);
-	rv = query_parse(fx_table(), p, n, 100, 1000, mode, q, err);
+	rv = query_parse(fx_table_x(), p, n, 100, 1000, mode, q, err);
 	http_params_free(p, n);
 	return rv;
 }
@@ -48,9 +59,10 @@ fails(const char *qs, const char *code, const char *msg_part)
 	cr_assert_eq(err.qe_status, 400, "%s", qs);
 	cr_assert_str_eq(err.qe_code, code, "%s: %s", qs, err.qe_message);
 	if (msg_part != NULL)
-		cr_assert_not_null(strstr(err.qe_message, msg_part),
-		    "%s: message \"%s\" lacks \"%s\"", qs, err.qe_message,
-		    msg_part);
+		cr_assert(strstr(err.qe_message, msg_part) != NULL ||
+		              strstr(err.qe_details, msg_part) != NULL,
+		    "%s: message \"%s\" (details \"%s\") lacks \"%s\"", qs,
+		    err.qe_message, err.qe_details, msg_part);
 	cr_assert_eq(q.q_nfilters, 0);
 	cr_assert_null(q.q_filters);
 	fx_free();
@@ -295,7 +307,7 @@ Test(query, unknown_operator_and_column)
 	fails("Priority=eq.5", "PN107", NULL);
 	fails("priority%20=eq.5", "PN107", NULL);
 	fails("=eq.5", "PN107", NULL);
-	fails("or=(a.eq.1,b.eq.2)", "PN105", "not supported");
+	fails("or=(a.eq.1,b.eq.2)", "PN107", "column \"a\" does not exist");
 	fails("on_conflict=id", "PN105", "not supported");
 }
 
@@ -753,4 +765,330 @@ Test(query, columns_for_bulk_insert)
 	    query_parse(fx_table(), &p, 1, 100, 1000, QM_WRITE, &q, &err), -1);
 	cr_assert_str_eq(err.qe_code, "PN105");
 	fx_free();
+}
+
+/* Parses qs (which must parse) into *q; fx_free() is the caller's. */
+static void
+must(const char *qs, struct query *q)
+{
+	struct q_error err;
+
+	cr_assert_eq(parse(qs, q, &err), 0, "%s: %s %s %s", qs, err.qe_code,
+	    err.qe_message, err.qe_details);
+}
+
+Test(query, new_operators)
+{
+	static const struct {
+		const char *qs;
+		enum q_op op;
+		const char *value;
+	} cases[] = {
+	    {"title=match.^a.*b$", QO_MATCH, "^a.*b$"},
+	    {"title=imatch.X", QO_IMATCH, "X"},
+	    {"priority=isdistinct.3", QO_ISDISTINCT, "3"},
+	    {"title=fts.cat%20%26%20dog", QO_FTS, "cat & dog"},
+	    {"body=plfts.fat%20cats", QO_PLFTS, "fat cats"},
+	    {"body=phfts.fat%20cats", QO_PHFTS, "fat cats"},
+	    {"body=wfts.%22fat%20cats%22%20-dog", QO_WFTS, "\"fat cats\" -dog"},
+	    {"tags=cs.{a,b}", QO_CS, "{a,b}"},
+	    {"meta=cs.{%22a%22:1}", QO_CS, "{\"a\":1}"},
+	    {"span=cs.3", QO_CS, "3"},
+	    {"nums=cd.{1,2,3}", QO_CD, "{1,2,3}"},
+	    {"tags=ov.{a,z}", QO_OV, "{a,z}"},
+	    {"span=ov.[1,5)", QO_OV, "[1,5)"},
+	    {"span=sl.(10,20)", QO_SL, "(10,20)"},
+	    {"span=sr.[0,1]", QO_SR, "[0,1]"},
+	    {"span=nxr.[0,1]", QO_NXR, "[0,1]"},
+	    {"span=nxl.[0,1]", QO_NXL, "[0,1]"},
+	    {"span=adj.[5,6)", QO_ADJ, "[5,6)"},
+	};
+	struct query q;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		must(cases[i].qs, &q);
+		cr_assert_eq(q.q_nfilters, 1);
+		cr_assert_eq(
+		    q.q_filters[0].qf_op, cases[i].op, "%s", cases[i].qs);
+		cr_assert_str_eq(q.q_filters[0].qf_value, cases[i].value);
+		cr_assert_eq(q.q_filters[0].qf_quant, QQ_NONE);
+		cr_assert_str_eq(q.q_filters[0].qf_lang, "");
+		query_free(&q);
+		fx_free();
+	}
+	/* not. on every one of them. */
+	must("span=not.adj.[5,6)&title=not.match.x&priority=not.isdistinct.1",
+	    &q);
+	cr_assert_eq(q.q_filters[0].qf_not, 1);
+	cr_assert_eq(q.q_filters[1].qf_not, 1);
+	cr_assert_eq(q.q_filters[2].qf_not, 1);
+	query_free(&q);
+	fx_free();
+}
+
+Test(query, operators_need_their_types)
+{
+	fails("title=cs.{a}", "PN108", "arrays, ranges and jsonb");
+	fails("doc=cs.{}", "PN108", "\"cs\"");
+	fails("priority=cd.{1}", "PN108", "\"cd\"");
+	fails("meta=ov.{}", "PN108", "arrays and ranges");
+	fails("tags=sl.{a}", "PN108", "ranges");
+	fails("nums=adj.{1}", "PN108", "ranges");
+	fails("day=nxr.2020-01-01", "PN108", "\"nxr\"");
+	fails("priority=fts.x", "PN108", "text and tsvector");
+	fails("tags=wfts.x", "PN108", NULL);
+	fails("meta=plfts.x", "PN108", NULL);
+	/* Values of typed columns are still checked. */
+	fails("priority=isdistinct.x", "PN105", "invalid value");
+}
+
+Test(query, any_all)
+{
+	struct query q;
+
+	must("title=like(any).{a*,*b}&priority=eq(all).{1,2}&"
+	     "title=not.ilike(all).{%22x,y%22}&title=imatch(any).{^a}",
+	    &q);
+	cr_assert_eq(q.q_nfilters, 4);
+	cr_assert_eq(q.q_filters[0].qf_op, QO_LIKE);
+	cr_assert_eq(q.q_filters[0].qf_quant, QQ_ANY);
+	cr_assert_str_eq(q.q_filters[0].qf_value, "{a%,%b}");
+	cr_assert_eq(q.q_filters[1].qf_quant, QQ_ALL);
+	cr_assert_str_eq(q.q_filters[1].qf_value, "{1,2}");
+	cr_assert_eq(q.q_filters[2].qf_not, 1);
+	cr_assert_eq(q.q_filters[2].qf_quant, QQ_ALL);
+	cr_assert_str_eq(q.q_filters[2].qf_value, "{\"x,y\"}");
+	cr_assert_eq(q.q_filters[3].qf_op, QO_IMATCH);
+	query_free(&q);
+	fx_free();
+
+	fails("priority=neq(any).{1}", "PN108", "no modifier");
+	fails("tags=cs(any).{1}", "PN108", "no modifier");
+	fails("priority=eq(some).{1}", "PN108", "(any) or (all)");
+	fails("priority=eq(any.{1}", "PN108", "not closed");
+	fails("priority=eq(any).1", "PN105", "array literal");
+	fails("priority=eq(any).", "PN105", "array literal");
+	fails("tags=eq(any).{a}", "PN108", "array column");
+}
+
+Test(query, fts_language)
+{
+	struct query q;
+
+	must("title=fts(english).cats&body=wfts(simple).a%20b&"
+	     "body=not.phfts(french).chat",
+	    &q);
+	cr_assert_str_eq(q.q_filters[0].qf_lang, "english");
+	cr_assert_str_eq(q.q_filters[0].qf_value, "cats");
+	cr_assert_str_eq(q.q_filters[1].qf_lang, "simple");
+	cr_assert_eq(q.q_filters[2].qf_not, 1);
+	query_free(&q);
+	fx_free();
+
+	fails("title=fts(klingon).x", "PN105", "text search configuration");
+	fails("title=fts(english;drop).x", "PN105", NULL);
+	fails("title=fts().x", "PN105", NULL);
+	fails("title=fts(english.x", "PN108", NULL);
+	fails("title=like(english).x", "PN108", "(any) or (all)");
+}
+
+Test(query, logic_trees)
+{
+	struct query q;
+	const struct q_filter *f, *g;
+
+	must("or=(priority.eq.1,title.like.a*)", &q);
+	cr_assert_eq(q.q_nfilters, 1);
+	f = &q.q_filters[0];
+	cr_assert_eq(f->qf_op, QO_OR);
+	cr_assert_null(f->qf_col);
+	cr_assert_eq(f->qf_not, 0);
+	cr_assert_eq(f->qf_nkids, 2);
+	cr_assert_str_eq(f->qf_kids[0].qf_col->co_name, "priority");
+	cr_assert_str_eq(f->qf_kids[0].qf_value, "1");
+	cr_assert_eq(f->qf_kids[1].qf_op, QO_LIKE);
+	cr_assert_str_eq(f->qf_kids[1].qf_value, "a%");
+	cr_assert_eq(q.q_nterms, 2);
+	query_free(&q);
+	fx_free();
+
+	/* Nesting, not. on groups and leaves, blanks after ( and ,. */
+	must("not.and=( priority.gt.1, or(done.is.true,not.and(title.not.eq.x,"
+	     "priority.lt.9)),priority.in.(1,2,\"3\"))&priority=gt.0",
+	    &q);
+	cr_assert_eq(q.q_nfilters, 2);
+	f = &q.q_filters[0];
+	cr_assert_eq(f->qf_op, QO_AND);
+	cr_assert_eq(f->qf_not, 1);
+	cr_assert_eq(f->qf_nkids, 3);
+	cr_assert_eq(f->qf_kids[0].qf_op, QO_GT);
+	g = &f->qf_kids[1];
+	cr_assert_eq(g->qf_op, QO_OR);
+	cr_assert_eq(g->qf_nkids, 2);
+	cr_assert_eq(g->qf_kids[0].qf_is, QI_TRUE);
+	cr_assert_eq(g->qf_kids[1].qf_op, QO_AND);
+	cr_assert_eq(g->qf_kids[1].qf_not, 1);
+	cr_assert_eq(g->qf_kids[1].qf_kids[0].qf_not, 1);
+	cr_assert_str_eq(g->qf_kids[1].qf_kids[0].qf_value, "x");
+	cr_assert_eq(f->qf_kids[2].qf_op, QO_IN);
+	cr_assert_eq(f->qf_kids[2].qf_nlist, 3);
+	cr_assert_str_eq(f->qf_kids[2].qf_list[2], "3");
+	cr_assert_eq(q.q_filters[1].qf_op, QO_GT);
+	query_free(&q);
+	fx_free();
+}
+
+Test(query, logic_tree_values)
+{
+	struct query q;
+	const struct q_filter *f;
+
+	/* Quoted values hold , ) ( and escaped " and \; {..} holds ,. */
+	must("or=(title.eq.\"a,b)c(\",title.eq.\"q\\\"\\\\\",tags.cs.{x,y},"
+	     "title.like(any).{a*,b*},title.fts(english).cat,"
+	     "title.eq.\"x\"y,title.eq.,title.eq.\"x)",
+	    &q);
+	f = &q.q_filters[0];
+	cr_assert_eq(f->qf_nkids, 8);
+	cr_assert_str_eq(f->qf_kids[7].qf_value, "\"x");
+	cr_assert_str_eq(f->qf_kids[0].qf_value, "a,b)c(");
+	cr_assert_str_eq(f->qf_kids[1].qf_value, "q\"\\");
+	cr_assert_str_eq(f->qf_kids[2].qf_value, "{x,y}");
+	cr_assert_str_eq(f->qf_kids[3].qf_value, "{a%,b%}");
+	cr_assert_eq(f->qf_kids[3].qf_quant, QQ_ANY);
+	cr_assert_str_eq(f->qf_kids[4].qf_lang, "english");
+	/* A quote not closing the value is part of it (PostgREST). */
+	cr_assert_str_eq(f->qf_kids[5].qf_value, "\"x\"y");
+	cr_assert_str_eq(f->qf_kids[6].qf_value, "");
+	query_free(&q);
+	fx_free();
+	/* A range's own comma and parenthesis end an unquoted value. */
+	fails("or=(span.adj.[1,2))", "PGRST100", NULL);
+	must("or=(span.adj.\"[1,2)\",\"title\".eq.x)", &q);
+	cr_assert_str_eq(q.q_filters[0].qf_kids[0].qf_value, "[1,2)");
+	cr_assert_str_eq(q.q_filters[0].qf_kids[1].qf_col->co_name, "title");
+	query_free(&q);
+	fx_free();
+}
+
+Test(query, logic_tree_errors)
+{
+	fails("or=", "PGRST100", "failed to parse logic tree");
+	fails("or=()", "PGRST100", NULL);
+	fails("or=(priority.eq.1", "PGRST100", NULL);
+	fails("or=priority.eq.1", "PGRST100", NULL);
+	fails("or=(priority.eq.1)x", "PGRST100", NULL);
+	fails("or=(priority.eq.1,)", "PGRST100", NULL);
+	fails("and=(priority.eq.1;title.eq.2)", "PN105", NULL);
+	fails("or=(xor(priority.eq.1))", "PGRST100", NULL);
+	fails("or=(priority)", "PGRST100", NULL);
+	fails("or=(priority.in.(1,2)", "PGRST100", NULL);
+	fails("or=(priority.in.1)", "PGRST100", "in takes a list");
+	fails("or=(\"title.eq.1)", "PGRST100", NULL);
+	fails("or=(nope.eq.1)", "PN107", "\"nope\"");
+	fails("or=(priority.foo.1)", "PN108", "unknown operator");
+	fails("or=(priority.eq.x)", "PN105", "invalid value");
+	fails("or=(priority.cs.{1})", "PN108", NULL);
+	fails("or=(priority.eq)", "PN105", "operator.value");
+	/* Embedding is not built: its trees are refused, not ignored. */
+	fails("tasks.or=(done.is.true)", "PN105", "embedded");
+	fails("tasks.not.and=(done.is.true)", "PN105", "embedded");
+	fails("or=(priority.eq.1%ff)", "PN105", "UTF-8");
+}
+
+/* A string of n copies of unit. */
+static char *
+repeat(const char *head, const char *unit, size_t n, const char *tail)
+{
+	size_t u = strlen(unit), i;
+	char *s = malloc(strlen(head) + u * n + strlen(tail) + 1), *p = s;
+
+	cr_assert_not_null(s);
+	p = stpcpy(p, head);
+	for (i = 0; i < n; i++)
+		p = stpcpy(p, unit);
+	strcpy(p, tail);
+	return s;
+}
+
+Test(query, logic_tree_bounds)
+{
+	struct query q;
+	struct q_error err;
+	char *s, *a, *b;
+	size_t i;
+
+	/* Depth: the top group is 1; QUERY_TREE_DEPTH_MAX groups parse. */
+	a = repeat("or=(", "or(", QUERY_TREE_DEPTH_MAX - 1, "priority.eq.1");
+	b = repeat(a, ")", QUERY_TREE_DEPTH_MAX, "");
+	must(b, &q);
+	query_free(&q);
+	fx_free();
+	free(a);
+	free(b);
+	a = repeat("or=(", "or(", QUERY_TREE_DEPTH_MAX, "priority.eq.1");
+	b = repeat(a, ")", QUERY_TREE_DEPTH_MAX + 1, "");
+	fails(b, "PN105", "deeper");
+	free(a);
+	free(b);
+	/* Hostile nesting far past the limit stops at the limit. */
+	a = repeat("and=(", "not.and(", 5000, "");
+	fails(a, "PN105", "deeper");
+	free(a);
+
+	/* Terms: QUERY_MAX_TERMS leaves in all, trees and filters. */
+	a = repeat("or=(priority.eq.0", ",priority.eq.1", QUERY_MAX_TERMS - 2,
+	    ")&priority=eq.2");
+	must(a, &q);
+	cr_assert_eq(q.q_nterms, QUERY_MAX_TERMS);
+	query_free(&q);
+	fx_free();
+	free(a);
+	a = repeat("or=(priority.eq.0", ",priority.eq.1", QUERY_MAX_TERMS - 1,
+	    ")&priority=eq.2");
+	fails(a, "PN105", "filter terms");
+	free(a);
+	a = repeat("or=(priority.eq.0", ",and(priority.eq.1)", 3000, ")");
+	fails(a, "PN105", "filter terms");
+	free(a);
+
+	/* A value past QUERY_VALUE_MAX, inside a tree. */
+	a = repeat("or=(title.eq.", "x", QUERY_VALUE_MAX + 1, ")");
+	fails(a, "PN105", "longer than");
+	free(a);
+
+	/* Values: in lists in a tree, as no HTTP query could carry. */
+	{
+		struct http_param p;
+		char name[] = "or";
+
+		a = repeat("", ",1", QUERY_MAX_IN - 1, ")");
+		b = repeat("(priority.eq.1", "", 0, "");
+		s = b;
+		for (i = 0; i < QUERY_MAX_VALUES / QUERY_MAX_IN + 1; i++) {
+			char *n = malloc(strlen(s) + strlen(a) + 20);
+
+			cr_assert_not_null(n);
+			sprintf(n, "%s,priority.in.(1%s", s, a);
+			free(s);
+			s = n;
+		}
+		b = malloc(strlen(s) + 2);
+		sprintf(b, "%s)", s);
+		free(s);
+		memset(&p, 0, sizeof(p));
+		p.hp_name = name;
+		p.hp_value = b;
+		cr_assert_eq(query_parse(fx_table_x(), &p, 1, 100, 1000,
+		                 QM_READ, &q, &err),
+		    -1);
+		cr_assert_str_eq(err.qe_code, "PN105");
+		cr_assert_not_null(strstr(err.qe_message, "filter values"),
+		    "%s", err.qe_message);
+		cr_assert_eq(q.q_nfilters, 0);
+		fx_free();
+		free(a);
+		free(b);
+	}
 }

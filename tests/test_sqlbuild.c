@@ -17,6 +17,17 @@
 	"coalesce('[' || string_agg(row_to_json(" rel ")::text, ',') || ']', " \
 	"'[]')"
 
+/* The fixture with an array, a range and a tsvector column more. */
+static const struct table *
+fx_table_x(void)
+{
+	fx_table();
+	fx_col("nums", "integer[]", "int4", 0, 0, 0, 1);
+	fx_col("span", "int4range", "int4range", 0, 0, 0, 0);
+	fx_col("body", "tsvector", "tsvector", 0, 0, 0, 0);
+	return catalog_table(&fx_ca, "table_1");
+}
+
 static struct query fq;
 static struct sqlq fsq;
 
@@ -28,7 +39,7 @@ setup(const char *qs, enum query_mode mode)
 	struct q_error err;
 	size_t n = 0;
 	const char *why = NULL;
-	const struct table *t = fx_table();
+	const struct table *t = fx_table_x();
 
 	cr_assert_eq(http_query_parse(qs, 1000, &p, &n, &why), 0);
 	cr_assert_eq(query_parse(t, p, n, 100, 1000, mode, &fq, &err), 0,
@@ -386,5 +397,97 @@ Test(sqlbuild, buffer_error_fails_every_builder)
 	cr_assert_eq(sql_delete(t, &fq, &fsq), -1);
 	cr_assert_eq(buf_error(&fsq.sq_sql), -1);
 	cr_assert_eq(fsq.sq_sql.b_len, 0);
+	teardown();
+}
+
+Test(sqlbuild, new_operators)
+{
+	const struct table *t =
+	    setup("title=match.^a&title=not.imatch.b&priority=isdistinct.1&"
+	          "meta=isdistinct.{}&tags=cs.{a}&meta=cd.{}&nums=ov.{1}&"
+	          "span=sl.[1,2)&span=sr.[1,2)&span=nxr.[1,2)&span=nxl.[1,2)&"
+	          "span=adj.[1,2)&span=cs.3",
+	        QM_READ);
+
+	cr_assert_eq(sql_count(t, &fq, &fsq), 0);
+	expect("SELECT count(*) FROM public.\"table_1\" WHERE "
+	       "\"title\"::text ~ $1 AND NOT (\"title\"::text ~* $2) AND "
+	       "\"priority\" IS DISTINCT FROM $3 AND "
+	       "\"meta\"::text IS DISTINCT FROM $4 AND \"tags\" @> $5 AND "
+	       "\"meta\" <@ $6 AND \"nums\" && $7 AND \"span\" << $8 AND "
+	       "\"span\" >> $9 AND \"span\" &< $10 AND \"span\" &> $11 AND "
+	       "\"span\" -|- $12 AND \"span\" @> $13",
+	    13, "^a", "b", "1", "{}", "{a}", "{}", "{1}", "[1,2)", "[1,2)",
+	    "[1,2)", "[1,2)", "[1,2)", "3");
+	teardown();
+}
+
+Test(sqlbuild, fts_and_quantifiers)
+{
+	const struct table *t =
+	    setup("title=fts.a&body=plfts(english).b&body=phfts.c&"
+	          "title=not.wfts(simple).d&title=like(any).{a*,b}&"
+	          "priority=gt(all).{1,2}&meta=eq(any).{x}",
+	        QM_READ);
+
+	cr_assert_eq(sql_count(t, &fq, &fsq), 0);
+	expect("SELECT count(*) FROM public.\"table_1\" WHERE "
+	       "\"title\" @@ to_tsquery($1) AND "
+	       "\"body\" @@ plainto_tsquery($2::regconfig, $3) AND "
+	       "\"body\" @@ phraseto_tsquery($4) AND "
+	       "NOT (\"title\" @@ websearch_to_tsquery($5::regconfig, $6)) AND "
+	       "\"title\"::text LIKE ANY ($7) AND \"priority\" > ALL ($8) AND "
+	       "\"meta\"::text = ANY ($9)",
+	    9, "a", "english", "b", "c", "simple", "d", "{a%,b}", "{1,2}",
+	    "{x}");
+	teardown();
+}
+
+Test(sqlbuild, logic_trees)
+{
+	const struct table *t =
+	    setup("or=(priority.eq.1,and(done.is.true,not.or(title.eq.x,"
+	          "priority.in.(2,3))))&not.and=(priority.gt.0)&priority=lt.9",
+	        QM_WRITE);
+
+	cr_assert_eq(sql_delete(t, &fq, &fsq), 0);
+	expect("WITH _r AS (DELETE FROM public.\"table_1\" WHERE "
+	       "(\"priority\" = $1 OR (\"done\" IS TRUE AND NOT "
+	       "((\"title\" = $2 OR \"priority\" IN ($3, $4))))) AND "
+	       "NOT ((\"priority\" > $5)) AND \"priority\" < $6 RETURNING *) "
+	       "SELECT " AGG("_r") ", count(*) FROM _r",
+	    6, "1", "x", "2", "3", "0", "9");
+	teardown();
+}
+
+/* The owner rule is ANDed after a tree: the tree cannot widen it. */
+Test(sqlbuild, tree_then_owner_rule)
+{
+	const struct table *t =
+	    setup("or=(priority.eq.1,priority.eq.2)", QM_WRITE);
+
+	cr_assert_eq(query_add_eq(&fq, table_column(t, "uid"),
+	                 "00000000-0000-0000-0000-000000000001"),
+	    0);
+	cr_assert_eq(sql_count(t, &fq, &fsq), 0);
+	expect("SELECT count(*) FROM public.\"table_1\" WHERE "
+	       "(\"priority\" = $1 OR \"priority\" = $2) AND \"uid\" = $3",
+	    3, "1", "2", "00000000-0000-0000-0000-000000000001");
+	teardown();
+}
+
+/* A hand-made empty group or an and/or without operands builds nothing. */
+Test(sqlbuild, empty_tree_refused)
+{
+	const struct table *t = setup("", QM_READ);
+	struct q_filter f;
+
+	memset(&f, 0, sizeof(f));
+	f.qf_op = QO_OR;
+	fq.q_filters = &f;
+	fq.q_nfilters = 1;
+	cr_assert_eq(sql_count(t, &fq, &fsq), -1);
+	fq.q_filters = NULL;
+	fq.q_nfilters = 0;
 	teardown();
 }

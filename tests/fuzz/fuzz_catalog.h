@@ -1,7 +1,8 @@
 /*
  * The fixed catalog of the fuzz targets: tests/catalog_fixture.h's
  * table_1 (one column of each kind and a hostile column name), without
- * Criterion.  Header-only: each target is one program.
+ * Criterion, with an integer array, a range and a tsvector column more.
+ * Header-only: each target is one program.
  */
 #ifndef POSTERN_TESTS_FUZZ_CATALOG_H
 #define POSTERN_TESTS_FUZZ_CATALOG_H
@@ -55,6 +56,10 @@ fz_table(void)
 	fz_col(&ca, "day", "date", "date", 0, 0, 0, 0);
 	fz_col(&ca, "spot", "point", "point", 0, 0, 0, 0);
 	fz_col(&ca, "we\"ird; --", "text", "text", 0, 0, 0, 0);
+	/* For the operators of arrays, ranges and full text search. */
+	fz_col(&ca, "nums", "integer[]", "int4", 0, 0, 0, 1);
+	fz_col(&ca, "span", "int4range", "int4range", 0, 0, 0, 0);
+	fz_col(&ca, "body", "tsvector", "tsvector", 0, 0, 0, 0);
 	t = catalog_table(&ca, "table_1");
 	return t;
 }

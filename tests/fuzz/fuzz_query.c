@@ -4,7 +4,9 @@
  * then the SQL built from it (sql_list, sql_count, sql_delete).  The
  * first byte picks read or write mode.  Every parsed value must reach
  * the SQL as a bound parameter, so no statement may contain a NUL or
- * exceed PostgreSQL's parameter limit.
+ * exceed PostgreSQL's parameter limit, and the statement binds exactly
+ * the filter values the parser counted (plus limit and offset): operators,
+ * any/all, fts languages and or/and trees included.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +21,20 @@ static void
 build(const struct table *t, const struct query *q, int mode)
 {
 	struct sqlq s;
-	int r;
+	int r, want = (int)q->q_nvalues;
 
 	sqlq_init(&s);
-	if (mode == QM_READ)
+	FUZZ_CHECK(q->q_nterms <= QUERY_MAX_TERMS);
+	FUZZ_CHECK(q->q_nvalues <= QUERY_MAX_VALUES);
+	if (mode == QM_READ) {
 		r = sql_list(t, q, &s);
-	else
+		want += q->q_has_limit + (q->q_offset > 0);
+	} else
 		r = q->q_nfilters > 0 ? sql_delete(t, q, &s) : -1;
+	/* A query the parser accepted always builds. */
+	FUZZ_CHECK(r == 0 || (mode == QM_WRITE && q->q_nfilters == 0));
 	if (r == 0) {
+		FUZZ_CHECK(s.sq_nvals == want);
 		FUZZ_CHECK(s.sq_sql.b_len > 0);
 		FUZZ_CHECK(
 		    memchr(s.sq_sql.b_data, '\0', s.sq_sql.b_len) == NULL);
