@@ -524,7 +524,8 @@ handle_openapi(struct req *rq)
 /* ---- CORS ---- */
 
 #define CORS_EXPOSE                                                            \
-	"Content-Range, Location, X-Request-Id, Retry-After, WWW-Authenticate"
+	"Content-Range, Location, X-Request-Id, Retry-After, "                 \
+	"WWW-Authenticate, Preference-Applied"
 #define CORS_ALLOW_HEADERS                                                     \
 	"Authorization, Content-Type, Prefer, Accept, X-Request-Id, Range"
 

@@ -670,7 +670,8 @@ add_filter_params(
 		snprintf(desc, sizeof(desc),
 		    "PostgREST filter on %s (%s), e.g. eq.5: op.value with op "
 		    "one of eq neq gt gte lt lte like ilike match imatch in is "
-		    "isdistinct fts plfts phfts wfts cs cd ov sl sr nxl nxr adj "
+		    "isdistinct fts plfts phfts wfts cs cd ov sl sr nxl nxr "
+		    "adj "
 		    "(as the column's type allows), optionally after not.",
 		    c->co_name, c->co_type);
 		oa_str(oa, p, "description", desc);
@@ -752,14 +753,37 @@ add_negotiation(struct oa *oa, enum op_id op, struct json_object *params,
 		unsigned pv_ops;
 		const char *pv_what;
 	} prefer[] = {
-	    {"count=exact", OPS(OP_LIST),
-	        "the total of the matching rows in Content-Range "
-	        "(first-last/total)"},
+	    {"count=exact", OPS(OP_LIST) | OPS_WRITE,
+	        "the total of the matching (on a write, the affected) rows in "
+	        "Content-Range"},
+	    {"count=planned", OPS(OP_LIST),
+	        "the planner's estimate of the total in Content-Range"},
+	    {"count=estimated", OPS(OP_LIST),
+	        "the exact total up to list_max_limit, the planner's estimate "
+	        "above it"},
 	    {"return=representation", OPS_WRITE,
 	        "the affected rows as an array (one object with Accept: "
 	        "application/vnd.pgrst.object+json)"},
 	    {"return=minimal", OPS_WRITE,
 	        "no body (201 for a create, 204 otherwise)"},
+	    {"resolution=merge-duplicates", OPS(OP_CREATE),
+	        "upsert: a row that conflicts (on_conflict, else the primary "
+	        "key) is updated"},
+	    {"resolution=ignore-duplicates", OPS(OP_CREATE),
+	        "upsert: a row that conflicts is left as it is"},
+	    {"missing=default", OPS(OP_CREATE),
+	        "keys absent from a row take the column's default"},
+	    {"missing=null", OPS(OP_CREATE), "keys absent from a row are NULL"},
+	    {"max-affected=N", OPS_WRITE,
+	        "more than N affected rows is 400 PGRST124 and nothing "
+	        "changes"},
+	    {"tx=commit", OPS(OP_LIST) | OPS(OP_GET) | OPS_WRITE,
+	        "the statement commits (the default)"},
+	    {"tx=rollback", OPS(OP_LIST) | OPS(OP_GET) | OPS_WRITE,
+	        "the statement runs and is rolled back; the answer is as if "
+	        "it had committed"},
+	    {"handling=strict", OPS(OP_LIST) | OPS(OP_GET) | OPS_WRITE,
+	        "always in force: any other value is 400 PGRST122"},
 	};
 	/* mt_row: the media type carries one row (406 unless exactly one). */
 	static const struct {
@@ -770,9 +794,10 @@ add_negotiation(struct oa *oa, enum op_id op, struct json_object *params,
 	    {"application/json", OPS(OP_LIST) | OPS(OP_GET) | OPS_WRITE, 0},
 	    {"application/vnd.pgrst.object+json",
 	        OPS(OP_LIST) | OPS(OP_GET) | OPS_WRITE, 1},
+	    {"application/vnd.pgrst.array+json", OPS(OP_LIST) | OPS_WRITE, 0},
 	};
 	struct json_object *comps, *p, *content, *m;
-	char name[64], desc[1024];
+	char name[64], desc[2048];
 	const char *example = NULL;
 	size_t i, len;
 

@@ -411,16 +411,22 @@ Test(openapi, parameters)
 	cr_assert_not_null(
 	    strstr(str_at(p, "description"), "return=representation"));
 	cr_assert_not_null(strstr(str_at(p, "description"), "return=minimal"));
-	cr_assert_null(strstr(str_at(p, "description"), "count=exact"));
+	cr_assert_not_null(
+	    strstr(str_at(p, "description"), "resolution=merge-duplicates"));
+	cr_assert_not_null(strstr(str_at(p, "description"), "missing=default"));
+	cr_assert_null(strstr(str_at(p, "description"), "count=planned"));
 	cr_assert_not_null(
 	    at(doc, "components", "parameters", "prefer_update", NULL));
 	cr_assert_not_null(
 	    at(doc, "components", "parameters", "prefer_delete", NULL));
-	/* get honours no Prefer value: no parameter for it. */
-	cr_assert_null(at(doc, "components", "parameters", "prefer_get", NULL));
+	/* get honours only what every operation does (tx, handling). */
+	p = at(doc, "components", "parameters", "prefer_get", NULL);
+	cr_assert_not_null(strstr(str_at(p, "description"), "tx=rollback"));
+	cr_assert_null(strstr(str_at(p, "description"), "count="));
+	cr_assert_null(strstr(str_at(p, "description"), "return="));
 	cr_assert_eq(count_refs(at(doc, "paths", "/table_1/{id}", "get", NULL),
 	                 "#/components/parameters/prefer_get"),
-	    0);
+	    1);
 	cr_assert_eq(count_refs(at(doc, "paths", "/table_1", "post", NULL),
 	                 "#/components/parameters/prefer_create"),
 	    1);
@@ -891,9 +897,13 @@ Test(openapi, answers_per_media_type)
 	cr_assert_str_eq(str_at(s, "type"), "array");
 	s = answer(doc, "/table_1/{id}", "delete", "200", OBJ);
 	cr_assert_str_eq(str_at(s, "$ref"), "#/components/schemas/table_1");
+	/* A list: JSON, one object, and vnd.pgrst.array+json. */
 	cr_assert_eq(json_object_object_length(at(doc, "paths", "/table_1",
 	                 "get", "responses", "200", "content", NULL)),
-	    2);
+	    3);
+	s = answer(
+	    doc, "/table_1", "get", "200", "application/vnd.pgrst.array+json");
+	cr_assert_str_eq(str_at(s, "type"), "array");
 	json_object_put(doc);
 	routes_unref(rs);
 }

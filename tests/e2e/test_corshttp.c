@@ -70,6 +70,8 @@ Test(cors, simple_requests_carry_the_headers)
 	cr_assert(
 	    has_header(&r, "Access-Control-Expose-Headers", v, sizeof(v)));
 	cr_assert(strstr(v, "Content-Range") != NULL, "%s", v);
+	/* postgrest-js reads which preferences were applied. */
+	cr_assert(strstr(v, "Preference-Applied") != NULL, "%s", v);
 	cr_assert(has_header(&r, "Vary", v, sizeof(v)));
 	e2e_resp_free(&r);
 	/* Errors carry them too, so the page can read the 401. */
