@@ -944,3 +944,53 @@ e2e_env_get(const char *key, char *out, size_t outlen)
 	fclose(fp);
 	return rv;
 }
+
+const char *
+e2e_body(const struct e2e_resp *r)
+{
+	return r->er_body.b_data != NULL ? r->er_body.b_data : "(empty)";
+}
+
+void
+e2e_must_call(const char *method, const char *path, const char *bearer,
+    const char *const *hdrs, const char *body, struct e2e_resp *r)
+{
+	cr_assert(e2e_call(method, path, bearer, hdrs, body, r) == 0,
+	    "%s %s: no answer", method, path);
+}
+
+void
+e2e_expect(const struct e2e_resp *r, long status, const char *what)
+{
+	cr_assert_eq(r->er_status, status, "%s: expected %ld, got %ld: %s",
+	    what, status, r->er_status, e2e_body(r));
+}
+
+void
+e2e_fmt(char *out, size_t outlen, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(out, outlen, f, ap);
+	va_end(ap);
+	cr_assert(n >= 0 && (size_t)n < outlen, "e2e_fmt: %s does not fit", f);
+}
+
+void
+e2e_admin_key(char *out, size_t outlen)
+{
+	char path[E2E_PATH_MAX];
+	FILE *fp;
+	size_t n;
+
+	cr_assert(e2e_conf_get("admin_key_file", path, sizeof(path)) == 0,
+	    "no admin_key_file in %s", e2e_cf.ee_conf);
+	cr_assert((fp = fopen(path, "r")) != NULL, "cannot read %s", path);
+	n = fread(out, 1, outlen - 1, fp);
+	fclose(fp);
+	while (n > 0 && isspace((unsigned char)out[n - 1]))
+		n--;
+	out[n] = '\0';
+}

@@ -135,6 +135,20 @@ int e2e_dev(const char *const *argv);
 int e2e_call(const char *method, const char *path, const char *bearer,
     const char *const *hdrs, const char *body, struct e2e_resp *out);
 
+/* The tests' shared assertions (each fails the test with the body). */
+/* The body as a string for messages: "(empty)" when there is none. */
+const char *e2e_body(const struct e2e_resp *r);
+/* e2e_call, failing the test when no answer came. */
+void e2e_must_call(const char *method, const char *path, const char *bearer,
+    const char *const *hdrs, const char *body, struct e2e_resp *r);
+/* Fails the test unless r's status is status. */
+void e2e_expect(const struct e2e_resp *r, long status, const char *what);
+/* snprintf into out, failing the test when it does not fit. */
+void e2e_fmt(char *out, size_t outlen, const char *f, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The fixture's admin key (its admin_key_file), into out. */
+void e2e_admin_key(char *out, size_t outlen);
+
 /*
  * Signs up at the auth group under prefix (e.g. "/auth"); stores the
  * access token in tok and, if idp is not NULL, the new user's id.  Fails

@@ -56,31 +56,14 @@ static char admin_key[KEYCAP];
 static void
 admin_setup(void)
 {
-	char path[E2E_PATH_MAX];
-	FILE *fp;
-	size_t n;
-
 	e2e_setup();
-	cr_assert(e2e_conf_get("admin_key_file", path, sizeof(path)) == 0,
-	    "no admin_key_file in %s", e2e_cf.ee_conf);
-	cr_assert((fp = fopen(path, "r")) != NULL, "cannot read %s", path);
-	n = fread(admin_key, 1, sizeof(admin_key) - 1, fp);
-	fclose(fp);
-	while (n > 0 && isspace((unsigned char)admin_key[n - 1]))
-		n--;
-	admin_key[n] = '\0';
-	cr_assert(n >= 32, "the admin key is too short");
+	e2e_admin_key(admin_key, sizeof(admin_key));
+	cr_assert(strlen(admin_key) >= 32, "the admin key is too short");
 }
 
 static void admin_fini(void);
 
 TestSuite(admin, .init = admin_setup, .fini = admin_fini, .timeout = 60);
-
-static const char *
-body_of(const struct e2e_resp *r)
-{
-	return r->er_body.b_data != NULL ? r->er_body.b_data : "(empty)";
-}
 
 /* An /_admin request with the admin key; the status. */
 static long
@@ -120,7 +103,7 @@ create_table(const char *name, const char *columns)
 	cr_assert(buf_printf(&b, "{\"name\":\"%s\",\"columns\":%s}", name,
 	              columns) == 0);
 	cr_assert_eq(admin("POST", "/_admin/tables", b.b_data, &r), 201,
-	    "create table %s: %ld %s", name, r.er_status, body_of(&r));
+	    "create table %s: %ld %s", name, r.er_status, e2e_body(&r));
 	e2e_resp_free(&r);
 	buf_free(&b);
 }
@@ -135,11 +118,11 @@ create_endpoint(const char *def)
 	long long v;
 
 	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 201,
-	    "create endpoint %s: %ld %s", def, r.er_status, body_of(&r));
+	    "create endpoint %s: %ld %s", def, r.er_status, e2e_body(&r));
 	cr_assert(r.er_json != NULL &&
 	              json_object_object_get_ex(r.er_json, "id", &id) &&
 	              json_object_is_type(id, json_type_int),
-	    "no id: %s", body_of(&r));
+	    "no id: %s", e2e_body(&r));
 	v = json_object_get_int64(id);
 	snprintf(want, sizeof(want), "/_admin/endpoints/%lld", v);
 	cr_assert(e2e_header(&r, "Location", loc, sizeof(loc)) == 0 &&
@@ -411,7 +394,7 @@ Test(admin, tables_list)
 
 	cr_assert_eq(admin("GET", "/_admin/tables", NULL, &r), 200);
 	cr_assert((t = find_table(r.er_json, "users")) != NULL,
-	    "users not listed: %s", body_of(&r));
+	    "users not listed: %s", e2e_body(&r));
 	cr_assert(json_object_object_get_ex(t, "auth_capable", &v) &&
 	          json_object_get_boolean(v));
 	cr_assert(
@@ -549,7 +532,7 @@ Test(admin, tables_invalid)
 		cr_assert(buf_printf(&b, "{\"name\":\"%s\",\"columns\":%s}",
 		              name, bad[i]) == 0);
 		cr_assert_eq(admin("POST", "/_admin/tables", b.b_data, &r), 400,
-		    "%s: %ld %s", bad[i], r.er_status, body_of(&r));
+		    "%s: %ld %s", bad[i], r.er_status, e2e_body(&r));
 		e2e_assert_error(&r, 400);
 		e2e_resp_free(&r);
 		buf_free(&b);
@@ -676,7 +659,7 @@ Test(admin, endpoints_data_lifecycle)
 
 	/* The same definition again: 200 with it, nothing new. */
 	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 200, "%s",
-	    body_of(&r));
+	    e2e_body(&r));
 	cr_assert(json_object_object_get_ex(r.er_json, "id", &v) &&
 	          json_object_get_int64(v) == id);
 	cr_assert(e2e_header(&r, "Location", path, sizeof(path)) == -1);
@@ -772,7 +755,7 @@ Test(admin, endpoints_data_checks)
 		struct e2e_resp r;
 		snprintf(def, sizeof(def), fmt_bad[i], tbl, tbl);
 		cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 400,
-		    "%s: %ld %s", def, r.er_status, body_of(&r));
+		    "%s: %ld %s", def, r.er_status, e2e_body(&r));
 		e2e_assert_error(&r, 400);
 		e2e_resp_free(&r);
 	}
@@ -821,7 +804,7 @@ Test(admin, endpoints_auth_group)
 	for (i = 0; i < sizeof(fmt_bad) / sizeof(fmt_bad[0]); i++) {
 		snprintf(def, sizeof(def), fmt_bad[i], users, users);
 		cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 400,
-		    "%s: %ld %s", def, r.er_status, body_of(&r));
+		    "%s: %ld %s", def, r.er_status, e2e_body(&r));
 		e2e_assert_error(&r, 400);
 		e2e_resp_free(&r);
 	}
@@ -835,7 +818,7 @@ Test(admin, endpoints_auth_group)
 	    plain, plain);
 	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 400);
 	e2e_assert_error(&r, 400);
-	cr_assert(strstr(body_of(&r), "email") != NULL, "%s", body_of(&r));
+	cr_assert(strstr(e2e_body(&r), "email") != NULL, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	fresh(plain, sizeof(plain), "adm_p");
 	create_table(plain, "[{\"name\":\"mail\",\"type\":\"text\","
@@ -853,7 +836,7 @@ Test(admin, endpoints_auth_group)
 	    "\"signup\"]}",
 	    users, users);
 	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 201, "%s",
-	    body_of(&r));
+	    e2e_body(&r));
 	cr_assert(json_object_object_get_ex(r.er_json, "ops", &v) &&
 	          json_object_array_length(v) == 5);
 	cr_assert(json_object_object_get_ex(r.er_json, "routes", &routes) &&
@@ -943,15 +926,15 @@ Test(admin, tutorial_through_the_admin_api)
 	e2e_resp_free(&r);
 	cr_assert(e2e_call("POST", path, tok, NULL,
 	              "{\"title\":\"made through the admin API\"}", &r) == 0);
-	cr_assert_eq(r.er_status, 201, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 201, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	cr_assert(e2e_call("GET", path, tok, NULL, NULL, &r) == 0);
 	st = r.er_status;
-	cr_assert_eq(st, 200, "%s", body_of(&r));
+	cr_assert_eq(st, 200, "%s", e2e_body(&r));
 	cr_assert(r.er_json != NULL &&
 	              json_object_is_type(r.er_json, json_type_array) &&
 	              json_object_array_length(r.er_json) == 1,
-	    "%s", body_of(&r));
+	    "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	/* A token of the demo's /auth group is another group's: 403. */
 	{
@@ -986,11 +969,12 @@ expect_create(const char *def, long status, const char *code)
 	struct e2e_resp r;
 
 	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), status,
-	    "%s: %ld %s", def, r.er_status, body_of(&r));
+	    "%s: %ld %s", def, r.er_status, e2e_body(&r));
 	if (status >= 400)
 		e2e_assert_error(&r, status);
 	if (code != NULL)
-		cr_assert_str_eq(code_of(&r), code, "%s: %s", def, body_of(&r));
+		cr_assert_str_eq(
+		    code_of(&r), code, "%s: %s", def, e2e_body(&r));
 	e2e_resp_free(&r);
 }
 
@@ -1017,7 +1001,7 @@ ops_of(const struct e2e_resp *r, char *out, size_t cap)
 	cr_assert(r->er_json != NULL &&
 	              json_object_object_get_ex(r->er_json, "ops", &ops) &&
 	              json_object_is_type(ops, json_type_array),
-	    "no ops: %s", body_of(r));
+	    "no ops: %s", e2e_body(r));
 	for (i = 0; i < json_object_array_length(ops); i++)
 		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? "," : "",
 		    json_object_get_string(json_object_array_get_idx(ops, i)));
@@ -1031,7 +1015,7 @@ id_of(const struct e2e_resp *r)
 	cr_assert(r->er_json != NULL &&
 	              json_object_object_get_ex(r->er_json, "id", &id) &&
 	              json_object_is_type(id, json_type_int),
-	    "no id: %s", body_of(r));
+	    "no id: %s", e2e_body(r));
 	return json_object_get_int64(id);
 }
 
@@ -1280,7 +1264,7 @@ Test(admin, conflict_reveals_no_key)
 	cr_assert_neq(e2e_wait_route("POST", path, ta, 2000), 404);
 	cr_assert(
 	    e2e_call("POST", path, ta, NULL, "{\"title\":\"a's\"}", &r) == 0);
-	cr_assert_eq(r.er_status, 201, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 201, "%s", e2e_body(&r));
 	if (json_object_is_type(r.er_json, json_type_array))
 		d = json_object_array_get_idx(r.er_json, 0);
 	else
@@ -1295,9 +1279,9 @@ Test(admin, conflict_reveals_no_key)
 	cr_assert_str_eq(code_of(&r), "23505");
 	cr_assert(json_object_object_get_ex(r.er_json, "details", &d) &&
 	              json_object_is_type(d, json_type_null),
-	    "%s", body_of(&r));
-	cr_assert(strstr(body_of(&r), "Key") == NULL, "%s", body_of(&r));
-	cr_assert(strstr(body_of(&r), "=(") == NULL, "%s", body_of(&r));
+	    "%s", e2e_body(&r));
+	cr_assert(strstr(e2e_body(&r), "Key") == NULL, "%s", e2e_body(&r));
+	cr_assert(strstr(e2e_body(&r), "=(") == NULL, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 
 	/* A foreign-key violation names no key either. */
@@ -1319,8 +1303,9 @@ Test(admin, conflict_reveals_no_key)
 	cr_assert(e2e_call("POST", path, ta, NULL, "{\"parent_id\":987654321}",
 	              &r) == 0);
 	e2e_assert_error(&r, 409);
-	cr_assert(strstr(body_of(&r), "987654321") == NULL, "%s", body_of(&r));
-	cr_assert(strstr(body_of(&r), "Key") == NULL, "%s", body_of(&r));
+	cr_assert(
+	    strstr(e2e_body(&r), "987654321") == NULL, "%s", e2e_body(&r));
+	cr_assert(strstr(e2e_body(&r), "Key") == NULL, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 }
 
@@ -1347,7 +1332,7 @@ Test(admin, auth_group_gains_and_loses_ops)
 	    "\"ops\":[\"login\"]}",
 	    users, prefix);
 	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 200, "%s",
-	    body_of(&r));
+	    e2e_body(&r));
 	cr_assert_eq(id_of(&r), id);
 	ops_of(&r, ops, sizeof(ops));
 	cr_assert_str_eq(ops, "signup,login");
@@ -1366,7 +1351,7 @@ Test(admin, auth_group_gains_and_loses_ops)
 	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}",
 	    email, PASSWORD);
 	cr_assert(e2e_post_json(path, body, &r) == 0);
-	cr_assert_eq(r.er_status, 200, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 200, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	/* Again: nothing to add, 200. */
 	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 200);
@@ -1385,7 +1370,7 @@ Test(admin, auth_group_gains_and_loses_ops)
 	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", id);
 	cr_assert_eq(
 	    admin("PATCH", path, "{\"ops\":[\"signup\",\"login\",\"me\"]}", &r),
-	    200, "%s", body_of(&r));
+	    200, "%s", e2e_body(&r));
 	ops_of(&r, ops, sizeof(ops));
 	cr_assert_str_eq(ops, "signup,login,me");
 	e2e_resp_free(&r);
@@ -1401,8 +1386,8 @@ Test(admin, auth_group_gains_and_loses_ops)
 	/* The last op is not removed: delete the group instead. */
 	cr_assert_eq(admin("PATCH", path, "{\"ops\":[]}", &r), 400);
 	e2e_assert_error(&r, 400);
-	cr_assert(
-	    strstr(body_of(&r), "delete the group") != NULL, "%s", body_of(&r));
+	cr_assert(strstr(e2e_body(&r), "delete the group") != NULL, "%s",
+	    e2e_body(&r));
 	e2e_resp_free(&r);
 	/* What cannot change, and what a group does not have. */
 	cr_assert_eq(
@@ -1439,7 +1424,7 @@ Test(admin, patch_data_endpoint)
 	wait_status("GET", route, NULL, 200);
 	snprintf(path, sizeof(path), "/_admin/endpoints/%lld", id);
 	cr_assert_eq(admin("PATCH", path, "{\"auth\":\"bearer\"}", &r), 200,
-	    "%s", body_of(&r));
+	    "%s", e2e_body(&r));
 	cr_assert(json_object_object_get_ex(r.er_json, "auth", &v) &&
 	          strcmp(json_object_get_string(v), "bearer") == 0);
 	e2e_resp_free(&r);
@@ -1447,7 +1432,7 @@ Test(admin, patch_data_endpoint)
 	cr_assert_eq(
 	    admin("PATCH", path,
 	        "{\"owner_column\":\"owner_id\",\"kind\":\"data\"}", &r),
-	    200, "%s", body_of(&r));
+	    200, "%s", e2e_body(&r));
 	cr_assert(json_object_object_get_ex(r.er_json, "owner_column", &v) &&
 	          strcmp(json_object_get_string(v), "owner_id") == 0);
 	e2e_resp_free(&r);
@@ -1460,7 +1445,7 @@ Test(admin, patch_data_endpoint)
 	/* Removing the owner rule, then public again. */
 	cr_assert_eq(admin("PATCH", path,
 	                 "{\"owner_column\":null,\"auth\":\"none\"}", &r),
-	    200, "%s", body_of(&r));
+	    200, "%s", e2e_body(&r));
 	cr_assert(json_object_object_get_ex(r.er_json, "owner_column", &v) &&
 	          json_object_is_type(v, json_type_null));
 	e2e_resp_free(&r);
@@ -1479,14 +1464,14 @@ Test(admin, create_is_idempotent)
 	                 "{\"kind\":\"auth\",\"table\":\"users\","
 	                 "\"path\":\"/auth\",\"ops\":[\"signup\"]}",
 	                 &r),
-	    200, "%s", body_of(&r));
+	    200, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	cr_assert_eq(admin("POST", "/_admin/endpoints",
 	                 "{\"kind\":\"data\",\"method\":\"GET\",\"path\":"
 	                 "\"/table_1\",\"table\":\"table_1\",\"op\":\"list\","
 	                 "\"auth\":\"bearer\"}",
 	                 &r),
-	    200, "%s", body_of(&r));
+	    200, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	/* Another definition on the demo's route is a conflict. */
 	expect_create("{\"kind\":\"data\",\"method\":\"GET\",\"path\":"
@@ -1506,7 +1491,7 @@ Test(admin, create_is_idempotent)
 	    "\"owner_column\":\"\"}",
 	    tbl, tbl);
 	cr_assert_eq(admin("POST", "/_admin/endpoints", def, &r), 200, "%s",
-	    body_of(&r));
+	    e2e_body(&r));
 	cr_assert_eq(id_of(&r), id);
 	e2e_resp_free(&r);
 	snprintf(def, sizeof(def),

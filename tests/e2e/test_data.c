@@ -52,12 +52,6 @@ struct dt {
 	char dt_path[NAME_MAX_LEN]; /* /dt_<hex> */
 };
 
-static const char *
-body_of(const struct e2e_resp *r)
-{
-	return r->er_body.b_data != NULL ? r->er_body.b_data : "(empty)";
-}
-
 static struct json_object *
 field(struct json_object *o, const char *k)
 {
@@ -90,22 +84,6 @@ str_field(struct json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
-/* Performs a request and fails the test if no answer came. */
-static void
-call(const char *method, const char *path, const char *tok,
-    const char *const *hdrs, const char *body, struct e2e_resp *r)
-{
-	cr_assert(e2e_call(method, path, tok, hdrs, body, r) == 0,
-	    "%s %s: no answer", method, path);
-}
-
-static void
-expect(const struct e2e_resp *r, long status, const char *what)
-{
-	cr_assert_eq(r->er_status, status, "%s: expected %ld, got %ld: %s",
-	    what, status, r->er_status, body_of(r));
-}
-
 /* A success with a JSON body of the given type. */
 static void
 expect_json(
@@ -113,22 +91,22 @@ expect_json(
 {
 	char ct[E2E_HDR_MAX];
 
-	expect(r, status, what);
+	e2e_expect(r, status, what);
 	cr_assert(e2e_header(r, "Content-Type", ct, sizeof(ct)) == 0 &&
 	              strncasecmp(ct, "application/", 12) == 0 &&
 	              strstr(ct, "json") != NULL,
 	    "%s: Content-Type is not JSON", what);
 	cr_assert(r->er_json != NULL && json_object_is_type(r->er_json, type),
 	    "%s: body is not a JSON %s: %s", what, json_type_to_name(type),
-	    body_of(r));
+	    e2e_body(r));
 }
 
 static void
 expect_empty(const struct e2e_resp *r, long status, const char *what)
 {
-	expect(r, status, what);
-	cr_assert_eq(
-	    r->er_body.b_len, 0, "%s: body is not empty: %s", what, body_of(r));
+	e2e_expect(r, status, what);
+	cr_assert_eq(r->er_body.b_len, 0, "%s: body is not empty: %s", what,
+	    e2e_body(r));
 }
 
 /*
@@ -141,16 +119,16 @@ expect_error(const struct e2e_resp *r, long status, const char *code,
 {
 	const char *msg;
 
-	expect(r, status, what);
+	e2e_expect(r, status, what);
 	e2e_assert_error(r, status);
 	if (code != NULL)
 		cr_assert_str_eq(str_field(r->er_json, "code"), code,
-		    "%s: wrong code: %s", what, body_of(r));
+		    "%s: wrong code: %s", what, e2e_body(r));
 	if (needle != NULL) {
 		msg = str_field(r->er_json, "message");
 		cr_assert(strstr(msg, needle) != NULL,
 		    "%s: message does not name %s: %s", what, needle,
-		    body_of(r));
+		    e2e_body(r));
 	}
 }
 
@@ -164,7 +142,7 @@ expect_empty_or_400(const struct e2e_resp *r, const char *what)
 	}
 	expect_json(r, 200, json_type_array, what);
 	cr_assert_eq(json_object_array_length(r->er_json), 0,
-	    "%s: matched rows: %s", what, body_of(r));
+	    "%s: matched rows: %s", what, e2e_body(r));
 }
 
 static void
@@ -197,21 +175,6 @@ make_name(char *out, size_t outlen, const char *prefix)
 	cr_assert(n > 0 && (size_t)n < outlen);
 }
 
-static void fmt(char *out, size_t outlen, const char *f, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fmt(char *out, size_t outlen, const char *f, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, f);
-	n = vsnprintf(out, outlen, f, ap);
-	va_end(ap);
-	cr_assert(n >= 0 && (size_t)n < outlen, "fmt: %s does not fit", f);
-}
-
 /*
  * Creates dt_<hex> with one column of each type the grammar and the typed
  * input care about, five known rows told apart by "label" (a .. e), and a
@@ -222,7 +185,7 @@ static void
 dt_create(struct dt *d, const char *tok)
 {
 	make_name(d->dt_name, sizeof(d->dt_name), "dt");
-	fmt(d->dt_path, sizeof(d->dt_path), "/%s", d->dt_name);
+	e2e_fmt(d->dt_path, sizeof(d->dt_path), "/%s", d->dt_name);
 	cr_assert(e2e_sql("create table public.%1$s ("
 	                  " id bigserial primary key,"
 	                  " num integer,"
@@ -291,9 +254,9 @@ expect_labels(
 	char path[4096], got[64];
 	size_t i, n;
 
-	fmt(path, sizeof(path), "%s?%s%s", d->dt_path, query,
+	e2e_fmt(path, sizeof(path), "%s?%s%s", d->dt_path, query,
 	    strstr(query, "order=") == NULL ? "&order=label.asc" : "");
-	call("GET", path, tok, NULL, NULL, &r);
+	e2e_must_call("GET", path, tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, path);
 	n = json_object_array_length(r.er_json);
 	cr_assert(n < sizeof(got), "%s: %zu rows", path, n);
@@ -316,7 +279,7 @@ get_error(const char *path, const char *tok, long status, const char *code,
 {
 	struct e2e_resp r;
 
-	call("GET", path, tok, NULL, NULL, &r);
+	e2e_must_call("GET", path, tok, NULL, NULL, &r);
 	expect_error(&r, status, code, needle, path);
 	e2e_resp_free(&r);
 }
@@ -327,7 +290,7 @@ post_error(const char *path, const char *tok, const char *body, long status,
 {
 	struct e2e_resp r;
 
-	call("POST", path, tok, NULL, body, &r);
+	e2e_must_call("POST", path, tok, NULL, body, &r);
 	expect_error(&r, status, code, needle, body);
 	e2e_resp_free(&r);
 }
@@ -359,8 +322,8 @@ Test(data, crud_on_table_1)
 	make_name(title, sizeof(title), "crud");
 
 	/* Create: 201, Location, the row with its defaults filled. */
-	fmt(body, sizeof(body), "{\"title\":\"%s\",\"priority\":3}", title);
-	call("POST", "/table_1", a.us_tok, NULL, body, &r);
+	e2e_fmt(body, sizeof(body), "{\"title\":\"%s\",\"priority\":3}", title);
+	e2e_must_call("POST", "/table_1", a.us_tok, NULL, body, &r);
 	expect_json(&r, 201, json_type_object, "create");
 	o = r.er_json;
 	id = int_field(o, "id");
@@ -370,15 +333,15 @@ Test(data, crud_on_table_1)
 	          !json_object_get_boolean(field(o, "done")));
 	cr_assert_eq(int_field(o, "priority"), 3);
 	cr_assert(strlen(str_field(o, "created_at")) >= 19);
-	cr_assert_eq(json_object_object_length(o), 5, "%s", body_of(&r));
-	fmt(path, sizeof(path), "/table_1/%" PRId64, id);
+	cr_assert_eq(json_object_object_length(o), 5, "%s", e2e_body(&r));
+	e2e_fmt(path, sizeof(path), "/table_1/%" PRId64, id);
 	cr_assert(e2e_header(&r, "Location", loc, sizeof(loc)) == 0,
 	    "create without Location");
 	cr_assert_str_eq(loc, path);
 	e2e_resp_free(&r);
 
 	/* Get: the same row. */
-	call("GET", path, a.us_tok, NULL, NULL, &r);
+	e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_object, "get");
 	cr_assert_eq(int_field(r.er_json, "id"), id);
 	cr_assert_str_eq(str_field(r.er_json, "title"), title);
@@ -390,53 +353,53 @@ Test(data, crud_on_table_1)
 	get_error("/table_1/1.5", a.us_tok, 404, NULL, NULL);
 
 	/* The list shows it, filtered and unfiltered. */
-	fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id);
-	call("GET", path, a.us_tok, NULL, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id);
+	e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "list by id");
 	cr_assert_eq(json_object_array_length(r.er_json), 1);
 	cr_assert(has_id(r.er_json, id));
 	e2e_resp_free(&r);
-	call("GET", "/table_1?order=id.desc&limit=1000", a.us_tok, NULL, NULL,
-	    &r);
+	e2e_must_call("GET", "/table_1?order=id.desc&limit=1000", a.us_tok,
+	    NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "list");
 	cr_assert(has_id(r.er_json, id), "new row not in the list");
 	e2e_resp_free(&r);
 
 	/* Update: 200, the row with the change and nothing else changed. */
-	fmt(path, sizeof(path), "/table_1/%" PRId64, id);
-	call("PATCH", path, a.us_tok, NULL, "{\"done\":true}", &r);
+	e2e_fmt(path, sizeof(path), "/table_1/%" PRId64, id);
+	e2e_must_call("PATCH", path, a.us_tok, NULL, "{\"done\":true}", &r);
 	expect_json(&r, 200, json_type_object, "update");
 	cr_assert_eq(int_field(r.er_json, "id"), id);
 	cr_assert(json_object_get_boolean(field(r.er_json, "done")));
 	cr_assert_str_eq(str_field(r.er_json, "title"), title);
 	cr_assert_eq(int_field(r.er_json, "priority"), 3);
 	e2e_resp_free(&r);
-	call("GET", path, a.us_tok, NULL, NULL, &r);
+	e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_object, "get after update");
 	cr_assert(json_object_get_boolean(field(r.er_json, "done")));
 	e2e_resp_free(&r);
 
-	call("PATCH", "/table_1/999999999999", a.us_tok, NULL,
+	e2e_must_call("PATCH", "/table_1/999999999999", a.us_tok, NULL,
 	    "{\"done\":true}", &r);
 	expect_error(&r, 404, "PN400", NULL, "update missing");
 	e2e_resp_free(&r);
 
 	/* Delete: 204 without a body, then 404. */
-	call("DELETE", path, a.us_tok, NULL, NULL, &r);
+	e2e_must_call("DELETE", path, a.us_tok, NULL, NULL, &r);
 	expect_empty(&r, 204, "delete");
 	e2e_resp_free(&r);
-	call("DELETE", path, a.us_tok, NULL, NULL, &r);
+	e2e_must_call("DELETE", path, a.us_tok, NULL, NULL, &r);
 	expect_error(&r, 404, "PN400", NULL, "delete again");
 	e2e_resp_free(&r);
 	get_error(path, a.us_tok, 404, "PN400", NULL);
 
-	fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id);
-	call("GET", path, a.us_tok, NULL, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id);
+	e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "list after delete");
 	cr_assert_eq(json_object_array_length(r.er_json), 0);
 	e2e_resp_free(&r);
-	call("GET", "/table_1?order=id.desc&limit=1000", a.us_tok, NULL, NULL,
-	    &r);
+	e2e_must_call("GET", "/table_1?order=id.desc&limit=1000", a.us_tok,
+	    NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "list after delete");
 	cr_assert(!has_id(r.er_json, id), "deleted row still listed");
 	e2e_resp_free(&r);
@@ -454,8 +417,8 @@ Test(data, prefer_and_accept)
 	make_name(tag, sizeof(tag), "pref");
 
 	/* return=representation: an array even for one row. */
-	fmt(body, sizeof(body), "{\"title\":\"%s-r\"}", tag);
-	call("POST", "/table_1", a.us_tok, PREFER_REPR, body, &r);
+	e2e_fmt(body, sizeof(body), "{\"title\":\"%s-r\"}", tag);
+	e2e_must_call("POST", "/table_1", a.us_tok, PREFER_REPR, body, &r);
 	expect_json(&r, 201, json_type_array, "create, representation");
 	cr_assert_eq(json_object_array_length(r.er_json), 1);
 	o = json_object_array_get_idx(r.er_json, 0);
@@ -464,20 +427,21 @@ Test(data, prefer_and_accept)
 	e2e_resp_free(&r);
 
 	/* return=minimal: 201 and no body. */
-	fmt(body, sizeof(body), "{\"title\":\"%s-m\"}", tag);
-	call("POST", "/table_1", a.us_tok, PREFER_MIN, body, &r);
+	e2e_fmt(body, sizeof(body), "{\"title\":\"%s-m\"}", tag);
+	e2e_must_call("POST", "/table_1", a.us_tok, PREFER_MIN, body, &r);
 	expect_empty(&r, 201, "create, minimal");
 	e2e_resp_free(&r);
 
 	/* Bulk: an array of three in, an array of three out, in order. */
-	fmt(body, sizeof(body),
+	e2e_fmt(body, sizeof(body),
 	    "[{\"title\":\"%1$s-b1\",\"priority\":1},"
 	    "{\"title\":\"%1$s-b2\",\"priority\":2},"
 	    "{\"title\":\"%1$s-b3\",\"priority\":3}]",
 	    tag);
-	call("POST", "/table_1", a.us_tok, NULL, body, &r);
+	e2e_must_call("POST", "/table_1", a.us_tok, NULL, body, &r);
 	expect_json(&r, 201, json_type_array, "bulk create");
-	cr_assert_eq(json_object_array_length(r.er_json), 3, "%s", body_of(&r));
+	cr_assert_eq(
+	    json_object_array_length(r.er_json), 3, "%s", e2e_body(&r));
 	o = json_object_array_get_idx(r.er_json, 0);
 	id_b1 = int_field(o, "id");
 	cr_assert(strstr(str_field(o, "title"), "-b1") != NULL);
@@ -491,40 +455,42 @@ Test(data, prefer_and_accept)
 	e2e_resp_free(&r);
 
 	/* PATCH on the collection with a filter. */
-	fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id_r);
-	call("PATCH", path, a.us_tok, PREFER_REPR, "{\"priority\":9}", &r);
+	e2e_fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id_r);
+	e2e_must_call(
+	    "PATCH", path, a.us_tok, PREFER_REPR, "{\"priority\":9}", &r);
 	expect_json(&r, 200, json_type_array, "collection PATCH, repr");
 	cr_assert_eq(json_object_array_length(r.er_json), 1);
 	o = json_object_array_get_idx(r.er_json, 0);
 	cr_assert_eq(int_field(o, "id"), id_r);
 	cr_assert_eq(int_field(o, "priority"), 9);
 	e2e_resp_free(&r);
-	call("PATCH", path, a.us_tok, NULL, "{\"priority\":8}", &r);
+	e2e_must_call("PATCH", path, a.us_tok, NULL, "{\"priority\":8}", &r);
 	expect_empty(&r, 204, "collection PATCH without Prefer");
 	e2e_resp_free(&r);
 
 	/* No filter at all: refused, and nothing changed. */
-	call("PATCH", "/table_1", a.us_tok, NULL, "{\"priority\":1}", &r);
+	e2e_must_call(
+	    "PATCH", "/table_1", a.us_tok, NULL, "{\"priority\":1}", &r);
 	expect_error(&r, 400, NULL, NULL, "PATCH without a filter");
 	e2e_resp_free(&r);
-	call("DELETE", "/table_1", a.us_tok, NULL, NULL, &r);
+	e2e_must_call("DELETE", "/table_1", a.us_tok, NULL, NULL, &r);
 	expect_error(&r, 400, NULL, NULL, "DELETE without a filter");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "/table_1/%" PRId64, id_r);
-	call("GET", path, a.us_tok, NULL, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/table_1/%" PRId64, id_r);
+	e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_object, "row after refused PATCH");
 	cr_assert_eq(int_field(r.er_json, "priority"), 8);
 	e2e_resp_free(&r);
 
 	/* DELETE on the collection with a filter. */
-	fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id_b1);
-	call("DELETE", path, a.us_tok, NULL, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id_b1);
+	e2e_must_call("DELETE", path, a.us_tok, NULL, NULL, &r);
 	expect_empty(&r, 204, "collection DELETE");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "/table_1/%" PRId64, id_b1);
+	e2e_fmt(path, sizeof(path), "/table_1/%" PRId64, id_b1);
 	get_error(path, a.us_tok, 404, "PN400", NULL);
-	fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id_b2);
-	call("DELETE", path, a.us_tok, PREFER_REPR, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id_b2);
+	e2e_must_call("DELETE", path, a.us_tok, PREFER_REPR, NULL, &r);
 	expect_json(&r, 200, json_type_array, "collection DELETE, repr");
 	cr_assert_eq(json_object_array_length(r.er_json), 1);
 	cr_assert_eq(
@@ -532,52 +498,53 @@ Test(data, prefer_and_accept)
 	e2e_resp_free(&r);
 
 	/* Three rows carry the tag now: -r, -m and -b3. */
-	fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id_r);
-	call("GET", path, a.us_tok, ACCEPT_OBJECT, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/table_1?id=eq.%" PRId64, id_r);
+	e2e_must_call("GET", path, a.us_tok, ACCEPT_OBJECT, NULL, &r);
 	expect_json(&r, 200, json_type_object, "single object");
 	cr_assert_eq(int_field(r.er_json, "id"), id_r);
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "/table_1?title=like.%s*", tag);
-	call("GET", path, a.us_tok, ACCEPT_OBJECT, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/table_1?title=like.%s*", tag);
+	e2e_must_call("GET", path, a.us_tok, ACCEPT_OBJECT, NULL, &r);
 	expect_error(&r, 406, "PGRST116", NULL, "single object of 3 rows");
 	e2e_resp_free(&r);
-	call("GET", "/table_1?id=eq.0", a.us_tok, ACCEPT_OBJECT, NULL, &r);
+	e2e_must_call(
+	    "GET", "/table_1?id=eq.0", a.us_tok, ACCEPT_OBJECT, NULL, &r);
 	expect_error(&r, 406, "PGRST116", NULL, "single object of 0 rows");
 	e2e_resp_free(&r);
 
 	/* count=exact counts every match, not just the page. */
-	fmt(path, sizeof(path), "/table_1?title=like.%s*&order=id&limit=2",
+	e2e_fmt(path, sizeof(path), "/table_1?title=like.%s*&order=id&limit=2",
 	    tag);
-	call("GET", path, a.us_tok, PREFER_COUNT, NULL, &r);
+	e2e_must_call("GET", path, a.us_tok, PREFER_COUNT, NULL, &r);
 	expect_json(&r, 200, json_type_array, "count=exact");
 	cr_assert_eq(json_object_array_length(r.er_json), 2);
 	cr_assert(e2e_header(&r, "Content-Range", cr, sizeof(cr)) == 0);
 	cr_assert_str_eq(cr, "0-1/3");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path),
+	e2e_fmt(path, sizeof(path),
 	    "/table_1?title=like.%s*&order=id&limit=2&offset=2", tag);
-	call("GET", path, a.us_tok, PREFER_COUNT, NULL, &r);
+	e2e_must_call("GET", path, a.us_tok, PREFER_COUNT, NULL, &r);
 	expect_json(&r, 200, json_type_array, "count=exact, offset");
 	cr_assert_eq(json_object_array_length(r.er_json), 1);
 	cr_assert(e2e_header(&r, "Content-Range", cr, sizeof(cr)) == 0);
 	cr_assert_str_eq(cr, "2-2/3");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "/table_1?title=eq.%s-none", tag);
-	call("GET", path, a.us_tok, PREFER_COUNT, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/table_1?title=eq.%s-none", tag);
+	e2e_must_call("GET", path, a.us_tok, PREFER_COUNT, NULL, &r);
 	expect_json(&r, 200, json_type_array, "count=exact, none");
 	cr_assert(e2e_header(&r, "Content-Range", cr, sizeof(cr)) == 0);
 	cr_assert_str_eq(cr, "*/0");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "/table_1?title=like.%s*&order=id&limit=2",
+	e2e_fmt(path, sizeof(path), "/table_1?title=like.%s*&order=id&limit=2",
 	    tag);
-	call("GET", path, a.us_tok, NULL, NULL, &r);
+	e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "no count");
 	cr_assert(e2e_header(&r, "Content-Range", cr, sizeof(cr)) == 0);
 	cr_assert_str_eq(cr, "0-1/*");
 	e2e_resp_free(&r);
 
-	fmt(path, sizeof(path), "/table_1?title=like.%s*", tag);
-	call("DELETE", path, a.us_tok, NULL, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/table_1?title=like.%s*", tag);
+	e2e_must_call("DELETE", path, a.us_tok, NULL, NULL, &r);
 	expect_empty(&r, 204, "cleanup");
 	e2e_resp_free(&r);
 }
@@ -654,29 +621,29 @@ Test(data, list_grammar)
 	    &d, a.us_tok, "num=gt.1&txt=ilike.*A*&flag=not.is.null", "be");
 
 	/* select= returns exactly the columns asked for, typed. */
-	fmt(path, sizeof(path), "%s?select=num,txt&num=eq.1", d.dt_path);
-	call("GET", path, a.us_tok, NULL, NULL, &r);
+	e2e_fmt(path, sizeof(path), "%s?select=num,txt&num=eq.1", d.dt_path);
+	e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, path);
 	cr_assert_eq(json_object_array_length(r.er_json), 1);
 	o = json_object_array_get_idx(r.er_json, 0);
-	cr_assert_eq(json_object_object_length(o), 2, "%s", body_of(&r));
+	cr_assert_eq(json_object_object_length(o), 2, "%s", e2e_body(&r));
 	cr_assert_eq(int_field(o, "num"), 1);
 	cr_assert_str_eq(str_field(o, "txt"), "alpha");
 	e2e_resp_free(&r);
 
-	fmt(path, sizeof(path), "%s?select=amount,doc,uid,flag,at&num=eq.1",
+	e2e_fmt(path, sizeof(path), "%s?select=amount,doc,uid,flag,at&num=eq.1",
 	    d.dt_path);
-	call("GET", path, a.us_tok, NULL, NULL, &r);
+	e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, path);
 	o = json_object_array_get_idx(r.er_json, 0);
-	cr_assert_eq(json_object_object_length(o), 5, "%s", body_of(&r));
+	cr_assert_eq(json_object_object_length(o), 5, "%s", e2e_body(&r));
 	cr_assert(json_object_is_type(field(o, "amount"), json_type_double) ||
 	              json_object_is_type(field(o, "amount"), json_type_int),
-	    "numeric is not a JSON number: %s", body_of(&r));
+	    "numeric is not a JSON number: %s", e2e_body(&r));
 	cr_assert_float_eq(
 	    json_object_get_double(field(o, "amount")), 1.5, 1e-9);
 	cr_assert(json_object_is_type(field(o, "doc"), json_type_object),
-	    "jsonb is not embedded as JSON: %s", body_of(&r));
+	    "jsonb is not embedded as JSON: %s", e2e_body(&r));
 	cr_assert_eq(int_field(field(o, "doc"), "k"), 1);
 	cr_assert_str_eq(
 	    str_field(o, "uid"), "00000000-0000-0000-0000-000000000001");
@@ -700,7 +667,7 @@ Test(data, query_errors)
 
 #define GET_ERR(q, status, code, needle)                                       \
 	do {                                                                   \
-		fmt(p, sizeof(p), "%s?%s", d.dt_path, q);                      \
+		e2e_fmt(p, sizeof(p), "%s?%s", d.dt_path, q);                  \
 		get_error(p, a.us_tok, status, code, needle);                  \
 	} while (0)
 
@@ -754,10 +721,10 @@ Test(data, typed_input)
 
 	user_new(&a, "typed");
 	dt_create(&d, a.us_tok);
-	fmt(child, sizeof(child), "%s_c", d.dt_path);
+	e2e_fmt(child, sizeof(child), "%s_c", d.dt_path);
 
 	/* A row of every type goes in and comes back as it went in. */
-	call("POST", d.dt_path, a.us_tok, NULL,
+	e2e_must_call("POST", d.dt_path, a.us_tok, NULL,
 	    "{\"label\":\"f\",\"num\":7,\"txt\":\"t\",\"flag\":true,"
 	    "\"amount\":3.25,\"at\":\"2024-05-05T05:05:05Z\","
 	    "\"uid\":\"00000000-0000-0000-0000-0000000000ff\","
@@ -775,12 +742,12 @@ Test(data, typed_input)
 	cr_assert(json_object_is_type(field(o, "doc"), json_type_object));
 	cr_assert_eq(json_object_array_length(field(field(o, "doc"), "a")), 2);
 	cr_assert_eq(int_field(o, "qty"), 0);
-	fmt(body, sizeof(body), "{\"parent_id\":%" PRId64 "}",
+	e2e_fmt(body, sizeof(body), "{\"parent_id\":%" PRId64 "}",
 	    int_field(o, "id"));
 	e2e_resp_free(&r);
 
 	/* The foreign key holds for a real parent. */
-	call("POST", child, a.us_tok, NULL, body, &r);
+	e2e_must_call("POST", child, a.us_tok, NULL, body, &r);
 	expect_json(&r, 201, json_type_object, "child create");
 	e2e_resp_free(&r);
 
@@ -833,7 +800,7 @@ Test(data, typed_input)
 		static const char *const text[] = {
 		    "Content-Type: text/plain", NULL};
 
-		call(
+		e2e_must_call(
 		    "POST", d.dt_path, a.us_tok, text, "{\"label\":\"x\"}", &r);
 		expect_error(&r, 415, "PN601", NULL, "text/plain body");
 		e2e_resp_free(&r);
@@ -883,15 +850,15 @@ Test(data, hostile_values)
 
 	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
 		/* Some of them carry the table's name. */
-		fmt(q, sizeof(q), queries[i], d.dt_name);
-		fmt(path, sizeof(path), "%s?%s", d.dt_path, q);
-		call("GET", path, a.us_tok, NULL, NULL, &r);
+		e2e_fmt(q, sizeof(q), queries[i], d.dt_name);
+		e2e_fmt(path, sizeof(path), "%s?%s", d.dt_path, q);
+		e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 		expect_empty_or_400(&r, path);
 		e2e_resp_free(&r);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fmt(q, sizeof(q), bad[i], d.dt_name);
-		fmt(path, sizeof(path), "%s?%s", d.dt_path, q);
+		e2e_fmt(q, sizeof(q), bad[i], d.dt_name);
+		e2e_fmt(path, sizeof(path), "%s?%s", d.dt_path, q);
 		get_error(path, a.us_tok, 400, NULL, NULL);
 	}
 
@@ -900,7 +867,7 @@ Test(data, hostile_values)
 	cr_assert(buf_printf(&big, "%s?txt=eq.", d.dt_path) == 0);
 	for (i = 0; i < 3000; i++)
 		cr_assert(buf_addc(&big, i % 7 == 0 ? '\'' : 'x') == 0);
-	call("GET", big.b_data, a.us_tok, NULL, NULL, &r);
+	e2e_must_call("GET", big.b_data, a.us_tok, NULL, NULL, &r);
 	expect_empty_or_400(&r, "3000-character value");
 	e2e_resp_free(&r);
 	buf_free(&big);
@@ -910,7 +877,7 @@ Test(data, hostile_values)
 	cr_assert(buf_addstr(&body, "{\"label\":\"h\",\"txt\":\"") == 0);
 	cr_assert(buf_addstr(&body, hostile) == 0);
 	cr_assert(buf_addstr(&body, "\"}") == 0);
-	call("POST", d.dt_path, a.us_tok, NULL, body.b_data, &r);
+	e2e_must_call("POST", d.dt_path, a.us_tok, NULL, body.b_data, &r);
 	expect_json(&r, 201, json_type_object, "hostile create");
 	cr_assert_str_eq(
 	    str_field(r.er_json, "txt"), "'); drop table x; -- /* \" \\ */");
@@ -945,39 +912,39 @@ Test(data, owner_rule_on_notes)
 	make_name(t, sizeof(t), "note");
 
 	/* The owner comes from the token. */
-	fmt(body, sizeof(body), "{\"title\":\"%s\"}", t);
-	call("POST", "/notes", a.us_tok, NULL, body, &r);
+	e2e_fmt(body, sizeof(body), "{\"title\":\"%s\"}", t);
+	e2e_must_call("POST", "/notes", a.us_tok, NULL, body, &r);
 	expect_json(&r, 201, json_type_object, "A creates");
 	na = int_field(r.er_json, "id");
 	cr_assert_eq(int_field(r.er_json, "owner_id"), a.us_id);
 	e2e_resp_free(&r);
 
 	/* Someone else's id is refused, one's own is accepted. */
-	fmt(body, sizeof(body), "{\"title\":\"%s\",\"owner_id\":%" PRId64 "}",
-	    t, b.us_id);
-	call("POST", "/notes", a.us_tok, NULL, body, &r);
+	e2e_fmt(body, sizeof(body),
+	    "{\"title\":\"%s\",\"owner_id\":%" PRId64 "}", t, b.us_id);
+	e2e_must_call("POST", "/notes", a.us_tok, NULL, body, &r);
 	expect_error(&r, 403, "PN300", NULL, "A creates for B");
 	e2e_resp_free(&r);
-	fmt(body, sizeof(body), "{\"title\":\"%s\",\"owner_id\":%" PRId64 "}",
-	    t, a.us_id);
-	call("POST", "/notes", a.us_tok, NULL, body, &r);
+	e2e_fmt(body, sizeof(body),
+	    "{\"title\":\"%s\",\"owner_id\":%" PRId64 "}", t, a.us_id);
+	e2e_must_call("POST", "/notes", a.us_tok, NULL, body, &r);
 	expect_json(&r, 201, json_type_object, "A creates with own id");
 	na2 = int_field(r.er_json, "id");
 	cr_assert_eq(int_field(r.er_json, "owner_id"), a.us_id);
 	e2e_resp_free(&r);
-	fmt(body, sizeof(body),
+	e2e_fmt(body, sizeof(body),
 	    "[{\"title\":\"%1$s\"},{\"title\":\"%1$s\",\"owner_id\":%2$" PRId64
 	    "}]",
 	    t, b.us_id);
-	call("POST", "/notes", a.us_tok, NULL, body, &r);
+	e2e_must_call("POST", "/notes", a.us_tok, NULL, body, &r);
 	expect_error(&r, 403, "PN300", NULL, "A bulk-creates one for B");
 	e2e_resp_free(&r);
 	/* A repeated key must not let B's id past the check. */
-	fmt(body, sizeof(body),
+	e2e_fmt(body, sizeof(body),
 	    "{\"title\":\"%s\",\"owner_id\":%" PRId64 ",\"owner_id\":%" PRId64
 	    "}",
 	    t, a.us_id, b.us_id);
-	call("POST", "/notes", a.us_tok, NULL, body, &r);
+	e2e_must_call("POST", "/notes", a.us_tok, NULL, body, &r);
 	if (r.er_status == 201)
 		cr_assert_eq(int_field(r.er_json, "owner_id"), a.us_id,
 		    "a repeated owner key gave the note to B");
@@ -986,76 +953,78 @@ Test(data, owner_rule_on_notes)
 	e2e_resp_free(&r);
 
 	/* A's list: A's notes only. */
-	call("GET", "/notes?limit=1000", a.us_tok, NULL, NULL, &r);
+	e2e_must_call("GET", "/notes?limit=1000", a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "A lists");
 	cr_assert(has_id(r.er_json, na) && has_id(r.er_json, na2));
 	n = json_object_array_length(r.er_json);
-	cr_assert_eq(n, 2, "A has exactly two notes: %s", body_of(&r));
+	cr_assert_eq(n, 2, "A has exactly two notes: %s", e2e_body(&r));
 	e2e_resp_free(&r);
 
 	/* B sees none of them, by any route. */
-	call("GET", "/notes?limit=1000", b.us_tok, NULL, NULL, &r);
+	e2e_must_call("GET", "/notes?limit=1000", b.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "B lists");
 	n = json_object_array_length(r.er_json);
 	for (i = 0; i < n; i++) {
 		o = json_object_array_get_idx(r.er_json, i);
 		cr_assert_eq(int_field(o, "owner_id"), b.us_id);
 	}
-	cr_assert_eq(n, 0, "B has no notes: %s", body_of(&r));
+	cr_assert_eq(n, 0, "B has no notes: %s", e2e_body(&r));
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "/notes?id=eq.%" PRId64, na);
-	call("GET", path, b.us_tok, NULL, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/notes?id=eq.%" PRId64, na);
+	e2e_must_call("GET", path, b.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "B filters for A's note");
 	cr_assert_eq(json_object_array_length(r.er_json), 0);
 	e2e_resp_free(&r);
 
-	fmt(path, sizeof(path), "/notes/%" PRId64, na);
+	e2e_fmt(path, sizeof(path), "/notes/%" PRId64, na);
 	get_error(path, b.us_tok, 404, "PN400", NULL);
-	call("PATCH", path, b.us_tok, NULL, "{\"title\":\"stolen\"}", &r);
+	e2e_must_call(
+	    "PATCH", path, b.us_tok, NULL, "{\"title\":\"stolen\"}", &r);
 	expect_error(&r, 404, "PN400", NULL, "B patches A's note");
 	e2e_resp_free(&r);
-	call("DELETE", path, b.us_tok, NULL, NULL, &r);
+	e2e_must_call("DELETE", path, b.us_tok, NULL, NULL, &r);
 	expect_error(&r, 404, "PN400", NULL, "B deletes A's note");
 	e2e_resp_free(&r);
 
-	fmt(path, sizeof(path), "/notes?id=eq.%" PRId64, na);
-	call(
+	e2e_fmt(path, sizeof(path), "/notes?id=eq.%" PRId64, na);
+	e2e_must_call(
 	    "PATCH", path, b.us_tok, PREFER_REPR, "{\"title\":\"stolen\"}", &r);
 	expect_json(&r, 200, json_type_array, "B patches A's note by filter");
 	cr_assert_eq(json_object_array_length(r.er_json), 0);
 	e2e_resp_free(&r);
-	call("DELETE", path, b.us_tok, NULL, NULL, &r);
+	e2e_must_call("DELETE", path, b.us_tok, NULL, NULL, &r);
 	expect_empty(&r, 204, "B deletes A's note by filter");
 	e2e_resp_free(&r);
-	call("DELETE", path, b.us_tok, PREFER_REPR, NULL, &r);
+	e2e_must_call("DELETE", path, b.us_tok, PREFER_REPR, NULL, &r);
 	expect_json(&r, 200, json_type_array, "B deletes by filter, repr");
 	cr_assert_eq(json_object_array_length(r.er_json), 0);
 	e2e_resp_free(&r);
 
 	/* ... and A's note is untouched. */
-	fmt(path, sizeof(path), "/notes/%" PRId64, na);
-	call("GET", path, a.us_tok, NULL, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/notes/%" PRId64, na);
+	e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_object, "A reads own note");
 	cr_assert_str_eq(str_field(r.er_json, "title"), t);
 	cr_assert_eq(int_field(r.er_json, "owner_id"), a.us_id);
 	e2e_resp_free(&r);
 
 	/* A may not give the note away, but may change and delete it. */
-	fmt(body, sizeof(body), "{\"owner_id\":%" PRId64 "}", b.us_id);
-	call("PATCH", path, a.us_tok, NULL, body, &r);
+	e2e_fmt(body, sizeof(body), "{\"owner_id\":%" PRId64 "}", b.us_id);
+	e2e_must_call("PATCH", path, a.us_tok, NULL, body, &r);
 	expect_error(&r, 403, "PN300", NULL, "A gives the note to B");
 	e2e_resp_free(&r);
-	call("PATCH", path, a.us_tok, NULL, "{\"body\":\"edited\"}", &r);
+	e2e_must_call(
+	    "PATCH", path, a.us_tok, NULL, "{\"body\":\"edited\"}", &r);
 	expect_json(&r, 200, json_type_object, "A updates own note");
 	cr_assert_str_eq(str_field(r.er_json, "body"), "edited");
 	cr_assert_eq(int_field(r.er_json, "owner_id"), a.us_id);
 	e2e_resp_free(&r);
-	call("DELETE", path, a.us_tok, NULL, NULL, &r);
+	e2e_must_call("DELETE", path, a.us_tok, NULL, NULL, &r);
 	expect_empty(&r, 204, "A deletes own note");
 	e2e_resp_free(&r);
 	get_error(path, a.us_tok, 404, "PN400", NULL);
-	fmt(path, sizeof(path), "/notes?id=eq.%" PRId64, na2);
-	call("DELETE", path, a.us_tok, PREFER_REPR, NULL, &r);
+	e2e_fmt(path, sizeof(path), "/notes?id=eq.%" PRId64, na2);
+	e2e_must_call("DELETE", path, a.us_tok, PREFER_REPR, NULL, &r);
 	expect_json(&r, 200, json_type_array, "A deletes by filter");
 	cr_assert_eq(json_object_array_length(r.er_json), 1);
 	e2e_resp_free(&r);
@@ -1069,7 +1038,7 @@ Test(data, bearer_restricted_to_auth_table)
 	int64_t id;
 
 	make_name(name, sizeof(name), "admins");
-	fmt(prefix, sizeof(prefix), "/adm_%s", name + strlen("admins_"));
+	e2e_fmt(prefix, sizeof(prefix), "/adm_%s", name + strlen("admins_"));
 	cr_assert(
 	    e2e_sql("create table public.%1$s ("
 	            " id bigserial primary key,"
@@ -1081,22 +1050,22 @@ Test(data, bearer_restricted_to_auth_table)
 	            " (kind, path, table_name, ops)"
 	            " values ('auth', '%2$s', '%1$s', '{signup,login}');",
 	        name, prefix) == 0);
-	fmt(login, sizeof(login), "%s/login", prefix);
+	e2e_fmt(login, sizeof(login), "%s/login", prefix);
 	route_wait("POST", login, NULL);
 
 	e2e_email(email, sizeof(email), "admin");
 	e2e_signup_at(prefix, email, PASSWORD, tok, sizeof(tok), &id);
 
 	/* Valid, but of the wrong auth table for /notes. */
-	call("GET", "/notes", tok, NULL, NULL, &r);
+	e2e_must_call("GET", "/notes", tok, NULL, NULL, &r);
 	expect_error(&r, 403, "PN300", NULL, "admin token on /notes");
 	e2e_resp_free(&r);
-	call("POST", "/notes", tok, NULL, "{\"title\":\"adm\"}", &r);
+	e2e_must_call("POST", "/notes", tok, NULL, "{\"title\":\"adm\"}", &r);
 	expect_error(&r, 403, "PN300", NULL, "admin token creates a note");
 	e2e_resp_free(&r);
 
 	/* Plain bearer takes any group's token. */
-	call("GET", "/table_1?limit=1", tok, NULL, NULL, &r);
+	e2e_must_call("GET", "/table_1?limit=1", tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "admin token on /table_1");
 	e2e_resp_free(&r);
 
@@ -1116,7 +1085,7 @@ Test(data, row_level_security)
 	user_new(&a, "rls-a");
 	user_new(&b, "rls-b");
 	make_name(name, sizeof(name), "rls");
-	fmt(path, sizeof(path), "/%s", name);
+	e2e_fmt(path, sizeof(path), "/%s", name);
 	cr_assert(
 	    e2e_sql("create table public.%1$s ("
 	            " id bigserial primary key,"
@@ -1148,59 +1117,60 @@ Test(data, row_level_security)
 	route_wait("GET", path, a.us_tok);
 
 	/* The policy accepts one's own rows ... */
-	fmt(body, sizeof(body), "{\"owner\":%" PRId64 ",\"title\":\"a1\"}",
+	e2e_fmt(body, sizeof(body), "{\"owner\":%" PRId64 ",\"title\":\"a1\"}",
 	    a.us_id);
-	call("POST", path, a.us_tok, NULL, body, &r);
+	e2e_must_call("POST", path, a.us_tok, NULL, body, &r);
 	expect_json(&r, 201, json_type_object, "A inserts own row");
 	cr_assert_eq(int_field(r.er_json, "owner"), a.us_id);
 	ida = int_field(r.er_json, "id");
 	/* The claims reach SQL as request.jwt.claims too. */
-	fmt(body, sizeof(body), "%" PRId64, a.us_id);
+	e2e_fmt(body, sizeof(body), "%" PRId64, a.us_id);
 	cr_assert_str_eq(str_field(r.er_json, "sub"), body);
 	cr_assert_str_eq(str_field(r.er_json, "tbl"), "users");
 	e2e_resp_free(&r);
-	fmt(body, sizeof(body), "{\"owner\":%" PRId64 ",\"title\":\"b1\"}",
+	e2e_fmt(body, sizeof(body), "{\"owner\":%" PRId64 ",\"title\":\"b1\"}",
 	    b.us_id);
-	call("POST", path, b.us_tok, NULL, body, &r);
+	e2e_must_call("POST", path, b.us_tok, NULL, body, &r);
 	expect_json(&r, 201, json_type_object, "B inserts own row");
 	e2e_resp_free(&r);
 
 	/* ... and refuses a row for someone else. */
-	fmt(body, sizeof(body), "{\"owner\":%" PRId64 ",\"title\":\"a2\"}",
+	e2e_fmt(body, sizeof(body), "{\"owner\":%" PRId64 ",\"title\":\"a2\"}",
 	    b.us_id);
-	call("POST", path, a.us_tok, NULL, body, &r);
+	e2e_must_call("POST", path, a.us_tok, NULL, body, &r);
 	expect_error(&r, 403, "42501", NULL, "A inserts a row for B");
 	e2e_resp_free(&r);
 
 	/* B cannot reach A's row; A cannot hand it to B. */
-	fmt(item, sizeof(item), "%s/%" PRId64, path, ida);
-	call("PATCH", item, b.us_tok, NULL, "{\"title\":\"b's now\"}", &r);
+	e2e_fmt(item, sizeof(item), "%s/%" PRId64, path, ida);
+	e2e_must_call(
+	    "PATCH", item, b.us_tok, NULL, "{\"title\":\"b's now\"}", &r);
 	expect_error(&r, 404, "PN400", NULL, "B updates A's row");
 	e2e_resp_free(&r);
-	fmt(body, sizeof(body), "{\"owner\":%" PRId64 "}", b.us_id);
-	call("PATCH", item, a.us_tok, NULL, body, &r);
+	e2e_fmt(body, sizeof(body), "{\"owner\":%" PRId64 "}", b.us_id);
+	e2e_must_call("PATCH", item, a.us_tok, NULL, body, &r);
 	expect_error(&r, 403, "42501", NULL, "A gives the row to B");
 	e2e_resp_free(&r);
-	call("PATCH", item, a.us_tok, NULL, "{\"title\":\"a1\"}", &r);
+	e2e_must_call("PATCH", item, a.us_tok, NULL, "{\"title\":\"a1\"}", &r);
 	expect_json(&r, 200, json_type_object, "A updates own row");
 	e2e_resp_free(&r);
 
 	/* Each sees only their own. */
-	call("GET", path, a.us_tok, NULL, NULL, &r);
+	e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "A lists");
 	n = json_object_array_length(r.er_json);
-	cr_assert_eq(n, 1, "A sees: %s", body_of(&r));
+	cr_assert_eq(n, 1, "A sees: %s", e2e_body(&r));
 	cr_assert_str_eq(
 	    str_field(json_object_array_get_idx(r.er_json, 0), "title"), "a1");
 	e2e_resp_free(&r);
-	call("GET", path, b.us_tok, NULL, NULL, &r);
+	e2e_must_call("GET", path, b.us_tok, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "B lists");
 	n = json_object_array_length(r.er_json);
 	for (i = 0; i < n; i++)
 		cr_assert_eq(
 		    int_field(json_object_array_get_idx(r.er_json, i), "owner"),
 		    b.us_id);
-	cr_assert_eq(n, 1, "B sees: %s", body_of(&r));
+	cr_assert_eq(n, 1, "B sees: %s", e2e_body(&r));
 	e2e_resp_free(&r);
 
 	cr_assert(e2e_sql("delete from postern.endpoints"
@@ -1223,14 +1193,15 @@ Test(data, live_catalog)
 
 	user_new(&a, "catalog");
 	dt_create(&d, a.us_tok);
-	fmt(path, sizeof(path), "%s?select=extra,label&order=label", d.dt_path);
+	e2e_fmt(
+	    path, sizeof(path), "%s?select=extra,label&order=label", d.dt_path);
 	get_error(path, a.us_tok, 400, "PN107", "extra");
 
 	cr_assert(e2e_sql("alter table public.%s add column extra text",
 	              d.dt_name) == 0);
 	deadline = e2e_now_ms() + ROUTE_WAIT_MS;
 	for (;;) {
-		call("GET", path, a.us_tok, NULL, NULL, &r);
+		e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 		if (r.er_status != 400 || e2e_now_ms() >= deadline)
 			break;
 		e2e_resp_free(&r);
@@ -1248,7 +1219,7 @@ Test(data, live_catalog)
 	e2e_resp_free(&r);
 
 	/* The new column takes writes and filters too. */
-	call("POST", d.dt_path, a.us_tok, NULL,
+	e2e_must_call("POST", d.dt_path, a.us_tok, NULL,
 	    "{\"label\":\"x\",\"extra\":\"new\"}", &r);
 	expect_json(&r, 201, json_type_object, "create with extra");
 	cr_assert_str_eq(str_field(r.er_json, "extra"), "new");
@@ -1260,7 +1231,7 @@ Test(data, live_catalog)
 	    e2e_sql("alter table public.%s drop column extra", d.dt_name) == 0);
 	deadline = e2e_now_ms() + ROUTE_WAIT_MS;
 	for (;;) {
-		call("GET", path, a.us_tok, NULL, NULL, &r);
+		e2e_must_call("GET", path, a.us_tok, NULL, NULL, &r);
 		if (r.er_status != 200 || e2e_now_ms() >= deadline)
 			break;
 		e2e_resp_free(&r);
@@ -1271,7 +1242,7 @@ Test(data, live_catalog)
 	expect_error(&r, 400, NULL, "extra", "select=extra after DROP");
 	cr_assert(strcmp(str_field(r.er_json, "code"), "42703") == 0 ||
 	              strcmp(str_field(r.er_json, "code"), "PN107") == 0,
-	    "select=extra after DROP: %s", body_of(&r));
+	    "select=extra after DROP: %s", e2e_body(&r));
 	e2e_resp_free(&r);
 	expect_labels(&d, a.us_tok, "", "abcdex");
 	dt_drop(&d);
@@ -1287,7 +1258,7 @@ Test(data, public_endpoint)
 
 	user_new(&a, "public");
 	make_name(name, sizeof(name), "pub");
-	fmt(path, sizeof(path), "/%s", name);
+	e2e_fmt(path, sizeof(path), "/%s", name);
 	/* who and claims record what the gateway exposed to the row. */
 	cr_assert(e2e_sql("create table public.%1$s ("
 	                  " id bigserial primary key, t text,"
@@ -1308,8 +1279,8 @@ Test(data, public_endpoint)
 	              name) == 0);
 	route_wait("GET", path, NULL);
 
-	fmt(allow, sizeof(allow), "%s?select=t&t=eq.open", path);
-	call("GET", allow, NULL, NULL, NULL, &r);
+	e2e_fmt(allow, sizeof(allow), "%s?select=t&t=eq.open", path);
+	e2e_must_call("GET", allow, NULL, NULL, NULL, &r);
 	expect_json(&r, 200, json_type_array, "public list");
 	cr_assert_eq(json_object_array_length(r.er_json), 1);
 	o = json_object_array_get_idx(r.er_json, 0);
@@ -1321,20 +1292,21 @@ Test(data, public_endpoint)
 	 * has just served a user: the claims are transaction-local.
 	 */
 	for (i = 0; i < 6; i++) {
-		call("GET", "/table_1?limit=1", a.us_tok, NULL, NULL, &r);
-		expect(&r, 200, "authenticated request");
+		e2e_must_call(
+		    "GET", "/table_1?limit=1", a.us_tok, NULL, NULL, &r);
+		e2e_expect(&r, 200, "authenticated request");
 		e2e_resp_free(&r);
-		call("POST", path, NULL, NULL, "{\"t\":\"anon\"}", &r);
+		e2e_must_call("POST", path, NULL, NULL, "{\"t\":\"anon\"}", &r);
 		expect_json(&r, 201, json_type_object, "public create");
 		cr_assert_str_eq(str_field(r.er_json, "who"), "",
-		    "a public request ran as a user: %s", body_of(&r));
+		    "a public request ran as a user: %s", e2e_body(&r));
 		cr_assert_str_eq(str_field(r.er_json, "claims"), "{}",
-		    "a public request carried claims: %s", body_of(&r));
+		    "a public request carried claims: %s", e2e_body(&r));
 		e2e_resp_free(&r);
 	}
 
 	/* Methods that are not published: 405 with Allow. */
-	call("PATCH", path, NULL, NULL, "{\"t\":\"x\"}", &r);
+	e2e_must_call("PATCH", path, NULL, NULL, "{\"t\":\"x\"}", &r);
 	expect_error(&r, 405, "PN401", NULL, "PATCH on a list/create route");
 	cr_assert(e2e_header(&r, "Allow", allow, sizeof(allow)) == 0 &&
 	              strstr(allow, "GET") != NULL &&
@@ -1343,7 +1315,7 @@ Test(data, public_endpoint)
 	e2e_resp_free(&r);
 
 	/* A protected route stays protected. */
-	call("GET", "/table_1", NULL, NULL, NULL, &r);
+	e2e_must_call("GET", "/table_1", NULL, NULL, NULL, &r);
 	expect_error(&r, 401, "PN200", NULL, "table_1 without a token");
 	e2e_resp_free(&r);
 
@@ -1369,16 +1341,17 @@ Test(data, object_accept_rolls_back_writes)
 
 	user_new(&a, "rollback");
 	make_name(tag, sizeof(tag), "rb");
-	fmt(body, sizeof(body),
+	e2e_fmt(body, sizeof(body),
 	    "[{\"title\":\"%1$s\",\"priority\":1},"
 	    "{\"title\":\"%1$s\",\"priority\":1}]",
 	    tag);
-	call("POST", "/table_1", a.us_tok, NULL, body, &r);
+	e2e_must_call("POST", "/table_1", a.us_tok, NULL, body, &r);
 	expect_json(&r, 201, json_type_array, "two rows");
 	e2e_resp_free(&r);
 
-	fmt(path, sizeof(path), "/table_1?title=eq.%s", tag);
-	call("PATCH", path, a.us_tok, ACCEPT_OBJECT, "{\"priority\":2}", &r);
+	e2e_fmt(path, sizeof(path), "/table_1?title=eq.%s", tag);
+	e2e_must_call(
+	    "PATCH", path, a.us_tok, ACCEPT_OBJECT, "{\"priority\":2}", &r);
 	expect_error(&r, 406, "PGRST116", NULL, "PATCH of two, one wanted");
 	e2e_resp_free(&r);
 	cr_assert(e2e_sql_value(v, sizeof(v),
@@ -1387,7 +1360,7 @@ Test(data, object_accept_rolls_back_writes)
 	              tag) == 0);
 	cr_assert_str_eq(v, "2", "a refused PATCH changed rows");
 
-	call("DELETE", path, a.us_tok, ACCEPT_OBJECT, NULL, &r);
+	e2e_must_call("DELETE", path, a.us_tok, ACCEPT_OBJECT, NULL, &r);
 	expect_error(&r, 406, "PGRST116", NULL, "DELETE of two, one wanted");
 	e2e_resp_free(&r);
 	cr_assert(e2e_sql_value(v, sizeof(v),
@@ -1395,9 +1368,9 @@ Test(data, object_accept_rolls_back_writes)
 	              tag) == 0);
 	cr_assert_str_eq(v, "2", "a refused DELETE deleted rows");
 
-	fmt(body, sizeof(body),
+	e2e_fmt(body, sizeof(body),
 	    "[{\"title\":\"%1$s-b\"},{\"title\":\"%1$s-b\"}]", tag);
-	call("POST", "/table_1", a.us_tok, ACCEPT_OBJECT, body, &r);
+	e2e_must_call("POST", "/table_1", a.us_tok, ACCEPT_OBJECT, body, &r);
 	expect_error(&r, 406, "PGRST116", NULL, "bulk create, one wanted");
 	e2e_resp_free(&r);
 	cr_assert(e2e_sql_value(v, sizeof(v),
@@ -1424,11 +1397,11 @@ Test(data, integers_beyond_64_bits)
 
 	user_new(&a, "bigint");
 	dt_create(&d, a.us_tok);
-	call("POST", d.dt_path, a.us_tok, NULL,
+	e2e_must_call("POST", d.dt_path, a.us_tok, NULL,
 	    "{\"label\":\"n\",\"amount\":123456789012345678901234567890}", &r);
 	expect_json(&r, 201, json_type_object, "numeric beyond 64 bits");
 	e2e_resp_free(&r);
-	call("POST", d.dt_path, a.us_tok, NULL,
+	e2e_must_call("POST", d.dt_path, a.us_tok, NULL,
 	    "{\"label\":\"j\",\"doc\":{\"big\":123456789012345678901234567890}"
 	    "}",
 	    &r);

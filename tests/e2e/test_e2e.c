@@ -37,12 +37,6 @@
  */
 TestSuite(e2e, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
 
-static const char *
-body_of(const struct e2e_resp *r)
-{
-	return r->er_body.b_data != NULL ? r->er_body.b_data : "(empty)";
-}
-
 static struct json_object *
 field(struct json_object *o, const char *k)
 {
@@ -89,7 +83,7 @@ assert_token_response(const struct e2e_resp *r, long status, const char *email,
 	const char *s, *d1;
 
 	cr_assert_eq(r->er_status, status, "expected %ld, got %ld: %s", status,
-	    r->er_status, body_of(r));
+	    r->er_status, e2e_body(r));
 	cr_assert(e2e_header(r, "Content-Type", ct, sizeof(ct)) == 0 &&
 	              strncasecmp(ct, "application/json", 16) == 0,
 	    "Content-Type is not application/json");
@@ -97,7 +91,7 @@ assert_token_response(const struct e2e_resp *r, long status, const char *email,
 	    e2e_header(r, "X-Request-Id", ct, sizeof(ct)) == 0 && ct[0] != '\0',
 	    "no X-Request-Id");
 	cr_assert(j != NULL && json_object_is_type(j, json_type_object),
-	    "body is not a JSON object: %s", body_of(r));
+	    "body is not a JSON object: %s", e2e_body(r));
 
 	v = field(j, "access_token");
 	cr_assert(v != NULL && json_object_is_type(v, json_type_string));
@@ -130,9 +124,9 @@ assert_token_response(const struct e2e_resp *r, long status, const char *email,
 	cr_assert_str_eq(json_object_get_string(v), email);
 
 	assert_no_secret_keys(j);
-	cr_assert(strstr(body_of(r), password) == NULL,
+	cr_assert(strstr(e2e_body(r), password) == NULL,
 	    "the response contains the password");
-	cr_assert(strstr(body_of(r), "$argon2") == NULL,
+	cr_assert(strstr(e2e_body(r), "$argon2") == NULL,
 	    "the response contains a password hash");
 }
 
@@ -144,11 +138,11 @@ assert_table_1(const char *tok)
 	size_t i, n;
 
 	cr_assert(e2e_get("/table_1", tok, &r) == 0);
-	cr_assert_eq(
-	    r.er_status, 200, "GET /table_1: %ld %s", r.er_status, body_of(&r));
+	cr_assert_eq(r.er_status, 200, "GET /table_1: %ld %s", r.er_status,
+	    e2e_body(&r));
 	cr_assert(r.er_json != NULL &&
 	              json_object_is_type(r.er_json, json_type_array),
-	    "not a JSON array: %s", body_of(&r));
+	    "not a JSON array: %s", e2e_body(&r));
 	n = json_object_array_length(r.er_json);
 	cr_assert_geq(n, 5, "table_1 has %zu rows, want >= 5", n);
 	for (i = 0; i < n; i++) {
@@ -619,7 +613,8 @@ Test(e2e, wrong_password_and_unknown_email_look_alike)
 	cr_assert_eq(a.er_body.b_len, u.er_body.b_len);
 	cr_assert(
 	    memcmp(a.er_body.b_data, u.er_body.b_data, a.er_body.b_len) == 0,
-	    "wrong password: %s\nunknown email: %s", body_of(&a), body_of(&u));
+	    "wrong password: %s\nunknown email: %s", e2e_body(&a),
+	    e2e_body(&u));
 	cr_assert(e2e_header(&a, "WWW-Authenticate", www, sizeof(www)) == 0 &&
 	          strncmp(www, "Bearer", 6) == 0);
 	cr_assert(e2e_header(&u, "WWW-Authenticate", www, sizeof(www)) == 0 &&
@@ -638,7 +633,7 @@ expect_400(const char *path, const char *body)
 	cr_assert(
 	    e2e_post_json(path, body, &r) == 0, "POST %s: no answer", path);
 	cr_assert_eq(r.er_status, 400, "POST %s %s: expected 400, got %ld: %s",
-	    path, body, r.er_status, body_of(&r));
+	    path, body, r.er_status, e2e_body(&r));
 	e2e_assert_error(&r, 400);
 	e2e_resp_free(&r);
 }
@@ -743,7 +738,7 @@ Test(e2e, password_length)
 	long_password_body(&b, email, sizeof(email), 1024);
 	cr_assert(e2e_post_json("/auth/signup", b.b_data, &r) == 0);
 	cr_assert_eq(r.er_status, 201, "1024-byte password: %ld %s",
-	    r.er_status, body_of(&r));
+	    r.er_status, e2e_body(&r));
 	e2e_resp_free(&r);
 	cr_assert(e2e_post_json("/auth/login", b.b_data, &r) == 0);
 	assert_token_response(
@@ -830,7 +825,7 @@ Test(e2e, wrong_content_type)
 		rq.rq_hdrs = hdrs;
 		cr_assert(e2e_do(&rq, &r) == 0);
 		cr_assert_eq(r.er_status, 415, "%s: %ld %s", types[i],
-		    r.er_status, body_of(&r));
+		    r.er_status, e2e_body(&r));
 		e2e_assert_error(&r, 415);
 		e2e_resp_free(&r);
 	}
@@ -940,12 +935,12 @@ Test(e2e, health)
 
 	cr_assert(e2e_get("/healthz", NULL, &r) == 0);
 	cr_assert_eq(
-	    r.er_status, 200, "/healthz: %ld %s", r.er_status, body_of(&r));
+	    r.er_status, 200, "/healthz: %ld %s", r.er_status, e2e_body(&r));
 	cr_assert(e2e_header(&r, "X-Request-Id", rid, sizeof(rid)) == 0);
 	e2e_resp_free(&r);
 	cr_assert(e2e_get("/readyz", NULL, &r) == 0);
 	cr_assert_eq(
-	    r.er_status, 200, "/readyz: %ld %s", r.er_status, body_of(&r));
+	    r.er_status, 200, "/readyz: %ld %s", r.er_status, e2e_body(&r));
 	cr_assert(e2e_header(&r, "X-Request-Id", rid, sizeof(rid)) == 0);
 	e2e_resp_free(&r);
 }
@@ -1040,11 +1035,11 @@ list(const char *tok, const char *query, long status)
 		e2e_resp_free(&r);
 		return NULL;
 	}
-	cr_assert_eq(
-	    r.er_status, 200, "GET %s: %ld %s", path, r.er_status, body_of(&r));
+	cr_assert_eq(r.er_status, 200, "GET %s: %ld %s", path, r.er_status,
+	    e2e_body(&r));
 	cr_assert(r.er_json != NULL &&
 	              json_object_is_type(r.er_json, json_type_array),
-	    "GET %s: %s", path, body_of(&r));
+	    "GET %s: %s", path, e2e_body(&r));
 	a = json_object_get(r.er_json);
 	e2e_resp_free(&r);
 	return a;

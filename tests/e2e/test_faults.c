@@ -48,12 +48,6 @@ faults_fini(void)
 
 TestSuite(faults, .init = e2e_setup, .fini = faults_fini, .timeout = 90);
 
-static const char *
-body_of(const struct e2e_resp *r)
-{
-	return r->er_body.b_data != NULL ? r->er_body.b_data : "(empty)";
-}
-
 static long
 get_status(const char *path, const char *tok)
 {
@@ -131,13 +125,13 @@ Test(faults, authd_down_fails_closed_and_recovers)
 	/* The public routes stay up; readiness says authd is missing. */
 	cr_assert(e2e_get("/healthz", NULL, &r) == 0);
 	cr_assert_eq(
-	    r.er_status, 200, "/healthz: %ld %s", r.er_status, body_of(&r));
+	    r.er_status, 200, "/healthz: %ld %s", r.er_status, e2e_body(&r));
 	e2e_resp_free(&r);
 	st = poll_status("/readyz", NULL, 503, 3000);
 	cr_assert_eq(st, 503, "/readyz answered %ld with authd down", st);
 	cr_assert(e2e_get("/readyz", NULL, &r) == 0);
-	cr_assert(strstr(body_of(&r), "authd") != NULL,
-	    "/readyz does not say that authd failed: %s", body_of(&r));
+	cr_assert(strstr(e2e_body(&r), "authd") != NULL,
+	    "/readyz does not say that authd failed: %s", e2e_body(&r));
 	e2e_resp_free(&r);
 
 	cr_assert_eq(e2e_dev(dev_start_authd), 0, "deploy/dev start authd");
@@ -211,7 +205,7 @@ Test(faults, signup_in_flight_is_atomic)
 		cr_assert(e2e_post_json("/auth/login", b.b_data, &r) == 0);
 		cr_assert_eq(r.er_status, 200,
 		    "signup said 201 but login answers %ld: %s", r.er_status,
-		    body_of(&r));
+		    e2e_body(&r));
 		e2e_resp_free(&r);
 	} else {
 		/* Nothing was created: the same signup now succeeds. */

@@ -33,19 +33,8 @@ static char admin_key[KEYCAP];
 static void
 filters_setup(void)
 {
-	char path[E2E_PATH_MAX];
-	FILE *fp;
-	size_t n;
-
 	e2e_setup();
-	cr_assert(e2e_conf_get("admin_key_file", path, sizeof(path)) == 0,
-	    "no admin_key_file in %s", e2e_cf.ee_conf);
-	cr_assert((fp = fopen(path, "r")) != NULL, "cannot read %s", path);
-	n = fread(admin_key, 1, sizeof(admin_key) - 1, fp);
-	fclose(fp);
-	while (n > 0 && isspace((unsigned char)admin_key[n - 1]))
-		n--;
-	admin_key[n] = '\0';
+	e2e_admin_key(admin_key, sizeof(admin_key));
 }
 
 /* See test_e2e.c: no test may override .timeout. */
@@ -67,35 +56,6 @@ struct ft {
 	struct user ft_a, ft_b;
 };
 
-static const char *
-body_of(const struct e2e_resp *r)
-{
-	return r->er_body.b_data != NULL ? r->er_body.b_data : "(empty)";
-}
-
-static void fmt(char *out, size_t outlen, const char *f, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fmt(char *out, size_t outlen, const char *f, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, f);
-	n = vsnprintf(out, outlen, f, ap);
-	va_end(ap);
-	cr_assert(n >= 0 && (size_t)n < outlen, "fmt: %s does not fit", f);
-}
-
-static void
-call(const char *method, const char *path, const char *tok,
-    const char *const *hdrs, const char *body, struct e2e_resp *r)
-{
-	cr_assert(e2e_call(method, path, tok, hdrs, body, r) == 0,
-	    "%s %s: no answer", method, path);
-}
-
 static void
 user_new(struct user *u, const char *tag)
 {
@@ -111,9 +71,9 @@ publish(const char *def)
 {
 	struct e2e_resp r;
 
-	call("POST", "/_admin/endpoints", admin_key, NULL, def, &r);
+	e2e_must_call("POST", "/_admin/endpoints", admin_key, NULL, def, &r);
 	cr_assert_eq(r.er_status, 201, "publish %s: %ld %s", def, r.er_status,
-	    body_of(&r));
+	    e2e_body(&r));
 	e2e_resp_free(&r);
 }
 
@@ -153,8 +113,8 @@ ft_create(struct ft *t)
 	user_new(&t->ft_a, "filt-a");
 	user_new(&t->ft_b, "filt-b");
 	e2e_rand_hex(hex, sizeof(hex), 8);
-	fmt(t->ft_name, sizeof(t->ft_name), "ft_%s", hex);
-	fmt(t->ft_path, sizeof(t->ft_path), "/%s", t->ft_name);
+	e2e_fmt(t->ft_name, sizeof(t->ft_name), "ft_%s", hex);
+	e2e_fmt(t->ft_path, sizeof(t->ft_path), "/%s", t->ft_name);
 	cr_assert(
 	    e2e_sql(
 	        "create table public.%1$s ("
@@ -186,19 +146,19 @@ ft_create(struct ft *t)
 	        " to postern_gateway;",
 	        t->ft_name, t->ft_a.us_id, t->ft_b.us_id) == 0,
 	    "cannot create %s", t->ft_name);
-	fmt(def, sizeof(def),
+	e2e_fmt(def, sizeof(def),
 	    "{\"kind\":\"data\",\"method\":\"GET\",\"path\":\"%s\","
 	    "\"table\":\"%s\",\"op\":\"list\",\"auth\":\"bearer\","
 	    "\"owner_column\":\"owner_id\"}",
 	    t->ft_path, t->ft_name);
 	publish(def);
-	fmt(def, sizeof(def),
+	e2e_fmt(def, sizeof(def),
 	    "{\"kind\":\"data\",\"method\":\"PATCH\",\"path\":\"%s/{id}\","
 	    "\"table\":\"%s\",\"op\":\"update\",\"auth\":\"bearer\","
 	    "\"owner_column\":\"owner_id\"}",
 	    t->ft_path, t->ft_name);
 	publish(def);
-	fmt(def, sizeof(def),
+	e2e_fmt(def, sizeof(def),
 	    "{\"kind\":\"data\",\"method\":\"DELETE\",\"path\":\"%s/{id}\","
 	    "\"table\":\"%s\",\"op\":\"delete\",\"auth\":\"bearer\","
 	    "\"owner_column\":\"owner_id\"}",
@@ -227,14 +187,14 @@ labels_of(const struct e2e_resp *r, char *got, size_t cap, const char *what)
 
 	cr_assert(r->er_json != NULL &&
 	              json_object_is_type(r->er_json, json_type_array),
-	    "%s: not an array: %s", what, body_of(r));
+	    "%s: not an array: %s", what, e2e_body(r));
 	n = json_object_array_length(r->er_json);
 	cr_assert(n < cap, "%s: %zu rows", what, n);
 	for (i = 0; i < n; i++) {
 		o = json_object_array_get_idx(r->er_json, i);
 		cr_assert(json_object_object_get_ex(o, "label", &l) &&
 		              json_object_get_string_len(l) == 1,
-		    "%s: no label in %s", what, body_of(r));
+		    "%s: no label in %s", what, e2e_body(r));
 		got[i] = json_object_get_string(l)[0];
 	}
 	got[n] = '\0';
@@ -247,10 +207,10 @@ rows(const struct ft *t, const char *tok, const char *query, const char *want)
 	struct e2e_resp r;
 	char path[8192], got[64];
 
-	fmt(path, sizeof(path), "%s?%s&order=label", t->ft_path, query);
-	call("GET", path, tok, NULL, NULL, &r);
+	e2e_fmt(path, sizeof(path), "%s?%s&order=label", t->ft_path, query);
+	e2e_must_call("GET", path, tok, NULL, NULL, &r);
 	cr_assert_eq(
-	    r.er_status, 200, "%s: %ld %s", path, r.er_status, body_of(&r));
+	    r.er_status, 200, "%s: %ld %s", path, r.er_status, e2e_body(&r));
 	labels_of(&r, got, sizeof(got), path);
 	cr_assert_str_eq(
 	    got, want, "%s: rows \"%s\", want \"%s\"", query, got, want);
@@ -265,14 +225,14 @@ refused(const struct ft *t, const char *query, long status, const char *code)
 	struct json_object *c;
 	char path[8192];
 
-	fmt(path, sizeof(path), "%s?%s", t->ft_path, query);
-	call("GET", path, t->ft_a.us_tok, NULL, NULL, &r);
-	cr_assert_eq(
-	    r.er_status, status, "%s: %ld %s", query, r.er_status, body_of(&r));
+	e2e_fmt(path, sizeof(path), "%s?%s", t->ft_path, query);
+	e2e_must_call("GET", path, t->ft_a.us_tok, NULL, NULL, &r);
+	cr_assert_eq(r.er_status, status, "%s: %ld %s", query, r.er_status,
+	    e2e_body(&r));
 	e2e_assert_error(&r, status);
 	cr_assert(json_object_object_get_ex(r.er_json, "code", &c) &&
 	              strcmp(json_object_get_string(c), code) == 0,
-	    "%s: want %s: %s", query, code, body_of(&r));
+	    "%s: want %s: %s", query, code, e2e_body(&r));
 	e2e_resp_free(&r);
 }
 
@@ -388,10 +348,10 @@ Test(filters, logic_trees_on_reads)
 	rows(&t, a, "or=(%22label%22.eq.d,%20num.eq.3)", "cd");
 
 	/* Counts see the same rows. */
-	call("GET",
+	e2e_must_call("GET",
 	    strcat(strcpy(deep, t.ft_path), "?or=(num.eq.1,num.eq.5)&limit=1"),
 	    a, PREFER_COUNT, NULL, &r);
-	cr_assert_eq(r.er_status, 200, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 200, "%s", e2e_body(&r));
 	cr_assert(e2e_header(&r, "Content-Range", cr, sizeof(cr)) == 0 &&
 	              strcmp(cr, "0-0/2") == 0,
 	    "Content-Range: %s", cr);
@@ -427,10 +387,10 @@ Test(filters, logic_trees_on_writes)
 
 	ft_create(&t);
 	a = t.ft_a.us_tok;
-	fmt(path, sizeof(path), "%s?or=(label.eq.a,label.eq.f,num.eq.5)",
+	e2e_fmt(path, sizeof(path), "%s?or=(label.eq.a,label.eq.f,num.eq.5)",
 	    t.ft_path);
-	call("PATCH", path, a, PREFER_REPR, "{\"num\":100}", &r);
-	cr_assert_eq(r.er_status, 200, "%s", body_of(&r));
+	e2e_must_call("PATCH", path, a, PREFER_REPR, "{\"num\":100}", &r);
+	cr_assert_eq(r.er_status, 200, "%s", e2e_body(&r));
 	labels_of(&r, got, sizeof(got), "PATCH or");
 	cr_assert(strcmp(got, "ae") == 0 || strcmp(got, "ea") == 0,
 	    "PATCH changed %s", got);
@@ -439,11 +399,11 @@ Test(filters, logic_trees_on_writes)
 	/* B's f matched the tree but was not touched. */
 	rows(&t, t.ft_b.us_tok, "num=eq.1", "f");
 
-	fmt(path, sizeof(path),
+	e2e_fmt(path, sizeof(path),
 	    "%s?or=(label.eq.b,and(label.eq.f,num.eq.1))&label=neq.zz",
 	    t.ft_path);
-	call("DELETE", path, a, PREFER_REPR, NULL, &r);
-	cr_assert_eq(r.er_status, 200, "%s", body_of(&r));
+	e2e_must_call("DELETE", path, a, PREFER_REPR, NULL, &r);
+	cr_assert_eq(r.er_status, 200, "%s", e2e_body(&r));
 	labels_of(&r, got, sizeof(got), "DELETE or");
 	cr_assert_str_eq(got, "b");
 	e2e_resp_free(&r);
@@ -451,14 +411,14 @@ Test(filters, logic_trees_on_writes)
 	rows(&t, t.ft_b.us_tok, "label=neq.zz", "f");
 
 	/* not.and on a delete; a tree that does not parse deletes nothing. */
-	fmt(path, sizeof(path), "%s?not.and=(num.is.null)&or=(label.eq.c)",
+	e2e_fmt(path, sizeof(path), "%s?not.and=(num.is.null)&or=(label.eq.c)",
 	    t.ft_path);
-	call("DELETE", path, a, NULL, NULL, &r);
-	cr_assert_eq(r.er_status, 204, "%s", body_of(&r));
+	e2e_must_call("DELETE", path, a, NULL, NULL, &r);
+	cr_assert_eq(r.er_status, 204, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "%s?or=(label.eq.a", t.ft_path);
-	call("DELETE", path, a, NULL, NULL, &r);
-	cr_assert_eq(r.er_status, 400, "%s", body_of(&r));
+	e2e_fmt(path, sizeof(path), "%s?or=(label.eq.a", t.ft_path);
+	e2e_must_call("DELETE", path, a, NULL, NULL, &r);
+	cr_assert_eq(r.er_status, 400, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	rows(&t, a, "label=neq.zz", "ade");
 	ft_drop(&t);

@@ -117,12 +117,6 @@ status_at(int node, const char *method, const char *path, const char *tok,
 	return st;
 }
 
-static const char *
-body_of(const struct e2e_resp *r)
-{
-	return r->er_body.b_data != NULL ? r->er_body.b_data : "";
-}
-
 /* Logs in at node; the access token into tok. */
 static void
 login_at(int node, const char *email, const char *password, char *tok)
@@ -137,7 +131,7 @@ login_at(int node, const char *email, const char *password, char *tok)
 	at(node);
 	cr_assert(e2e_post_json("/auth/login", b.b_data, &r) == 0);
 	cr_assert_eq(r.er_status, 200, "login at node %d: %ld %s", node + 1,
-	    r.er_status, body_of(&r));
+	    r.er_status, e2e_body(&r));
 	cr_assert(r.er_json != NULL &&
 	          json_object_object_get_ex(r.er_json, "access_token", &at_));
 	cr_assert(strlen(json_object_get_string(at_)) < TOKCAP);
@@ -356,8 +350,8 @@ Test(nodes, an_endpoint_created_on_one_node_answers_on_the_others)
 	    tbl);
 	at(0);
 	cr_assert(e2e_call("POST", "/_admin/tables", key, NULL, def, &r) == 0);
-	cr_assert_eq(
-	    r.er_status, 201, "create table: %ld %s", r.er_status, body_of(&r));
+	cr_assert_eq(r.er_status, 201, "create table: %ld %s", r.er_status,
+	    e2e_body(&r));
 	e2e_resp_free(&r);
 	snprintf(path, sizeof(path), "/%s", tbl);
 	for (i = 1; i < nnodes; i++)
@@ -371,7 +365,7 @@ Test(nodes, an_endpoint_created_on_one_node_answers_on_the_others)
 	cr_assert(
 	    e2e_call("POST", "/_admin/endpoints", key, NULL, def, &r) == 0);
 	cr_assert_eq(r.er_status, 201, "create endpoint: %ld %s", r.er_status,
-	    body_of(&r));
+	    e2e_body(&r));
 	e2e_resp_free(&r);
 	t0 = e2e_now_ms();
 	for (i = 0; i < nnodes; i++)

@@ -120,12 +120,6 @@ pair_fini(void)
 
 TestSuite(pair, .init = e2e_setup, .fini = pair_fini, .timeout = 90);
 
-static const char *
-body_of(const struct e2e_resp *r)
-{
-	return r->er_body.b_data != NULL ? r->er_body.b_data : "(empty)";
-}
-
 /*
  * e2e_call against base instead of the fixture's gateway.  The helpers
  * take the base URL from e2e_cf; this test is single-threaded, so swapping
@@ -378,7 +372,7 @@ login_at(const char *base, const char *email, char *tok)
 	const char *s;
 
 	cr_assert_eq(creds_at(base, "login", email, PASSWORD, NULL, &r), 200,
-	    "login at %s: %s", base, body_of(&r));
+	    "login at %s: %s", base, e2e_body(&r));
 	cr_assert(r.er_json != NULL &&
 	          json_object_object_get_ex(r.er_json, "access_token", &v));
 	s = json_object_get_string(v);
@@ -398,7 +392,7 @@ assert_429(const struct e2e_resp *r, unsigned long max_retry)
 	e2e_assert_error(r, 429);
 	cr_assert(json_object_object_get_ex(r->er_json, "code", &c) &&
 	              strcmp(json_object_get_string(c), "PN700") == 0,
-	    "429 with code %s", body_of(r));
+	    "429 with code %s", e2e_body(r));
 	cr_assert(e2e_header(r, "Retry-After", v, sizeof(v)) == 0,
 	    "429 without Retry-After");
 	n = strtoul(v, &end, 10);

@@ -55,12 +55,6 @@ struct sess {
 	char s_uid[TOKEN_FIELD_MAX]; /* user.id of the token response */
 };
 
-static const char *
-body_of(const struct e2e_resp *r)
-{
-	return r->er_body.b_data != NULL ? r->er_body.b_data : "(empty)";
-}
-
 static struct json_object *
 field(struct json_object *o, const char *k)
 {
@@ -90,7 +84,7 @@ assert_code(const struct e2e_resp *r, long status, const char *code)
 	e2e_assert_error(r, status);
 	c = str_field(r->er_json, "code");
 	cr_assert(c != NULL && strcmp(c, code) == 0, "expected %s, got %s",
-	    code, body_of(r));
+	    code, e2e_body(r));
 }
 
 /* Fails if any key anywhere in o smells of password material. */
@@ -168,42 +162,42 @@ take_tokens(const struct e2e_resp *r, long status, const char *email,
 	const char *a;
 
 	cr_assert_eq(r->er_status, status, "expected %ld, got %ld: %s", status,
-	    r->er_status, body_of(r));
+	    r->er_status, e2e_body(r));
 	cr_assert(e2e_header(r, "Content-Type", ct, sizeof(ct)) == 0 &&
 	          strncasecmp(ct, "application/json", 16) == 0);
 	cr_assert(j != NULL && json_object_is_type(j, json_type_object),
-	    "body is not a JSON object: %s", body_of(r));
+	    "body is not a JSON object: %s", e2e_body(r));
 	a = str_field(j, "access_token");
 	cr_assert(a != NULL && strlen(a) < sizeof(s->s_access),
-	    "no access_token: %s", body_of(r));
+	    "no access_token: %s", e2e_body(r));
 	memcpy(s->s_access, a, strlen(a) + 1);
 	a = str_field(j, "token_type");
 	cr_assert(a != NULL && strcmp(a, "bearer") == 0, "token_type: %s",
-	    body_of(r));
+	    e2e_body(r));
 	v = field(j, "expires_in");
 	cr_assert(v != NULL && json_object_is_type(v, json_type_int) &&
 	              json_object_get_int64(v) > 0,
-	    "expires_in: %s", body_of(r));
+	    "expires_in: %s", e2e_body(r));
 	a = str_field(j, "refresh_token");
 	/* 256 random bits are 43 base64url characters at least. */
 	cr_assert(
 	    a != NULL && strlen(a) >= 43 && strlen(a) < sizeof(s->s_refresh),
-	    "refresh_token missing or short: %s", body_of(r));
+	    "refresh_token missing or short: %s", e2e_body(r));
 	memcpy(s->s_refresh, a, strlen(a) + 1);
 	u = field(j, "user");
 	cr_assert(u != NULL && json_object_is_type(u, json_type_object),
-	    "no user object: %s", body_of(r));
+	    "no user object: %s", e2e_body(r));
 	id_text(field(u, "id"), s->s_uid, sizeof(s->s_uid));
 	if (email != NULL) {
 		a = str_field(u, "email");
 		cr_assert(a != NULL && strcmp(a, email) == 0, "user.email: %s",
-		    body_of(r));
+		    e2e_body(r));
 	}
 	assert_no_secret_keys(j);
 	if (password != NULL)
-		cr_assert(strstr(body_of(r), password) == NULL,
+		cr_assert(strstr(e2e_body(r), password) == NULL,
 		    "the token response contains the password");
-	cr_assert(strstr(body_of(r), "$argon2") == NULL);
+	cr_assert(strstr(e2e_body(r), "$argon2") == NULL);
 
 	jwt_claim(s->s_access, "sid", s->s_sid, sizeof(s->s_sid));
 	jwt_claim(s->s_access, "sub", sub, sizeof(sub));
@@ -305,11 +299,11 @@ assert_revoked(const char *tok, const char *what)
 
 	cr_assert(e2e_get("/table_1", tok, &r) == 0);
 	cr_assert_eq(r.er_status, 401, "%s: GET /table_1 answered %ld: %s",
-	    what, r.er_status, body_of(&r));
+	    what, r.er_status, e2e_body(&r));
 	assert_code(&r, 401, "PN201");
 	m = str_field(r.er_json, "message");
 	cr_assert(m != NULL && strstr(m, "revoked") != NULL,
-	    "%s: the 401 does not say revoked: %s", what, body_of(&r));
+	    "%s: the 401 does not say revoked: %s", what, e2e_body(&r));
 	cr_assert(e2e_header(&r, "WWW-Authenticate", www, sizeof(www)) == 0 &&
 	              strstr(www, "invalid_token") != NULL,
 	    "%s: no WWW-Authenticate with invalid_token", what);
@@ -353,10 +347,10 @@ sessions_of(const char *tok)
 
 	cr_assert(e2e_get("/auth/sessions", tok, &r) == 0);
 	cr_assert_eq(r.er_status, 200, "GET /auth/sessions: %ld %s",
-	    r.er_status, body_of(&r));
+	    r.er_status, e2e_body(&r));
 	cr_assert(r.er_json != NULL &&
 	              json_object_is_type(r.er_json, json_type_array),
-	    "sessions is not an array: %s", body_of(&r));
+	    "sessions is not an array: %s", e2e_body(&r));
 	a = json_object_get(r.er_json);
 	e2e_resp_free(&r);
 	return a;
@@ -473,7 +467,7 @@ Test(sessions, spent_refresh_revokes_the_family)
 	assert_alive(other.s_access, "the user's other session");
 	refresh_call(other.s_refresh, &r);
 	cr_assert_eq(r.er_status, 200, "the other session's refresh: %ld %s",
-	    r.er_status, body_of(&r));
+	    r.er_status, e2e_body(&r));
 	e2e_resp_free(&r);
 }
 
@@ -569,8 +563,8 @@ Test(sessions, logout_revokes_at_once)
 	cr_assert(
 	    e2e_call("POST", "/auth/logout", a.s_access, NULL, NULL, &r) == 0);
 	cr_assert_eq(
-	    r.er_status, 204, "logout: %ld %s", r.er_status, body_of(&r));
-	cr_assert_eq(r.er_body.b_len, 0, "204 with a body: %s", body_of(&r));
+	    r.er_status, 204, "logout: %ld %s", r.er_status, e2e_body(&r));
+	cr_assert_eq(r.er_body.b_len, 0, "204 with a body: %s", e2e_body(&r));
 	e2e_resp_free(&r);
 
 	/* The very next request, not the token's expiry. */
@@ -615,21 +609,21 @@ Test(sessions, me)
 	e2e_resp_free(&r);
 
 	cr_assert(e2e_get("/auth/me", s.s_access, &r) == 0);
-	cr_assert_eq(
-	    r.er_status, 200, "GET /auth/me: %ld %s", r.er_status, body_of(&r));
+	cr_assert_eq(r.er_status, 200, "GET /auth/me: %ld %s", r.er_status,
+	    e2e_body(&r));
 	j = r.er_json;
 	cr_assert(j != NULL && json_object_is_type(j, json_type_object),
-	    "me is not an object: %s", body_of(&r));
+	    "me is not an object: %s", e2e_body(&r));
 	id_text(field(j, "id"), id, sizeof(id));
 	cr_assert_str_eq(id, s.s_uid);
 	cr_assert((v = str_field(j, "email")) != NULL && strcmp(v, email) == 0);
 	cr_assert(
 	    (v = str_field(j, "name")) != NULL && strcmp(v, "Ada Me") == 0);
 	cr_assert(str_field(j, "created_at") != NULL, "no created_at: %s",
-	    body_of(&r));
+	    e2e_body(&r));
 	assert_no_secret_keys(j);
-	cr_assert(strstr(body_of(&r), PASSWORD) == NULL);
-	cr_assert(strstr(body_of(&r), "$argon2") == NULL);
+	cr_assert(strstr(e2e_body(&r), PASSWORD) == NULL);
+	cr_assert(strstr(e2e_body(&r), "$argon2") == NULL);
 	e2e_resp_free(&r);
 
 	cr_assert(e2e_get("/auth/me", NULL, &r) == 0);
@@ -837,7 +831,7 @@ Test(sessions, password_change)
 
 	password_call(a.s_access, PASSWORD, PASSWORD2, &r);
 	cr_assert_eq(r.er_status, 204, "password change: %ld %s", r.er_status,
-	    body_of(&r));
+	    e2e_body(&r));
 	e2e_resp_free(&r);
 	assert_revoked(b.s_access, "another session after the change");
 	assert_revoked(c.s_access, "a third session after the change");
@@ -847,7 +841,7 @@ Test(sessions, password_change)
 	assert_alive(a.s_access, "the changing session");
 	refresh_call(a.s_refresh, &r);
 	cr_assert_eq(r.er_status, 200, "the changing session's refresh: %s",
-	    body_of(&r));
+	    e2e_body(&r));
 	e2e_resp_free(&r);
 
 	post_creds("login", email, PASSWORD, NULL, &r);
@@ -872,7 +866,7 @@ Test(sessions, signup_common_password)
 		assert_code(&r, 400, "PN104");
 		m = str_field(r.er_json, "message");
 		cr_assert(m != NULL && strcasestr(m, "common") != NULL,
-		    "the message does not say why: %s", body_of(&r));
+		    "the message does not say why: %s", e2e_body(&r));
 		e2e_resp_free(&r);
 	}
 	cr_assert(e2e_sql_value(n, sizeof(n),
@@ -881,7 +875,7 @@ Test(sessions, signup_common_password)
 	cr_assert_str_eq(n, "0", "a refused signup created the user");
 	/* The same email with an uncommon password is fine. */
 	post_creds("signup", email, PASSWORD, NULL, &r);
-	cr_assert_eq(r.er_status, 201, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 201, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 }
 
@@ -1021,11 +1015,11 @@ Test(sessions, audit_log)
 
 	sessions_path(path, sizeof(path), l2.s_sid);
 	cr_assert(e2e_call("DELETE", path, l1.s_access, h, NULL, &r) == 0);
-	cr_assert_eq(r.er_status, 204, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 204, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	cr_assert(e2e_call("DELETE", "/auth/sessions", l1.s_access, h, NULL,
 	              &r) == 0);
-	cr_assert_eq(r.er_status, 204, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 204, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 
 	buf_reset(&b);
@@ -1042,11 +1036,11 @@ Test(sessions, audit_log)
 	              PASSWORD, PASSWORD2) == 0);
 	cr_assert(e2e_call("POST", "/auth/password", l1.s_access, h, b.b_data,
 	              &r) == 0);
-	cr_assert_eq(r.er_status, 204, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 204, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	cr_assert(
 	    e2e_call("POST", "/auth/logout", l1.s_access, h, NULL, &r) == 0);
-	cr_assert_eq(r.er_status, 204, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 204, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 
 	/* An unknown email into its limit. */
@@ -1134,7 +1128,7 @@ timed_failure(const char *email, char *body, size_t bodycap)
 		cr_assert(r.er_body.b_len < bodycap);
 		memcpy(body, r.er_body.b_data, r.er_body.b_len + 1);
 	} else
-		cr_assert_str_eq(body_of(&r), body,
+		cr_assert_str_eq(e2e_body(&r), body,
 		    "the 401 bodies of unknown email and wrong password "
 		    "differ");
 	e2e_resp_free(&r);
@@ -1235,7 +1229,7 @@ static void
 assert_unavailable(const struct e2e_resp *r, const char *what)
 {
 	cr_assert_eq(r->er_status, 503, "%s answered %ld: %s", what,
-	    r->er_status, body_of(r));
+	    r->er_status, e2e_body(r));
 	assert_code(r, 503, "PN801");
 	cr_assert(retry_after(r) > 0, "%s: Retry-After 0", what);
 }
@@ -1322,7 +1316,7 @@ Test(sessions, revocation_not_committed_is_503)
 	cr_assert_eq(revoked_at_null(l1.s_sid), 0);
 	cr_assert(e2e_call("POST", "/auth/password", l3.s_access, NULL,
 	              b.b_data, &r) == 0);
-	cr_assert_eq(r.er_status, 204, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 204, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	cr_assert_eq(revoked_at_null(l5.s_sid), 0);
 	buf_free(&b);
@@ -1608,7 +1602,7 @@ Test(sessions, signup_columns_typed)
 		cr_assert(e2e_call("POST", "/auth/signup", NULL, NULL, b.b_data,
 		              &r) == 0);
 		cr_assert_eq(r.er_status, 400, "%s answered %ld: %s", bad[i],
-		    r.er_status, body_of(&r));
+		    r.er_status, e2e_body(&r));
 		assert_code(&r, 400, "PN101");
 		e2e_resp_free(&r);
 	}
@@ -1636,9 +1630,9 @@ Test(sessions, signup_columns_typed)
 	              email, PASSWORD) == 0);
 	cr_assert(
 	    e2e_call("POST", "/auth/signup", NULL, NULL, b.b_data, &r) == 0);
-	cr_assert_eq(r.er_status, 201, "%s", body_of(&r));
+	cr_assert_eq(r.er_status, 201, "%s", e2e_body(&r));
 	name = str_field(field(r.er_json, "user"), "name");
-	cr_assert(name != NULL && strcmp(name, "Ann") == 0, "%s", body_of(&r));
+	cr_assert(name != NULL && strcmp(name, "Ann") == 0, "%s", e2e_body(&r));
 	e2e_resp_free(&r);
 	buf_free(&b);
 }
@@ -1691,8 +1685,8 @@ Test(sessions, signup_refusals_that_retry_cannot_cure)
 		e2e_resp_free(&r);
 		usleep(100 * 1000);
 	}
-	cr_assert_eq(
-	    r.er_status, 201, "first signup: %ld %s", r.er_status, body_of(&r));
+	cr_assert_eq(r.er_status, 201, "first signup: %ld %s", r.er_status,
+	    e2e_body(&r));
 	e2e_resp_free(&r);
 	/* An overlapping slot: the exclusion constraint. */
 	e2e_email(email, sizeof(email), "ex");

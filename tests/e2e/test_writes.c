@@ -38,53 +38,17 @@ struct wt {
 	char wt_opath[64];
 };
 
-static void fmt(char *out, size_t outlen, const char *f, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fmt(char *out, size_t outlen, const char *f, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, f);
-	n = vsnprintf(out, outlen, f, ap);
-	va_end(ap);
-	cr_assert(n >= 0 && (size_t)n < outlen, "fmt: %s does not fit", f);
-}
-
-static const char *
-body_of(const struct e2e_resp *r)
-{
-	return r->er_body.b_data != NULL ? r->er_body.b_data : "";
-}
-
-static void
-call(const char *method, const char *path, const char *tok,
-    const char *const *hdrs, const char *body, struct e2e_resp *r)
-{
-	cr_assert(e2e_call(method, path, tok, hdrs, body, r) == 0,
-	    "%s %s: no answer", method, path);
-}
-
-static void
-expect(const struct e2e_resp *r, long status, const char *what)
-{
-	cr_assert_eq(r->er_status, status, "%s: expected %ld, got %ld: %s",
-	    what, status, r->er_status, body_of(r));
-}
-
 static void
 expect_code(
     const struct e2e_resp *r, long status, const char *code, const char *what)
 {
 	struct json_object *v;
 
-	expect(r, status, what);
+	e2e_expect(r, status, what);
 	e2e_assert_error(r, status);
 	cr_assert(json_object_object_get_ex(r->er_json, "code", &v) &&
 	              strcmp(json_object_get_string(v), code) == 0,
-	    "%s: want code %s: %s", what, code, body_of(r));
+	    "%s: want code %s: %s", what, code, e2e_body(r));
 }
 
 static void
@@ -95,7 +59,7 @@ expect_field(const struct e2e_resp *r, const char *k, const char *want)
 	cr_assert(json_object_object_get_ex(r->er_json, k, &v) &&
 	              json_object_is_type(v, json_type_string) &&
 	              strcmp(json_object_get_string(v), want) == 0,
-	    "want %s \"%s\": %s", k, want, body_of(r));
+	    "want %s \"%s\": %s", k, want, e2e_body(r));
 }
 
 static void
@@ -105,7 +69,7 @@ expect_header(const struct e2e_resp *r, const char *name, const char *want,
 	char v[E2E_HDR_MAX];
 
 	cr_assert(e2e_header(r, name, v, sizeof(v)) == 0, "%s: no %s: %s", what,
-	    name, body_of(r));
+	    name, e2e_body(r));
 	cr_assert_str_eq(v, want, "%s: %s", what, name);
 }
 
@@ -143,9 +107,9 @@ wt_create(struct wt *w, const char *tok)
 	long st;
 
 	e2e_rand_hex(hex, sizeof(hex), 8);
-	fmt(w->wt_name, sizeof(w->wt_name), "wt_%s", hex);
-	fmt(w->wt_path, sizeof(w->wt_path), "/%s", w->wt_name);
-	fmt(w->wt_opath, sizeof(w->wt_opath), "/%s_o", w->wt_name);
+	e2e_fmt(w->wt_name, sizeof(w->wt_name), "wt_%s", hex);
+	e2e_fmt(w->wt_path, sizeof(w->wt_path), "/%s", w->wt_name);
+	e2e_fmt(w->wt_opath, sizeof(w->wt_opath), "/%s_o", w->wt_name);
 	cr_assert(e2e_sql("create table public.%1$s ("
 	                  " id bigserial primary key,"
 	                  " title text not null unique,"
@@ -216,19 +180,19 @@ Test(writes, unknown_and_misplaced_preferences_are_refused)
 	user_new(&a, "prefer");
 	wt_create(&w, a.us_tok);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		call("POST", w.wt_path, a.us_tok, bad[i], "{\"title\":\"x\"}",
-		    &r);
+		e2e_must_call("POST", w.wt_path, a.us_tok, bad[i],
+		    "{\"title\":\"x\"}", &r);
 		expect_code(&r, 400, "PGRST122", bad[i][0]);
 		e2e_resp_free(&r);
 	}
 	sql_is("0", "a refused preference wrote nothing",
 	    "select count(*) from public.%s", w.wt_name);
-	call("GET", w.wt_path, a.us_tok, get_bad, NULL, &r);
+	e2e_must_call("GET", w.wt_path, a.us_tok, get_bad, NULL, &r);
 	expect_code(&r, 400, "PGRST122", "return= on a read");
 	e2e_resp_free(&r);
 	/* on_conflict without a resolution would be a plain insert. */
-	fmt(path, sizeof(path), "%s?on_conflict=title", w.wt_path);
-	call("POST", path, a.us_tok, NULL, "{\"title\":\"x\"}", &r);
+	e2e_fmt(path, sizeof(path), "%s?on_conflict=title", w.wt_path);
+	e2e_must_call("POST", path, a.us_tok, NULL, "{\"title\":\"x\"}", &r);
 	expect_code(&r, 400, "PGRST100", "on_conflict alone");
 	e2e_resp_free(&r);
 	sql_is("0", "nothing written", "select count(*) from public.%s",
@@ -243,7 +207,7 @@ Test(writes, unknown_and_misplaced_preferences_are_refused)
 		for (k = 0; k < 2000; k++, o += 2)
 			memcpy(many + o, "a&", 2);
 		many[o] = '\0';
-		call("GET", many, a.us_tok, NULL, NULL, &r);
+		e2e_must_call("GET", many, a.us_tok, NULL, NULL, &r);
 		expect_code(&r, 400, "PGRST100", "2000 parameters");
 		e2e_resp_free(&r);
 	}
@@ -261,11 +225,12 @@ Test(writes, tx_rollback_leaves_nothing)
 
 	user_new(&a, "txrb");
 	wt_create(&w, a.us_tok);
-	call("POST", w.wt_path, a.us_tok, rb, "{\"title\":\"rb\"}", &r);
-	expect(&r, 201, "POST tx=rollback");
+	e2e_must_call(
+	    "POST", w.wt_path, a.us_tok, rb, "{\"title\":\"rb\"}", &r);
+	e2e_expect(&r, 201, "POST tx=rollback");
 	cr_assert(json_object_is_type(r.er_json, json_type_array) &&
 	              json_object_array_length(r.er_json) == 1,
-	    "the answer is the row as it would be: %s", body_of(&r));
+	    "the answer is the row as it would be: %s", e2e_body(&r));
 	expect_header(&r, "Preference-Applied",
 	    "return=representation, tx=rollback", "POST");
 	e2e_resp_free(&r);
@@ -276,20 +241,21 @@ Test(writes, tx_rollback_leaves_nothing)
 	cr_assert(e2e_sql_value(id, sizeof(id),
 	              "select id from public.%s where title = 'keep'",
 	              w.wt_name) == 0);
-	fmt(path, sizeof(path), "%s/%s", w.wt_path, id);
-	call("PATCH", path, a.us_tok, rb, "{\"prio\":99}", &r);
-	expect(&r, 200, "PATCH tx=rollback");
+	e2e_fmt(path, sizeof(path), "%s/%s", w.wt_path, id);
+	e2e_must_call("PATCH", path, a.us_tok, rb, "{\"prio\":99}", &r);
+	e2e_expect(&r, 200, "PATCH tx=rollback");
 	e2e_resp_free(&r);
 	sql_is("1", "tx=rollback updated", "select prio from public.%s",
 	    w.wt_name);
-	call("DELETE", path, a.us_tok, rb, NULL, &r);
-	expect(&r, 200, "DELETE tx=rollback");
+	e2e_must_call("DELETE", path, a.us_tok, rb, NULL, &r);
+	e2e_expect(&r, 200, "DELETE tx=rollback");
 	e2e_resp_free(&r);
 	sql_is("1", "tx=rollback deleted", "select count(*) from public.%s",
 	    w.wt_name);
 
-	call("POST", w.wt_path, a.us_tok, cm, "{\"title\":\"cm\"}", &r);
-	expect(&r, 201, "POST tx=commit");
+	e2e_must_call(
+	    "POST", w.wt_path, a.us_tok, cm, "{\"title\":\"cm\"}", &r);
+	e2e_expect(&r, 201, "POST tx=commit");
 	expect_header(&r, "Preference-Applied", "tx=commit", "tx=commit");
 	e2e_resp_free(&r);
 	sql_is("1", "tx=commit committed",
@@ -310,26 +276,26 @@ Test(writes, max_affected_refuses_and_changes_nothing)
 	user_new(&a, "maxaff");
 	wt_create(&w, a.us_tok);
 	seed(&w, "('a', 1), ('b', 1), ('c', 1)");
-	fmt(path, sizeof(path), "%s?prio=eq.1", w.wt_path);
-	call("PATCH", path, a.us_tok, two, "{\"prio\":2}", &r);
+	e2e_fmt(path, sizeof(path), "%s?prio=eq.1", w.wt_path);
+	e2e_must_call("PATCH", path, a.us_tok, two, "{\"prio\":2}", &r);
 	expect_code(&r, 400, "PGRST124", "PATCH of 3, at most 2");
 	e2e_resp_free(&r);
 	sql_is("3", "the refused PATCH changed rows",
 	    "select count(*) from public.%s where prio = 1", w.wt_name);
-	call("DELETE", path, a.us_tok, one, NULL, &r);
+	e2e_must_call("DELETE", path, a.us_tok, one, NULL, &r);
 	expect_code(&r, 400, "PGRST124", "DELETE of 3, at most 1");
 	e2e_resp_free(&r);
 	sql_is("3", "the refused DELETE deleted rows",
 	    "select count(*) from public.%s", w.wt_name);
-	call("POST", w.wt_path, a.us_tok, one,
+	e2e_must_call("POST", w.wt_path, a.us_tok, one,
 	    "[{\"title\":\"d\"},{\"title\":\"e\"}]", &r);
 	expect_code(&r, 400, "PGRST124", "POST of 2, at most 1");
 	e2e_resp_free(&r);
 	sql_is("3", "the refused POST inserted",
 	    "select count(*) from public.%s", w.wt_name);
 
-	call("PATCH", path, a.us_tok, three, "{\"prio\":2}", &r);
-	expect(&r, 204, "PATCH of 3, at most 3");
+	e2e_must_call("PATCH", path, a.us_tok, three, "{\"prio\":2}", &r);
+	e2e_expect(&r, 204, "PATCH of 3, at most 3");
 	expect_header(&r, "Preference-Applied",
 	    "handling=strict, max-affected=3", "max-affected");
 	e2e_resp_free(&r);
@@ -350,17 +316,17 @@ Test(writes, missing_default_takes_the_column_default)
 	user_new(&a, "missing");
 	wt_create(&w, a.us_tok);
 	/* Without it the absent prio is NULL, which NOT NULL refuses. */
-	call("POST", w.wt_path, a.us_tok, NULL,
+	e2e_must_call("POST", w.wt_path, a.us_tok, NULL,
 	    "[{\"title\":\"a\",\"prio\":1,\"note\":\"n\"},{\"title\":\"b\"}]",
 	    &r);
 	expect_code(&r, 400, "23502", "bulk insert without missing=default");
 	e2e_resp_free(&r);
 
-	call("POST", w.wt_path, a.us_tok, def,
+	e2e_must_call("POST", w.wt_path, a.us_tok, def,
 	    "[{\"title\":\"a\",\"prio\":1,\"note\":\"n\"},{\"title\":\"b\"},"
 	    "{\"title\":\"c\",\"note\":null}]",
 	    &r);
-	expect(&r, 201, "bulk insert with missing=default");
+	e2e_expect(&r, 201, "bulk insert with missing=default");
 	expect_header(&r, "Preference-Applied",
 	    "missing=default, return=representation", "missing=default");
 	e2e_resp_free(&r);
@@ -380,9 +346,9 @@ Test(writes, missing_default_takes_the_column_default)
 	    "select count(distinct id) from public.%s", w.wt_name);
 
 	/* columns= names a key the only object lacks. */
-	fmt(path, sizeof(path), "%s?columns=title,prio,note", w.wt_path);
-	call("POST", path, a.us_tok, def, "{\"title\":\"d\"}", &r);
-	expect(&r, 201, "columns= with missing=default");
+	e2e_fmt(path, sizeof(path), "%s?columns=title,prio,note", w.wt_path);
+	e2e_must_call("POST", path, a.us_tok, def, "{\"title\":\"d\"}", &r);
+	e2e_expect(&r, 201, "columns= with missing=default");
 	e2e_resp_free(&r);
 	sql_is("7|dflt", "row d",
 	    "select prio || '|' || note from public.%s"
@@ -404,19 +370,19 @@ Test(writes, counts_on_writes_and_planner_counts)
 
 	user_new(&a, "counts");
 	wt_create(&w, a.us_tok);
-	call("POST", w.wt_path, a.us_tok, exact,
+	e2e_must_call("POST", w.wt_path, a.us_tok, exact,
 	    "[{\"title\":\"a\"},{\"title\":\"b\"}]", &r);
-	expect(&r, 201, "POST count=exact");
+	e2e_expect(&r, 201, "POST count=exact");
 	expect_header(&r, "Content-Range", "*/2", "POST count=exact");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "%s?prio=eq.7", w.wt_path);
-	call("PATCH", path, a.us_tok, exact, "{\"prio\":8}", &r);
-	expect(&r, 204, "PATCH count=exact");
+	e2e_fmt(path, sizeof(path), "%s?prio=eq.7", w.wt_path);
+	e2e_must_call("PATCH", path, a.us_tok, exact, "{\"prio\":8}", &r);
+	e2e_expect(&r, 204, "PATCH count=exact");
 	expect_header(&r, "Content-Range", "0-1/2", "PATCH count=exact");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "%s?prio=eq.8&title=eq.a", w.wt_path);
-	call("DELETE", path, a.us_tok, exact, NULL, &r);
-	expect(&r, 204, "DELETE count=exact");
+	e2e_fmt(path, sizeof(path), "%s?prio=eq.8&title=eq.a", w.wt_path);
+	e2e_must_call("DELETE", path, a.us_tok, exact, NULL, &r);
+	e2e_expect(&r, 204, "DELETE count=exact");
 	expect_header(&r, "Content-Range", "0-0/1", "DELETE count=exact");
 	e2e_resp_free(&r);
 	sql_is("b", "what is left",
@@ -425,8 +391,8 @@ Test(writes, counts_on_writes_and_planner_counts)
 	    w.wt_name);
 
 	/* Planned: the planner's estimate, a number, never NaN. */
-	call("GET", w.wt_path, a.us_tok, planned, NULL, &r);
-	expect(&r, 200, "GET count=planned");
+	e2e_must_call("GET", w.wt_path, a.us_tok, planned, NULL, &r);
+	e2e_expect(&r, 200, "GET count=planned");
 	cr_assert(e2e_header(&r, "Content-Range", v, sizeof(v)) == 0);
 	slash = strchr(v, '/');
 	cr_assert(slash != NULL && slash[1] >= '0' && slash[1] <= '9' &&
@@ -436,8 +402,8 @@ Test(writes, counts_on_writes_and_planner_counts)
 	expect_header(&r, "Preference-Applied", "count=planned", "planned");
 	e2e_resp_free(&r);
 	/* Estimated: below max-rows it is the exact count. */
-	call("GET", w.wt_path, a.us_tok, estimated, NULL, &r);
-	expect(&r, 200, "GET count=estimated");
+	e2e_must_call("GET", w.wt_path, a.us_tok, estimated, NULL, &r);
+	e2e_expect(&r, 200, "GET count=estimated");
 	expect_header(&r, "Content-Range", "0-0/1", "estimated");
 	e2e_resp_free(&r);
 	wt_drop(&w);
@@ -456,13 +422,13 @@ Test(writes, upsert_merges_and_ignores)
 	user_new(&a, "upsert");
 	wt_create(&w, a.us_tok);
 	/* postgrest-js's plain upsert(): twice the same key. */
-	call("POST", w.wt_path, a.us_tok, merge,
+	e2e_must_call("POST", w.wt_path, a.us_tok, merge,
 	    "{\"id\":1,\"title\":\"one\",\"prio\":1}", &r);
-	expect(&r, 201, "first upsert");
+	e2e_expect(&r, 201, "first upsert");
 	e2e_resp_free(&r);
-	call("POST", w.wt_path, a.us_tok, merge,
+	e2e_must_call("POST", w.wt_path, a.us_tok, merge,
 	    "{\"id\":1,\"title\":\"one\",\"prio\":2}", &r);
-	expect(&r, 201, "second upsert");
+	e2e_expect(&r, 201, "second upsert");
 	expect_header(&r, "Preference-Applied",
 	    "resolution=merge-duplicates, return=representation", "merge");
 	e2e_resp_free(&r);
@@ -471,40 +437,41 @@ Test(writes, upsert_merges_and_ignores)
 	    " from public.%s",
 	    w.wt_name);
 	/* A bulk upsert: one existing key, one new. */
-	call("POST", w.wt_path, a.us_tok, merge,
+	e2e_must_call("POST", w.wt_path, a.us_tok, merge,
 	    "[{\"id\":1,\"title\":\"one\",\"prio\":3},"
 	    "{\"id\":2,\"title\":\"two\",\"prio\":4}]",
 	    &r);
-	expect(&r, 201, "bulk upsert");
+	e2e_expect(&r, 201, "bulk upsert");
 	e2e_resp_free(&r);
 	sql_is("1:3,2:4", "bulk merged",
 	    "select string_agg(id || ':' || prio, ',' order by id)"
 	    " from public.%s",
 	    w.wt_name);
 
-	call("POST", w.wt_path, a.us_tok, ignore,
+	e2e_must_call("POST", w.wt_path, a.us_tok, ignore,
 	    "{\"id\":1,\"title\":\"one\",\"prio\":9}", &r);
-	expect(&r, 201, "ignore-duplicates");
+	e2e_expect(&r, 201, "ignore-duplicates");
 	e2e_resp_free(&r);
 	sql_is("3", "ignored", "select prio from public.%s where id = 1",
 	    w.wt_name);
 
 	/* on_conflict on another unique key. */
-	fmt(path, sizeof(path), "%s?on_conflict=title", w.wt_path);
-	call("POST", path, a.us_tok, merge, "{\"title\":\"two\",\"prio\":5}",
-	    &r);
-	expect(&r, 201, "on_conflict=title");
+	e2e_fmt(path, sizeof(path), "%s?on_conflict=title", w.wt_path);
+	e2e_must_call("POST", path, a.us_tok, merge,
+	    "{\"title\":\"two\",\"prio\":5}", &r);
+	e2e_expect(&r, 201, "on_conflict=title");
 	e2e_resp_free(&r);
 	sql_is("2|5", "merged on title",
 	    "select count(*) || '|' || max(prio) filter (where title = 'two')"
 	    " from public.%s",
 	    w.wt_name);
-	fmt(path, sizeof(path), "%s?on_conflict=nope", w.wt_path);
-	call("POST", path, a.us_tok, merge, "{\"title\":\"x\"}", &r);
+	e2e_fmt(path, sizeof(path), "%s?on_conflict=nope", w.wt_path);
+	e2e_must_call("POST", path, a.us_tok, merge, "{\"title\":\"x\"}", &r);
 	expect_code(&r, 400, "PGRST204", "on_conflict=nope");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "%s?on_conflict=prio", w.wt_path);
-	call("POST", path, a.us_tok, merge, "{\"title\":\"x\",\"prio\":5}", &r);
+	e2e_fmt(path, sizeof(path), "%s?on_conflict=prio", w.wt_path);
+	e2e_must_call(
+	    "POST", path, a.us_tok, merge, "{\"title\":\"x\",\"prio\":5}", &r);
 	expect_code(&r, 400, "42P10", "on_conflict on a non-unique column");
 	e2e_resp_free(&r);
 	sql_is("2", "nothing else written", "select count(*) from public.%s",
@@ -527,31 +494,32 @@ Test(writes, upsert_cannot_take_another_owners_row)
 	user_new(&a, "upown-a");
 	user_new(&b, "upown-b");
 	wt_create(&w, a.us_tok);
-	call("POST", w.wt_opath, a.us_tok, merge,
+	e2e_must_call("POST", w.wt_opath, a.us_tok, merge,
 	    "{\"id\":1,\"title\":\"mine\"}", &r);
-	expect(&r, 201, "A creates row 1 by upsert");
+	e2e_expect(&r, 201, "A creates row 1 by upsert");
 	e2e_resp_free(&r);
 	sql_is("mine", "A's row",
 	    "select title from public.%s_o where id = 1"
 	    " and owner_id = %" PRId64,
 	    w.wt_name, a.us_id);
 
-	call("POST", w.wt_opath, b.us_tok, merge,
+	e2e_must_call("POST", w.wt_opath, b.us_tok, merge,
 	    "{\"id\":1,\"title\":\"stolen\"}", &r);
 	expect_code(&r, 403, "42501", "B merges into A's row");
 	e2e_resp_free(&r);
-	call("POST", w.wt_opath, b.us_tok, merge,
+	e2e_must_call("POST", w.wt_opath, b.us_tok, merge,
 	    "[{\"id\":2,\"title\":\"b's\"},{\"id\":1,\"title\":\"stolen\"}]",
 	    &r);
 	expect_code(&r, 403, "42501", "B bulk-merges into A's row");
 	e2e_resp_free(&r);
-	call("POST", w.wt_opath, b.us_tok, ignore,
+	e2e_must_call("POST", w.wt_opath, b.us_tok, ignore,
 	    "{\"id\":1,\"title\":\"stolen\"}", &r);
-	expect(&r, 201, "B ignore-duplicates on A's row");
-	cr_assert_str_eq(body_of(&r), "[]");
+	e2e_expect(&r, 201, "B ignore-duplicates on A's row");
+	cr_assert_str_eq(e2e_body(&r), "[]");
 	e2e_resp_free(&r);
-	fmt(body, sizeof(body), "{\"id\":1,\"owner_id\":%" PRId64 "}", a.us_id);
-	call("POST", w.wt_opath, b.us_tok, merge, body, &r);
+	e2e_fmt(
+	    body, sizeof(body), "{\"id\":1,\"owner_id\":%" PRId64 "}", a.us_id);
+	e2e_must_call("POST", w.wt_opath, b.us_tok, merge, body, &r);
 	expect_code(&r, 403, "PN300", "B names A as the owner");
 	e2e_resp_free(&r);
 	sql_is("1|mine|1", "A's row is untouched and B has none",
@@ -560,9 +528,9 @@ Test(writes, upsert_cannot_take_another_owners_row)
 	    " from public.%s_o",
 	    a.us_id, w.wt_name);
 
-	call("POST", w.wt_opath, a.us_tok, merge,
+	e2e_must_call("POST", w.wt_opath, a.us_tok, merge,
 	    "{\"id\":1,\"title\":\"still mine\"}", &r);
-	expect(&r, 201, "A merges into A's row");
+	e2e_expect(&r, 201, "A merges into A's row");
 	e2e_resp_free(&r);
 	sql_is("still mine", "A's merge",
 	    "select title from public.%s_o"
@@ -592,33 +560,34 @@ Test(writes, output_forms)
 	cr_assert(e2e_sql("insert into public.%s (title, prio, note) values"
 	                  " ('a, \"quoted\"', 1, null), ('b', 2, 'x y')",
 	              w.wt_name) == 0);
-	fmt(path, sizeof(path), "%s?select=title,prio,note&order=prio",
+	e2e_fmt(path, sizeof(path), "%s?select=title,prio,note&order=prio",
 	    w.wt_path);
-	call("GET", path, a.us_tok, csv, NULL, &r);
-	expect(&r, 200, "csv");
+	e2e_must_call("GET", path, a.us_tok, csv, NULL, &r);
+	e2e_expect(&r, 200, "csv");
 	expect_header(&r, "Content-Type", "text/csv; charset=utf-8", "csv");
-	cr_assert_str_eq(body_of(&r),
+	cr_assert_str_eq(e2e_body(&r),
 	    "title,prio,note\n\"a, \"\"quoted\"\"\",1,\nb,2,\"x y\"");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "%s?select=title&prio=eq.99", w.wt_path);
-	call("GET", path, a.us_tok, csv, NULL, &r);
-	expect(&r, 200, "empty csv");
-	cr_assert_str_eq(body_of(&r), "\n");
+	e2e_fmt(path, sizeof(path), "%s?select=title&prio=eq.99", w.wt_path);
+	e2e_must_call("GET", path, a.us_tok, csv, NULL, &r);
+	e2e_expect(&r, 200, "empty csv");
+	cr_assert_str_eq(e2e_body(&r), "\n");
 	e2e_resp_free(&r);
 
-	fmt(path, sizeof(path), "%s?select=prio,note&order=prio", w.wt_path);
-	call("GET", path, a.us_tok, stripped, NULL, &r);
-	expect(&r, 200, "nulls=stripped");
+	e2e_fmt(
+	    path, sizeof(path), "%s?select=prio,note&order=prio", w.wt_path);
+	e2e_must_call("GET", path, a.us_tok, stripped, NULL, &r);
+	e2e_expect(&r, 200, "nulls=stripped");
 	cr_assert_str_eq(
-	    body_of(&r), "[{\"prio\":1},{\"prio\":2,\"note\":\"x y\"}]");
+	    e2e_body(&r), "[{\"prio\":1},{\"prio\":2,\"note\":\"x y\"}]");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "%s?select=prio,note&prio=eq.1", w.wt_path);
-	call("GET", path, a.us_tok, ostripped, NULL, &r);
-	expect(&r, 200, "object nulls=stripped");
-	cr_assert_str_eq(body_of(&r), "{\"prio\":1}");
+	e2e_fmt(path, sizeof(path), "%s?select=prio,note&prio=eq.1", w.wt_path);
+	e2e_must_call("GET", path, a.us_tok, ostripped, NULL, &r);
+	e2e_expect(&r, 200, "object nulls=stripped");
+	cr_assert_str_eq(e2e_body(&r), "{\"prio\":1}");
 	e2e_resp_free(&r);
-	fmt(path, sizeof(path), "%s?prio=eq.99", w.wt_path);
-	call("GET", path, a.us_tok, ostripped, NULL, &r);
+	e2e_fmt(path, sizeof(path), "%s?prio=eq.99", w.wt_path);
+	e2e_must_call("GET", path, a.us_tok, ostripped, NULL, &r);
 	expect_code(&r, 406, "PGRST116", "object of no rows");
 	expect_field(
 	    &r, "message", "Cannot coerce the result to a single JSON object");
@@ -626,22 +595,23 @@ Test(writes, output_forms)
 	e2e_resp_free(&r);
 	/* On a write the check is inside the statement; same answer. */
 	seed(&w, "('twin1', 5), ('twin2', 5)");
-	fmt(path, sizeof(path), "%s?prio=eq.5", w.wt_path);
-	call("DELETE", path, a.us_tok, ostripped, NULL, &r);
+	e2e_fmt(path, sizeof(path), "%s?prio=eq.5", w.wt_path);
+	e2e_must_call("DELETE", path, a.us_tok, ostripped, NULL, &r);
 	expect_code(&r, 406, "PGRST116", "object DELETE of two rows");
 	expect_field(&r, "details", "The result contains 2 rows");
 	e2e_resp_free(&r);
 	sql_is("2", "the refused DELETE deleted",
 	    "select count(*) from public.%s where prio = 5", w.wt_name);
 
-	call("GET", w.wt_path, a.us_tok, xml, NULL, &r);
+	e2e_must_call("GET", w.wt_path, a.us_tok, xml, NULL, &r);
 	expect_code(&r, 406, "PGRST107", "text/xml");
 	e2e_resp_free(&r);
-	call("GET", w.wt_path, a.us_tok, plan, NULL, &r);
+	e2e_must_call("GET", w.wt_path, a.us_tok, plan, NULL, &r);
 	expect_code(&r, 406, "PGRST107", "explain");
 	e2e_resp_free(&r);
 	/* A write answers CSV too, and is refused before it runs on 406. */
-	call("POST", w.wt_path, a.us_tok, xml, "{\"title\":\"c\"}", &r);
+	e2e_must_call(
+	    "POST", w.wt_path, a.us_tok, xml, "{\"title\":\"c\"}", &r);
 	expect_code(&r, 406, "PGRST107", "POST text/xml");
 	e2e_resp_free(&r);
 	sql_is("0", "a refused Accept wrote nothing",
