@@ -65,6 +65,13 @@ int
 json_error_body(
     struct buf *b, const char *code, const char *message, const char *details)
 {
+	return json_error_body_ext(b, code, message, details, 0, NULL);
+}
+
+int
+json_error_body_ext(struct buf *b, const char *code, const char *message,
+    const char *details, int details_json, const char *hint)
+{
 	buf_addstr(b, "{\"code\":");
 	buf_add_json_str(b, code, strlen(code));
 	buf_addstr(b, ",\"message\":");
@@ -72,9 +79,16 @@ json_error_body(
 	buf_addstr(b, ",\"details\":");
 	if (details == NULL)
 		buf_addstr(b, "null");
+	else if (details_json)
+		buf_addstr(b, details);
 	else
 		buf_add_json_str(b, details, strlen(details));
-	buf_addstr(b, ",\"hint\":null}");
+	buf_addstr(b, ",\"hint\":");
+	if (hint == NULL)
+		buf_addstr(b, "null");
+	else
+		buf_add_json_str(b, hint, strlen(hint));
+	buf_addc(b, '}');
 	return buf_error(b);
 }
 

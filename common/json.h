@@ -22,6 +22,10 @@ struct json_object *json_parse_strict(
 /* Appends {"code":..,"message":..,"details":..,"hint":null} to b. */
 int json_error_body(
     struct buf *b, const char *code, const char *message, const char *details);
+/* The same with a hint (NULL: null), and details given as JSON text when
+ * details_json is set (PostgREST sends some details as an array). */
+int json_error_body_ext(struct buf *b, const char *code, const char *message,
+    const char *details, int details_json, const char *hint);
 
 /* Gets a string member without embedded NUL; NULL if absent or not a string
  * (*bad is set to 1 when present but of the wrong type). */

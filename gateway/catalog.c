@@ -1,6 +1,6 @@
 /*
- * The live catalog: tables and their columns as the loader found them in
- * pg_catalog.  Lookups are linear: a table has tens of columns, and a
+ * The live catalog: tables and their columns, and the foreign keys between
+ * them, as the loader found them in pg_catalog.  Lookups are linear: a table has tens of columns, and a
  * linear scan of a small array beats a hash table at that size.
  */
 #include <errno.h>
@@ -178,6 +178,55 @@ table_pk(const struct table *t)
 	return pk;
 }
 
+static int
+name_ok(const char *s)
+{
+	return s != NULL && *s != '\0' && strlen(s) < CATALOG_NAME_MAX;
+}
+
+int
+catalog_add_fkey(struct catalog *ca, const char *name, const char *tname,
+    const char *ftname, size_t i, const char *col, const char *fcol,
+    int unique)
+{
+	struct fkey *fk, *nf;
+	size_t ncap;
+
+	if (!name_ok(name) || !name_ok(tname) || !name_ok(ftname) ||
+	    !name_ok(col) || !name_ok(fcol) || i >= CATALOG_FK_COLS_MAX)
+		return -1;
+	if (i > 0) {
+		if (ca->ca_nfkeys == 0)
+			return -1;
+		fk = &ca->ca_fkeys[ca->ca_nfkeys - 1];
+		if (fk->fk_ncols != i || strcmp(fk->fk_name, name) != 0 ||
+		    strcmp(fk->fk_table, tname) != 0 ||
+		    strcmp(fk->fk_ftable, ftname) != 0)
+			return -1;
+	} else {
+		if (ca->ca_nfkeys == ca->ca_fkcap) {
+			ncap = ca->ca_fkcap == 0 ? 8 : ca->ca_fkcap * 2;
+			if (ncap > SIZE_MAX / sizeof(*nf))
+				return -1;
+			if ((nf = realloc(ca->ca_fkeys, ncap * sizeof(*nf))) ==
+			    NULL)
+				return -1;
+			ca->ca_fkeys = nf;
+			ca->ca_fkcap = ncap;
+		}
+		fk = &ca->ca_fkeys[ca->ca_nfkeys++];
+		memset(fk, 0, sizeof(*fk));
+		x_strlcpy(fk->fk_name, name, sizeof(fk->fk_name));
+		x_strlcpy(fk->fk_table, tname, sizeof(fk->fk_table));
+		x_strlcpy(fk->fk_ftable, ftname, sizeof(fk->fk_ftable));
+		fk->fk_unique = unique;
+	}
+	x_strlcpy(fk->fk_cols[i], col, sizeof(fk->fk_cols[i]));
+	x_strlcpy(fk->fk_fcols[i], fcol, sizeof(fk->fk_fcols[i]));
+	fk->fk_ncols = i + 1;
+	return 0;
+}
+
 void
 catalog_free(struct catalog *ca)
 {
@@ -191,6 +240,10 @@ catalog_free(struct catalog *ca)
 	ca->ca_tables = NULL;
 	ca->ca_ntables = 0;
 	ca->ca_cap = 0;
+	free(ca->ca_fkeys);
+	ca->ca_fkeys = NULL;
+	ca->ca_nfkeys = 0;
+	ca->ca_fkcap = 0;
 }
 
 /*

@@ -1,9 +1,9 @@
 /*
  * The live catalog of the tables the gateway serves: columns, types,
- * nullability, defaults, primary key.  Loaded from pg_catalog together with
- * the routes and swapped with them; every identifier in a request is checked
- * against it before it can reach SQL.  Pure data and lookups; the loading
- * query lives in handlers.c.
+ * nullability, defaults, primary key, and the foreign keys between them.
+ * Loaded from pg_catalog together with the routes and swapped with them;
+ * every identifier in a request is checked against it before it can reach
+ * SQL.  Pure data and lookups; the loading queries live in registry.c.
  */
 #ifndef POSTERN_GATEWAY_CATALOG_H
 #define POSTERN_GATEWAY_CATALOG_H
@@ -50,10 +50,32 @@ struct table {
 	size_t tb_cap;
 };
 
+/* Columns of one foreign key; PostgreSQL allows 32, we load up to this. */
+#define CATALOG_FK_COLS_MAX 8
+
+/*
+ * A foreign key between two served tables (pg_constraint contype 'f'):
+ * fk_cols[i] of fk_table references fk_fcols[i] of fk_ftable.  fk_unique:
+ * fk_cols are exactly the primary key or a unique constraint of fk_table,
+ * which makes the relationship one-to-one.
+ */
+struct fkey {
+	char fk_name[CATALOG_NAME_MAX];
+	char fk_table[CATALOG_NAME_MAX];
+	char fk_ftable[CATALOG_NAME_MAX];
+	char fk_cols[CATALOG_FK_COLS_MAX][CATALOG_NAME_MAX];
+	char fk_fcols[CATALOG_FK_COLS_MAX][CATALOG_NAME_MAX];
+	size_t fk_ncols;
+	int fk_unique;
+};
+
 struct catalog {
 	struct table *ca_tables;
 	size_t ca_ntables;
 	size_t ca_cap;
+	struct fkey *ca_fkeys;
+	size_t ca_nfkeys;
+	size_t ca_fkcap;
 };
 
 enum col_kind col_kind_from_typname(const char *typname);
@@ -65,6 +87,17 @@ const struct table *catalog_table(const struct catalog *ca, const char *name);
 const struct column *table_column(const struct table *t, const char *name);
 /* The single-column primary key, or NULL (no key, or a composite one). */
 const struct column *table_pk(const struct table *t);
+/*
+ * Adds column pair i (0, 1, ... in order) of foreign key name on tname to
+ * the catalog: i == 0 starts a new key, a later i extends the last one
+ * added, which must be the same key.  0, or -1 on a bad or overlong name,
+ * a pair out of order, more than CATALOG_FK_COLS_MAX pairs, or no memory.
+ * Keys between tables the catalog does not hold are accepted; resolution
+ * (embed.c) looks both tables up.
+ */
+int catalog_add_fkey(struct catalog *ca, const char *name, const char *tname,
+    const char *ftname, size_t i, const char *col, const char *fcol,
+    int unique);
 void catalog_free(struct catalog *ca);
 
 /* Appends name as a quoted SQL identifier ("a""b"); -1 on NUL or empty. */

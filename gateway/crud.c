@@ -76,8 +76,17 @@ crud_error(struct req *rq, int status, const char *code, const char *msg,
 static void
 crud_qerror(struct req *rq, const struct q_error *e)
 {
-	crud_error(rq, e->qe_status ? e->qe_status : 400, e->qe_code,
-	    e->qe_message, e->qe_details[0] ? e->qe_details : NULL);
+	rq->rq_status = e->qe_status ? e->qe_status : 400;
+	rq->rq_ctype = NULL;
+	buf_reset(&rq->rq_rbody);
+	if (json_error_body_ext(&rq->rq_rbody, e->qe_code, e->qe_message,
+	        e->qe_details[0] ? e->qe_details : NULL, e->qe_details_json,
+	        e->qe_hint[0] ? e->qe_hint : NULL) == -1)
+		buf_reset(&rq->rq_rbody);
+	if (rq->rq_status == 401)
+		req_add_header(rq, "WWW-Authenticate", "Bearer");
+	crud_free(rq);
+	req_respond(rq);
 }
 
 /*

@@ -101,7 +101,9 @@ struct q_error {
 	int qe_status;
 	char qe_code[16];
 	char qe_message[256];
-	char qe_details[256];
+	char qe_details[512];
+	int qe_details_json; /* qe_details is JSON text, sent as it is */
+	char qe_hint[256];   /* "" for a null hint */
 };
 
 #define QUERY_MAX_FILTERS 64

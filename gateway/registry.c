@@ -47,6 +47,33 @@ static const char registry_catalog_sql[] =
     "AND c.relname IN (SELECT table_name FROM postern.endpoints) "
     "ORDER BY c.relname, a.attnum";
 
+/*
+ * Foreign keys between served tables, for embedding: one row per column
+ * pair, in key order (name, table, referenced table, ordinal, column,
+ * referenced column, one-to-one).  One-to-one: the key's columns are
+ * exactly a primary key or unique constraint of its table, PostgREST's
+ * rule.  Partition children's copies of a key (conparentid) are left out.
+ */
+static const char registry_fkeys_sql[] =
+    "SELECT k.conname, r.relname, f.relname, u.ord, a.attname, fa.attname, "
+    "EXISTS (SELECT 1 FROM pg_constraint p WHERE p.conrelid = k.conrelid "
+    "AND p.contype IN ('p', 'u') AND p.conkey @> k.conkey "
+    "AND p.conkey <@ k.conkey) "
+    "FROM pg_constraint k "
+    "JOIN pg_class r ON r.oid = k.conrelid "
+    "JOIN pg_class f ON f.oid = k.confrelid "
+    "CROSS JOIN LATERAL unnest(k.conkey, k.confkey) WITH ORDINALITY "
+    "AS u(col, ref, ord) "
+    "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.col "
+    "JOIN pg_attribute fa ON fa.attrelid = k.confrelid "
+    "AND fa.attnum = u.ref "
+    "WHERE k.contype = 'f' AND k.conparentid = 0 "
+    "AND r.relnamespace = 'public'::regnamespace "
+    "AND f.relnamespace = 'public'::regnamespace "
+    "AND r.relname IN (SELECT table_name FROM postern.endpoints) "
+    "AND f.relname IN (SELECT table_name FROM postern.endpoints) "
+    "ORDER BY r.relname, k.conname, u.ord";
+
 static void registry_loaded(
     enum db_status st, PGresult **res, int nres, void *arg);
 
@@ -72,9 +99,10 @@ registry_later(struct gw *gw, long ms)
 void
 registry_reload(struct gw *gw)
 {
-	struct dbstmt st[2] = {
+	struct dbstmt st[3] = {
 	    {registry_routes_sql, 0, NULL},
 	    {registry_catalog_sql, 0, NULL},
+	    {registry_fkeys_sql, 0, NULL},
 	};
 
 	if (gw->gw_routes_loading) {
@@ -82,7 +110,7 @@ registry_reload(struct gw *gw)
 		gw->gw_routes_again = 1;
 		return;
 	}
-	if (db_exec(gw->gw_db, st, 2, registry_loaded, gw) == NULL) {
+	if (db_exec(gw->gw_db, st, 3, registry_loaded, gw) == NULL) {
 		registry_later(gw, 200);
 		return;
 	}
@@ -116,6 +144,41 @@ catalog_from_result(struct catalog *ca, PGresult *res)
 	return 0;
 }
 
+/*
+ * The foreign keys of registry_fkeys_sql.  A key with an overlong name or
+ * more than CATALOG_FK_COLS_MAX columns is left out (it cannot be embedded
+ * through); other failures are out of memory.
+ */
+static int
+fkeys_from_result(struct catalog *ca, PGresult *res)
+{
+	const char *v[7];
+	size_t ord;
+	int i, j, skip = 0;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		for (j = 0; j < 7; j++)
+			v[j] = PQgetvalue(res, i, j);
+		ord = strtoul(v[3], NULL, 10);
+		if (ord == 1)
+			skip = 0;
+		if (skip || ord == 0)
+			continue;
+		if (catalog_add_fkey(ca, v[0], v[1], v[2], ord - 1, v[4], v[5],
+		        v[6][0] == 't') == -1) {
+			/* Refused for its names or size: drop what was
+			 * added of this key, skip the rest of it. */
+			if (ord > 1)
+				ca->ca_nfkeys--;
+			skip = 1;
+			log_warnx("foreign key %s of %s: not loaded (names "
+			          "too long or more than %d columns)",
+			    v[0], v[1], CATALOG_FK_COLS_MAX);
+		}
+	}
+	return 0;
+}
+
 static void
 registry_loaded(enum db_status st, PGresult **res, int nres, void *arg)
 {
@@ -125,21 +188,25 @@ registry_loaded(enum db_status st, PGresult **res, int nres, void *arg)
 	int i;
 
 	gw->gw_routes_loading = 0;
-	if (st != DB_OK || nres != 2 ||
+	if (st != DB_OK || nres != 3 ||
 	    PQresultStatus(res[0]) != PGRES_TUPLES_OK ||
-	    PQresultStatus(res[1]) != PGRES_TUPLES_OK) {
-		if (st == DB_OK)
+	    PQresultStatus(res[1]) != PGRES_TUPLES_OK ||
+	    PQresultStatus(res[2]) != PGRES_TUPLES_OK) {
+		if (st == DB_OK && nres == 3)
 			log_warnx("cannot load endpoints: %s",
 			    PQresultErrorMessage(
 			        PQresultStatus(res[0]) != PGRES_TUPLES_OK
 			            ? res[0]
-			            : res[1]));
+			        : PQresultStatus(res[1]) != PGRES_TUPLES_OK
+			            ? res[1]
+			            : res[2]));
 		registry_later(gw, 500);
 		return;
 	}
 	if ((rs = routes_new()) == NULL ||
 	    (rs->rs_catalog = calloc(1, sizeof(*rs->rs_catalog))) == NULL ||
-	    catalog_from_result(rs->rs_catalog, res[1]) == -1) {
+	    catalog_from_result(rs->rs_catalog, res[1]) == -1 ||
+	    fkeys_from_result(rs->rs_catalog, res[2]) == -1) {
 		routes_unref(rs);
 		registry_later(gw, 500);
 		return;
@@ -167,8 +234,8 @@ registry_loaded(enum db_status st, PGresult **res, int nres, void *arg)
 	routes_unref(gw->gw_routes);
 	gw->gw_routes = rs;
 	db_pool_invalidate(gw->gw_db);
-	log_info("loaded %zu routes over %zu tables", rs->rs_n,
-	    rs->rs_catalog->ca_ntables);
+	log_info("loaded %zu routes over %zu tables, %zu foreign keys",
+	    rs->rs_n, rs->rs_catalog->ca_ntables, rs->rs_catalog->ca_nfkeys);
 	if (gw->gw_routes_again)
 		registry_reload(gw);
 }

@@ -133,3 +133,65 @@ Test(catalog, sql_ident)
 	cr_assert_eq(b.b_len, 1);
 	buf_free(&b);
 }
+
+Test(catalog, fkeys)
+{
+	struct catalog ca;
+	char big[100];
+	int i;
+
+	memset(&ca, 0, sizeof(ca));
+	cr_assert_eq(catalog_add_fkey(&ca, "tasks_project_id_fkey", "tasks",
+	                 "projects", 0, "project_id", "id", 0),
+	    0);
+	/* A composite key: pairs in order, same key. */
+	cr_assert_eq(
+	    catalog_add_fkey(&ca, "c_fk", "child", "parent", 0, "a", "x", 1), 0);
+	cr_assert_eq(
+	    catalog_add_fkey(&ca, "c_fk", "child", "parent", 1, "b", "y", 1), 0);
+	cr_assert_eq(ca.ca_nfkeys, 2);
+	cr_assert_str_eq(ca.ca_fkeys[0].fk_name, "tasks_project_id_fkey");
+	cr_assert_str_eq(ca.ca_fkeys[0].fk_table, "tasks");
+	cr_assert_str_eq(ca.ca_fkeys[0].fk_ftable, "projects");
+	cr_assert_eq(ca.ca_fkeys[0].fk_ncols, 1);
+	cr_assert_eq(ca.ca_fkeys[0].fk_unique, 0);
+	cr_assert_eq(ca.ca_fkeys[1].fk_ncols, 2);
+	cr_assert_str_eq(ca.ca_fkeys[1].fk_cols[1], "b");
+	cr_assert_str_eq(ca.ca_fkeys[1].fk_fcols[1], "y");
+	cr_assert_eq(ca.ca_fkeys[1].fk_unique, 1);
+
+	/* Out of order, another key's pair, a gap: refused, nothing kept. */
+	cr_assert_eq(
+	    catalog_add_fkey(&ca, "c_fk", "child", "parent", 1, "c", "z", 1),
+	    -1);
+	cr_assert_eq(
+	    catalog_add_fkey(&ca, "other", "child", "parent", 2, "c", "z", 1),
+	    -1);
+	cr_assert_eq(
+	    catalog_add_fkey(&ca, "c_fk", "kid", "parent", 2, "c", "z", 1), -1);
+	cr_assert_eq(ca.ca_fkeys[1].fk_ncols, 2);
+	/* Names: empty, NULL, overlong. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cr_assert_eq(catalog_add_fkey(&ca, "", "a", "b", 0, "c", "d", 0), -1);
+	cr_assert_eq(catalog_add_fkey(&ca, "n", NULL, "b", 0, "c", "d", 0), -1);
+	cr_assert_eq(catalog_add_fkey(&ca, "n", "a", "b", 0, big, "d", 0), -1);
+	cr_assert_eq(catalog_add_fkey(&ca, big, "a", "b", 0, "c", "d", 0), -1);
+	cr_assert_eq(ca.ca_nfkeys, 2);
+	/* At most CATALOG_FK_COLS_MAX pairs; the array grows past 8 keys. */
+	for (i = 0; i < CATALOG_FK_COLS_MAX; i++)
+		cr_assert_eq(catalog_add_fkey(&ca, "wide", "w", "v", (size_t)i,
+		                 "c", "d", 0),
+		    0);
+	cr_assert_eq(catalog_add_fkey(&ca, "wide", "w", "v",
+	                 CATALOG_FK_COLS_MAX, "c", "d", 0),
+	    -1);
+	for (i = 0; i < 20; i++)
+		cr_assert_eq(
+		    catalog_add_fkey(&ca, "k", "t", "u", 0, "c", "d", 0), 0);
+	cr_assert_eq(ca.ca_nfkeys, 23);
+	catalog_free(&ca);
+	cr_assert_eq(ca.ca_nfkeys, 0);
+	cr_assert_null(ca.ca_fkeys);
+	catalog_free(&ca);
+}
