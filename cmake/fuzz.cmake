@@ -31,7 +31,9 @@ if(POSTERN_FUZZ)
 		authd/token.c
 		gateway/httpparse.c
 		gateway/catalog.c
+		gateway/qerror.c
 		gateway/query.c
+		gateway/select.c
 		gateway/rows.c
 		gateway/sqlbuild.c)
 	target_include_directories(postern_fuzz_core PUBLIC ${CMAKE_SOURCE_DIR})

@@ -12,13 +12,12 @@
  *
  * Everything here is checked before any SQL exists: names against the
  * catalog, values against the column's kind, lengths against fixed caps.
- * Client text quoted back in an error message goes through msg_str(), so
+ * Client text quoted back in an error message goes through qerr_quote(), so
  * the error body stays valid UTF-8 and bounded whatever was sent.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,70 +27,11 @@
 #include "common/util.h"
 #include "gateway/query.h"
 
-/* How many bytes of client text an error message quotes. */
-#define MSG_QUOTE_MAX 64
 /* limit= and offset= take at most this many digits. */
 #define COUNT_DIGITS_MAX 12
 
 /* PostgREST parameters we do not support: a clear 400 instead of PN107. */
 static const char *const unsupported_params[] = {"not", "on_conflict", NULL};
-
-static void seterr(struct q_error *, int, const char *, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-seterr(struct q_error *err, int status, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->qe_status = status;
-	x_strlcpy(err->qe_code, code, sizeof(err->qe_code));
-	va_start(ap, fmt);
-	vsnprintf(err->qe_message, sizeof(err->qe_message), fmt, ap);
-	va_end(ap);
-	err->qe_details[0] = '\0';
-}
-
-static void
-nomem(struct q_error *err)
-{
-	seterr(err, 500, "PN900", "out of memory");
-}
-
-/*
- * Copies client text for quoting in a message: at most MSG_QUOTE_MAX
- * bytes, cut on a character boundary, control characters and the bytes of
- * invalid UTF-8 replaced by '?', "..." appended when cut.  dst must hold
- * MSG_QUOTE_MAX + 4 bytes.
- */
-static const char *
-msg_str(char *dst, const char *s)
-{
-	size_t n = strlen(s), len = n > MSG_QUOTE_MAX ? MSG_QUOTE_MAX : n, i;
-	int valid;
-
-	/* Back off over a character cut in the middle, if that is all that
-	 * is wrong. */
-	valid = utf8_check(s, len, NULL) == 0;
-	for (i = 1; !valid && i <= 3 && i <= len && len < n; i++)
-		if (utf8_check(s, len - i, NULL) == 0) {
-			len -= i;
-			valid = 1;
-		}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		dst[i] = c < 0x20 || c == 0x7f || (!valid && c >= 0x80)
-		             ? '?'
-		             : (char)c;
-	}
-	if (len < n) {
-		memcpy(dst + len, "...", 3);
-		len += 3;
-	}
-	dst[len] = '\0';
-	return dst;
-}
 
 /* ---- values ---- */
 
@@ -196,13 +136,13 @@ text_ok(const struct column *col, const char *value, struct q_error *err)
 	size_t n = strlen(value);
 
 	if (n > QUERY_VALUE_MAX) {
-		seterr(err, 400, "PN105",
+		qerr_set(err, 400, "PN105",
 		    "value for column \"%s\" is longer than %d bytes",
 		    col->co_name, QUERY_VALUE_MAX);
 		return -1;
 	}
 	if (utf8_check(value, n, NULL) == -1) {
-		seterr(err, 400, "PN105",
+		qerr_set(err, 400, "PN105",
 		    "value for column \"%s\" is not valid UTF-8", col->co_name);
 		return -1;
 	}
@@ -212,7 +152,7 @@ text_ok(const struct column *col, const char *value, struct q_error *err)
 int
 query_value_ok(const struct column *col, const char *value, struct q_error *err)
 {
-	char q[MSG_QUOTE_MAX + 4];
+	char q[QERR_QUOTE_MAX + 4];
 	int ok;
 
 	if (text_ok(col, value, err) == -1)
@@ -250,12 +190,12 @@ query_value_ok(const struct column *col, const char *value, struct q_error *err)
 		break;
 	}
 	if (!ok) {
-		seterr(err, 400, "PN105",
+		qerr_set(err, 400, "PN105",
 		    "invalid value for column \"%s\" (%s): \"%s\"",
 		    col->co_name,
 		    col->co_type[0] != '\0' ? col->co_type
 		                            : col_kind_name(col->co_kind),
-		    msg_str(q, value));
+		    qerr_quote(q, value));
 		return -1;
 	}
 	return 0;
@@ -318,6 +258,7 @@ filter_free(struct q_filter *f)
 	size_t i;
 
 	free(f->qf_value);
+	sel_path_free(f->qf_path, f->qf_npath);
 	for (i = 0; i < f->qf_nlist; i++)
 		free(f->qf_list[i]);
 	free(f->qf_list);
@@ -457,7 +398,7 @@ in_parse(const struct column *col, const char *s, struct q_filter *f,
 		}
 		item[n] = '\0';
 		if (f->qf_nlist == QUERY_MAX_IN) {
-			seterr(err, 400, "PN105",
+			qerr_set(err, 400, "PN105",
 			    "in list for column \"%s\" has more than %d items",
 			    col->co_name, QUERY_MAX_IN);
 			goto fail;
@@ -486,11 +427,11 @@ in_parse(const struct column *col, const char *s, struct q_filter *f,
 	free(item);
 	return 0;
 bad:
-	seterr(err, 400, "PN105", "in list for column \"%s\" %s", col->co_name,
-	    why);
+	qerr_set(err, 400, "PN105", "in list for column \"%s\" %s",
+	    col->co_name, why);
 	goto fail;
 nomem:
-	nomem(err);
+	qerr_nomem(err);
 fail:
 	free(item);
 	return -1;
@@ -500,7 +441,7 @@ static int
 is_parse(const struct column *col, const char *s, struct q_filter *f,
     struct q_error *err)
 {
-	char q[MSG_QUOTE_MAX + 4];
+	char q[QERR_QUOTE_MAX + 4];
 
 	if (strcasecmp(s, "null") == 0) {
 		f->qf_is = QI_NULL;
@@ -513,15 +454,15 @@ is_parse(const struct column *col, const char *s, struct q_filter *f,
 	else if (strcasecmp(s, "unknown") == 0)
 		f->qf_is = QI_UNKNOWN;
 	else {
-		seterr(err, 400, "PN105",
+		qerr_set(err, 400, "PN105",
 		    "is for column \"%s\" takes null, true, false or unknown, "
 		    "not \"%s\"",
-		    col->co_name, msg_str(q, s));
+		    col->co_name, qerr_quote(q, s));
 		return -1;
 	}
 	/* IS TRUE on anything but a boolean is a PostgreSQL type error. */
 	if (col->co_kind != CK_BOOL || col->co_array) {
-		seterr(err, 400, "PN105",
+		qerr_set(err, 400, "PN105",
 		    "column \"%s\" is not a boolean: only is.null applies",
 		    col->co_name);
 		return -1;
@@ -534,11 +475,11 @@ static int
 op_modifier(const struct column *col, size_t i, const char *m, size_t n,
     struct q_filter *f, struct q_error *err)
 {
-	char qs[MSG_QUOTE_MAX + 4], word[MSG_QUOTE_MAX + 1];
+	char qs[QERR_QUOTE_MAX + 4], word[QERR_QUOTE_MAX + 1];
 	size_t j;
 
-	if (n > MSG_QUOTE_MAX)
-		n = MSG_QUOTE_MAX;
+	if (n > QERR_QUOTE_MAX)
+		n = QERR_QUOTE_MAX;
 	memcpy(word, m, n);
 	word[n] = '\0';
 	if ((op_names[i].on_flags & OPF_QUANT) != 0) {
@@ -547,9 +488,9 @@ op_modifier(const struct column *col, size_t i, const char *m, size_t n,
 		else if (strcmp(word, "all") == 0)
 			f->qf_quant = QQ_ALL;
 		else {
-			seterr(err, 400, "PN108",
+			qerr_set(err, 400, "PN108",
 			    "operator \"%s\" takes (any) or (all), not \"%s\"",
-			    op_names[i].on_name, msg_str(qs, word));
+			    op_names[i].on_name, qerr_quote(qs, word));
 			return -1;
 		}
 		return 0;
@@ -559,17 +500,17 @@ op_modifier(const struct column *col, size_t i, const char *m, size_t n,
 			if (strcmp(word, ts_configs[j]) == 0)
 				break;
 		if (ts_configs[j] == NULL) {
-			seterr(err, 400, "PN105",
+			qerr_set(err, 400, "PN105",
 			    "filter on column \"%s\": \"%s\" is not a text "
 			    "search configuration (english, simple, ...)",
-			    col->co_name, msg_str(qs, word));
+			    col->co_name, qerr_quote(qs, word));
 			return -1;
 		}
 		x_strlcpy(f->qf_lang, word, sizeof(f->qf_lang));
 		return 0;
 	}
-	seterr(err, 400, "PN108", "operator \"%s\" takes no modifier (%s)",
-	    op_names[i].on_name, msg_str(qs, word));
+	qerr_set(err, 400, "PN108", "operator \"%s\" takes no modifier (%s)",
+	    op_names[i].on_name, qerr_quote(qs, word));
 	return -1;
 }
 
@@ -583,7 +524,7 @@ op_parse(const struct column *col, const char *s, struct q_filter *f,
     struct q_error *err)
 {
 	const char *dot, *paren;
-	char opname[MSG_QUOTE_MAX + 1], qs[MSG_QUOTE_MAX + 4];
+	char opname[QERR_QUOTE_MAX + 1], qs[QERR_QUOTE_MAX + 4];
 	size_t i, oplen;
 
 	if (strncmp(s, "not.", 4) == 0) {
@@ -591,7 +532,7 @@ op_parse(const struct column *col, const char *s, struct q_filter *f,
 		s += 4;
 	}
 	if ((dot = strchr(s, '.')) == NULL) {
-		seterr(err, 400, "PN105",
+		qerr_set(err, 400, "PN105",
 		    "filter on column \"%s\" must be operator.value, e.g. "
 		    "eq.5",
 		    col->co_name);
@@ -605,18 +546,18 @@ op_parse(const struct column *col, const char *s, struct q_filter *f,
 			break;
 	if (i == sizeof(op_names) / sizeof(op_names[0])) {
 		oplen = (size_t)(dot - s);
-		if (oplen > MSG_QUOTE_MAX)
-			oplen = MSG_QUOTE_MAX;
+		if (oplen > QERR_QUOTE_MAX)
+			oplen = QERR_QUOTE_MAX;
 		memcpy(opname, s, oplen);
 		opname[oplen] = '\0';
-		seterr(err, 400, "PN108", "unknown operator \"%s\"",
-		    msg_str(qs, opname));
+		qerr_set(err, 400, "PN108", "unknown operator \"%s\"",
+		    qerr_quote(qs, opname));
 		return NULL;
 	}
 	f->qf_op = op_names[i].on_op;
 	if (paren != NULL) {
 		if (dot[-1] != ')') {
-			seterr(err, 400, "PN108",
+			qerr_set(err, 400, "PN108",
 			    "operator \"%s\": modifier not closed by \")\"",
 			    op_names[i].on_name);
 			return NULL;
@@ -637,7 +578,7 @@ value_set(const struct column *col, const char *v, struct q_filter *f,
     struct query *q, struct q_error *err)
 {
 	const char *why;
-	char qs[MSG_QUOTE_MAX + 4];
+	char qs[QERR_QUOTE_MAX + 4];
 	size_t i, nv;
 	char *p;
 
@@ -645,7 +586,7 @@ value_set(const struct column *col, const char *v, struct q_filter *f,
 	if ((why = op_type_why(col, f)) != NULL) {
 		for (i = 0; op_names[i].on_op != f->qf_op; i++)
 			;
-		seterr(err, 400, "PN108",
+		qerr_set(err, 400, "PN108",
 		    "operator \"%s\" does not apply to column \"%s\" (%s): %s",
 		    op_names[i].on_name, col->co_name,
 		    col->co_type[0] != '\0' ? col->co_type
@@ -654,7 +595,7 @@ value_set(const struct column *col, const char *v, struct q_filter *f,
 		return -1;
 	}
 	if (++q->q_nterms > QUERY_MAX_TERMS) {
-		seterr(err, 400, "PN105", "more than %d filter terms",
+		qerr_set(err, 400, "PN105", "more than %d filter terms",
 		    QUERY_MAX_TERMS);
 		return -1;
 	}
@@ -666,10 +607,10 @@ value_set(const struct column *col, const char *v, struct q_filter *f,
 		size_t n = strlen(v);
 
 		if (n < 2 || v[0] != '{' || v[n - 1] != '}') {
-			seterr(err, 400, "PN105",
+			qerr_set(err, 400, "PN105",
 			    "filter on column \"%s\": any/all takes an array "
 			    "literal, e.g. {a,b}, not \"%s\"",
-			    col->co_name, msg_str(qs, v));
+			    col->co_name, qerr_quote(qs, v));
 			return -1;
 		}
 	}
@@ -696,7 +637,7 @@ value_set(const struct column *col, const char *v, struct q_filter *f,
 		/* Regular expressions, tsqueries, ranges, arrays and jsonb
 		 * are parsed by PostgreSQL, whose 22xxx is a 400. */
 		if ((f->qf_value = strdup(v)) == NULL) {
-			nomem(err);
+			qerr_nomem(err);
 			return -1;
 		}
 		if (f->qf_op == QO_LIKE || f->qf_op == QO_ILIKE)
@@ -709,44 +650,77 @@ value_set(const struct column *col, const char *v, struct q_filter *f,
 	if (f->qf_lang[0] != '\0')
 		nv++;
 	if ((q->q_nvalues += nv) > QUERY_MAX_VALUES) {
-		seterr(err, 400, "PN105", "more than %d filter values",
+		qerr_set(err, 400, "PN105", "more than %d filter values",
 		    QUERY_MAX_VALUES);
 		return -1;
 	}
 	return 0;
 }
 
-/* "[not.]op.value" for column col, appended to q. */
+static int path_check(const struct column *, const struct sel_step *, size_t,
+    struct query *, struct q_error *);
+
+/*
+ * What a JSON path's result is compared as: text after a final ->>, the
+ * column's own json or jsonb after ->.  *vc is a copy of col with that
+ * type, for the checks of op_parse() and value_set().
+ */
+static void
+path_result(const struct column *col, const struct sel_step *path, size_t npath,
+    struct column *vc)
+{
+	*vc = *col;
+	if (npath > 0 && path[npath - 1].ss_text) {
+		vc->co_kind = CK_TEXT;
+		x_strlcpy(vc->co_type, "text", sizeof(vc->co_type));
+		x_strlcpy(vc->co_typname, "text", sizeof(vc->co_typname));
+	}
+}
+
+/*
+ * "[not.]op.value" for column col, or the result of path on it (owned by
+ * the filter from here on, freed on failure too), appended to q.
+ */
 static int
-filter_parse(const struct column *col, const char *s, struct query *q,
-    struct q_error *err)
+filter_parse(const struct column *col, struct sel_step *path, size_t npath,
+    const char *s, struct query *q, struct q_error *err)
 {
 	struct q_filter *f;
+	struct column vc;
 	const char *v;
 
 	/* Lengths are checked per value below (per item for in, whose
 	 * whole is bounded by HTTP_QUERY_MAX). */
 	if (utf8_check(s, strlen(s), NULL) == -1) {
-		seterr(err, 400, "PN105",
+		qerr_set(err, 400, "PN105",
 		    "filter on column \"%s\" is not valid UTF-8", col->co_name);
-		return -1;
+		goto fail;
 	}
 	if (q->q_nfilters >= QUERY_MAX_FILTERS) {
-		seterr(err, 400, "PN105", "more than %d filters",
+		qerr_set(err, 400, "PN105", "more than %d filters",
 		    QUERY_MAX_FILTERS);
-		return -1;
+		goto fail;
 	}
+	if (path_check(col, path, npath, q, err) == -1)
+		goto fail;
 	if ((f = filter_new(q)) == NULL) {
-		nomem(err);
-		return -1;
+		qerr_nomem(err);
+		goto fail;
 	}
-	if ((v = op_parse(col, s, f, err)) == NULL ||
-	    value_set(col, v, f, q, err) == -1) {
+	f->qf_path = path;
+	f->qf_npath = npath;
+	path_result(col, path, npath, &vc);
+	if ((v = op_parse(&vc, s, f, err)) == NULL ||
+	    value_set(&vc, v, f, q, err) == -1) {
 		filter_free(f);
 		return -1;
 	}
+	f->qf_col = col;
 	q->q_nfilters++;
 	return 0;
+fail:
+	sel_path_free(path, npath);
+	return -1;
 }
 
 /* ---- logic trees ---- */
@@ -774,10 +748,10 @@ struct tree {
 static int
 tree_err(struct tree *tr, const char *at, const char *why)
 {
-	char qs[MSG_QUOTE_MAX + 4];
+	char qs[QERR_QUOTE_MAX + 4];
 
-	seterr(tr->tr_err, 400, "PGRST100", "failed to parse logic tree (%s)",
-	    msg_str(qs, tr->tr_src));
+	qerr_set(tr->tr_err, 400, "PGRST100", "failed to parse logic tree (%s)",
+	    qerr_quote(qs, tr->tr_src));
 	snprintf(tr->tr_err->qe_details, sizeof(tr->tr_err->qe_details),
 	    "at byte %zu: %s", (size_t)(at - tr->tr_src), why);
 	return -1;
@@ -861,7 +835,7 @@ tree_leaf(struct tree *tr, const char **pp, struct q_filter *f)
 {
 	const struct column *col;
 	const char *p = *pp, *e, *v;
-	char name[CATALOG_NAME_MAX + 1], qs[MSG_QUOTE_MAX + 4];
+	char name[CATALOG_NAME_MAX + 1], qs[QERR_QUOTE_MAX + 4];
 	size_t n;
 
 	if (*p == '"') {
@@ -885,8 +859,8 @@ tree_leaf(struct tree *tr, const char **pp, struct q_filter *f)
 	if (n >= sizeof(name) ||
 	    (memcpy(name, tr->tr_buf, n + 1),
 	        (col = table_column(tr->tr_t, name)) == NULL)) {
-		seterr(tr->tr_err, 400, "PN107", "column \"%s\" does not exist",
-		    msg_str(qs, tr->tr_buf));
+		qerr_set(tr->tr_err, 400, "PN107",
+		    "column \"%s\" does not exist", qerr_quote(qs, tr->tr_buf));
 		return -1;
 	}
 	if ((v = op_parse(col, e + 1, f, tr->tr_err)) == NULL ||
@@ -907,7 +881,7 @@ tree_group(struct tree *tr, const char **pp, int depth, struct q_filter *f)
 	const char *p = *pp;
 
 	if (depth > QUERY_TREE_DEPTH_MAX) {
-		seterr(tr->tr_err, 400, "PN105",
+		qerr_set(tr->tr_err, 400, "PN105",
 		    "logic tree nested deeper than %d levels",
 		    QUERY_TREE_DEPTH_MAX);
 		return -1;
@@ -920,7 +894,7 @@ tree_group(struct tree *tr, const char **pp, int depth, struct q_filter *f)
 			if ((nk = reallocarray(f->qf_kids,
 			         f->qf_nkids == 0 ? 2 : f->qf_nkids * 2,
 			         sizeof(*nk))) == NULL) {
-				nomem(tr->tr_err);
+				qerr_nomem(tr->tr_err);
 				return -1;
 			}
 			f->qf_kids = nk;
@@ -981,11 +955,11 @@ logic_parse(const struct table *t, const char *name, const char *value,
 	int rv = -1;
 
 	if (utf8_check(value, strlen(value), NULL) == -1) {
-		seterr(err, 400, "PN105", "%s is not valid UTF-8", name);
+		qerr_set(err, 400, "PN105", "%s is not valid UTF-8", name);
 		return -1;
 	}
 	if (q->q_nfilters >= QUERY_MAX_FILTERS) {
-		seterr(err, 400, "PN105", "more than %d filters",
+		qerr_set(err, 400, "PN105", "more than %d filters",
 		    QUERY_MAX_FILTERS);
 		return -1;
 	}
@@ -996,7 +970,7 @@ logic_parse(const struct table *t, const char *name, const char *value,
 	if ((tr.tr_buf = malloc(strlen(value) + 1)) == NULL ||
 	    (f = filter_new(q)) == NULL) {
 		free(tr.tr_buf);
-		nomem(err);
+		qerr_nomem(err);
 		return -1;
 	}
 	if (strncmp(name, "not.", 4) == 0) {
@@ -1060,19 +1034,268 @@ query_add_eq(struct query *q, const struct column *col, const char *value)
 
 /* ---- select, order, limit ---- */
 
-/* Why a select item that is not a column is not one, if we can tell. */
+/*
+ * The casts select= may ask for, by every name we take for them, and the
+ * SQL each becomes: the statement gets this table's string, never the
+ * client's text.
+ */
+static const struct {
+	const char *ct_name;
+	const char *ct_sql;
+} cast_types[] = {
+    {"text", "text"},
+    {"integer", "integer"},
+    {"int", "integer"},
+    {"int4", "integer"},
+    {"bigint", "bigint"},
+    {"int8", "bigint"},
+    {"smallint", "smallint"},
+    {"int2", "smallint"},
+    {"numeric", "numeric"},
+    {"real", "real"},
+    {"float4", "real"},
+    {"double precision", "double precision"},
+    {"float8", "double precision"},
+    {"boolean", "boolean"},
+    {"bool", "boolean"},
+    {"date", "date"},
+    {"timestamptz", "timestamptz"},
+    {"timestamp", "timestamp"},
+    {"time", "time"},
+    {"uuid", "uuid"},
+    {"json", "json"},
+    {"jsonb", "jsonb"},
+};
+
 static const char *
-select_unsupported(const char *item)
+cast_sql(const char *name)
 {
-	if (strstr(item, "->") != NULL)
-		return "JSON paths (a->b) are not supported in select";
-	if (strstr(item, "::") != NULL)
-		return "casts (a::text) are not supported in select";
-	if (strchr(item, ':') != NULL)
-		return "aliases (x:a) are not supported in select";
-	if (strchr(item, '(') != NULL || strchr(item, ')') != NULL)
-		return "embedding (a(b)) is not supported in select";
+	size_t i;
+
+	for (i = 0; i < sizeof(cast_types) / sizeof(cast_types[0]); i++)
+		if (strcasecmp(name, cast_types[i].ct_name) == 0)
+			return cast_types[i].ct_sql;
 	return NULL;
+}
+
+void
+query_item_free(struct q_item *it)
+{
+	sel_path_free(it->qi_path, it->qi_npath);
+	free(it->qi_key);
+	/* EMBED HOOK: embed_free(it->qi_embed) once embeddings exist. */
+	memset(it, 0, sizeof(*it));
+}
+
+/* Copies a parsed JSON path. */
+static int
+path_copy(const struct sel_step *src, size_t n, struct sel_step **out)
+{
+	struct sel_step *p;
+	size_t i;
+
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	if ((p = calloc(n, sizeof(*p))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		p[i].ss_text = src[i].ss_text;
+		if ((p[i].ss_key = strdup(src[i].ss_key)) == NULL) {
+			sel_path_free(p, i);
+			return -1;
+		}
+	}
+	*out = p;
+	return 0;
+}
+
+/*
+ * A JSON path applies to json and jsonb columns only; its keys are bound
+ * values, counted against QUERY_MAX_VALUES (array indexes are not: they
+ * reach SQL as checked integers).
+ */
+static int
+path_check(const struct column *col, const struct sel_step *path, size_t n,
+    struct query *q, struct q_error *err)
+{
+	size_t i;
+	int idx;
+
+	if (n == 0)
+		return 0;
+	if (col->co_kind != CK_JSON || col->co_array) {
+		qerr_set(err, 400, "PN105",
+		    "column \"%s\" (%s) is not json or jsonb: JSON paths (->, "
+		    "->>) do not apply",
+		    col->co_name,
+		    col->co_type[0] != '\0' ? col->co_type
+		                            : col_kind_name(col->co_kind));
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!sel_step_index(path[i].ss_key, &idx) &&
+		    ++q->q_nvalues > QUERY_MAX_VALUES) {
+			qerr_set(err, 400, "PN105",
+			    "more than %d filter values", QUERY_MAX_VALUES);
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * The output key of a field: its alias, else the last key of its path
+ * (PostgREST's rule: meta->lead->>name is "name", arr->0 is "arr"), else
+ * the column's name.  It becomes a quoted identifier (AS "key"), which
+ * PostgreSQL would cut to 63 bytes: a longer one is refused.
+ */
+static int
+field_key(const struct sel_node *nd, const struct column *col,
+    struct q_item *it, struct q_error *err)
+{
+	const char *k = col->co_name;
+	size_t i;
+	int idx;
+
+	if (nd->sn_alias != NULL)
+		k = nd->sn_alias;
+	else
+		for (i = nd->sn_npath; i > 0; i--)
+			if (!sel_step_index(nd->sn_path[i - 1].ss_key, &idx)) {
+				k = nd->sn_path[i - 1].ss_key;
+				break;
+			}
+	if (strlen(k) >= CATALOG_NAME_MAX) {
+		char qs[QERR_QUOTE_MAX + 4];
+
+		qerr_set(err, 400, "PN105",
+		    "select: the key \"%s\" is longer than %d bytes; give the "
+		    "item an alias (x:%s)",
+		    qerr_quote(qs, k), CATALOG_NAME_MAX - 1, col->co_name);
+		return -1;
+	}
+	if ((it->qi_key = strdup(k)) == NULL) {
+		qerr_nomem(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A field node into it (zeroed). */
+static int
+field_resolve(const struct table *t, const struct sel_node *nd, struct query *q,
+    struct q_item *it, struct q_error *err)
+{
+	char qs[QERR_QUOTE_MAX + 4];
+	const struct column *col;
+
+	if ((col = table_column(t, nd->sn_name)) == NULL) {
+		qerr_set(err, 400, "PN107", "column \"%s\" does not exist",
+		    qerr_quote(qs, nd->sn_name));
+		return -1;
+	}
+	it->qi_kind = SEL_FIELD;
+	it->qi_col = col;
+	if (nd->sn_cast != NULL &&
+	    (it->qi_cast = cast_sql(nd->sn_cast)) == NULL) {
+		qerr_set(err, 400, "PN105",
+		    "select: cannot cast to \"%s\" (text, integer, bigint, "
+		    "smallint, numeric, real, double precision, boolean, date, "
+		    "timestamptz, timestamp, time, uuid, json, jsonb)",
+		    qerr_quote(qs, nd->sn_cast));
+		return -1;
+	}
+	if (path_check(col, nd->sn_path, nd->sn_npath, q, err) == -1)
+		return -1;
+	if (path_copy(nd->sn_path, nd->sn_npath, &it->qi_path) == -1) {
+		qerr_nomem(err);
+		return -1;
+	}
+	it->qi_npath = nd->sn_npath;
+	return field_key(nd, col, it, err);
+}
+
+/*
+ * EMBED HOOK: where a SEL_EMBED node is resolved, by embed_resolve() of
+ * gateway/embed.c once embeddings exist.
+ */
+static int
+embed_refuse(const struct sel_node *nd, struct q_error *err)
+{
+	char qs[QERR_QUOTE_MAX + 4];
+
+	qerr_set(err, 400, "PN105",
+	    "select: embedding (%s(..)) is not supported yet",
+	    qerr_quote(qs, nd->sn_name));
+	return -1;
+}
+
+/*
+ * select=: the parsed items resolved against t.  A second "*" adds
+ * nothing; an item whose key another item already has replaces that
+ * item's value in its place (a JSON object holds a key once: this is what
+ * a client's JSON parser makes of PostgREST's duplicate keys).
+ */
+static int
+select_parse(
+    const struct table *t, const char *s, struct query *q, struct q_error *err)
+{
+	struct sel_node *nodes = NULL;
+	struct q_item it, *dup;
+	size_t n, i, j;
+	int star = 0, rv = -1, idx;
+
+	if (sel_parse(s, &nodes, &n, err) == -1)
+		return -1;
+	if (n > 0 && (q->q_items = calloc(n, sizeof(*q->q_items))) == NULL) {
+		qerr_nomem(err);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		memset(&it, 0, sizeof(it));
+		switch (nodes[i].sn_kind) {
+		case SEL_STAR:
+			if (star++)
+				continue;
+			it.qi_kind = SEL_STAR;
+			break;
+		case SEL_FIELD:
+			if (field_resolve(t, &nodes[i], q, &it, err) == -1) {
+				query_item_free(&it);
+				goto fail;
+			}
+			break;
+		case SEL_EMBED:
+			if (embed_refuse(&nodes[i], err) == -1)
+				goto fail;
+			break;
+		}
+		for (dup = NULL, j = 0; it.qi_key != NULL && j < q->q_nitems;
+		     j++)
+			if (q->q_items[j].qi_key != NULL &&
+			    strcmp(q->q_items[j].qi_key, it.qi_key) == 0)
+				dup = &q->q_items[j];
+		if (dup != NULL) {
+			/* Its path keys are no longer bound. */
+			for (j = 0; j < dup->qi_npath; j++)
+				if (!sel_step_index(
+				        dup->qi_path[j].ss_key, &idx))
+					q->q_nvalues--;
+			query_item_free(dup);
+			*dup = it;
+		} else
+			q->q_items[q->q_nitems++] = it;
+	}
+	/* "*" alone is the default: the statements stay the plain ones. */
+	if (q->q_nitems == 1 && q->q_items[0].qi_kind == SEL_STAR) {
+		free(q->q_items);
+		q->q_items = NULL;
+		q->q_nitems = 0;
+	}
+	rv = 0;
+fail:
+	sel_free(nodes, n);
+	return rv;
 }
 
 /* Splits s on ',' into a NUL-separated copy; returns it and the count. */
@@ -1092,54 +1315,45 @@ split_commas(const char *s, size_t *n)
 	return copy;
 }
 
+/*
+ * The column (with an optional JSON path) of order item s into o; *mod is
+ * what follows its '.' (asc, desc, ...), or NULL.  An exact column name
+ * wins over the grammar, as for filters.
+ */
 static int
-select_parse(
-    const struct table *t, const char *s, struct query *q, struct q_error *err)
+order_term(const struct table *t, char *s, struct q_order *o, struct query *q,
+    char **mod, struct q_error *err)
 {
-	const struct column *col;
-	char *copy = NULL, *item, qs[MSG_QUOTE_MAX + 4];
-	const char *why;
-	size_t n, i, j;
+	char qs[QERR_QUOTE_MAX + 4], *cname, *dot;
+	const char *end;
 
-	if (strcmp(s, "*") == 0)
+	*mod = NULL;
+	if ((dot = strchr(s, '.')) != NULL)
+		*dot = '\0';
+	if ((o->qo_col = table_column(t, s)) != NULL) {
+		if (dot != NULL)
+			*mod = dot + 1;
 		return 0;
-	if ((copy = split_commas(s, &n)) == NULL)
-		goto nomem;
-	if ((q->q_select = calloc(t->tb_ncols > 0 ? t->tb_ncols : 1,
-	         sizeof(*q->q_select))) == NULL)
-		goto nomem;
-	for (i = 0, item = copy; i < n; i++, item += strlen(item) + 1) {
-		if (*item == '\0') {
-			seterr(err, 400, "PN105", "select has an empty item");
-			goto fail;
-		}
-		if ((col = table_column(t, item)) == NULL) {
-			if (strcmp(item, "*") == 0)
-				seterr(err, 400, "PN105",
-				    "select=* cannot be combined with columns");
-			else if ((why = select_unsupported(item)) != NULL)
-				seterr(err, 400, "PN105", "%s", why);
-			else
-				seterr(err, 400, "PN107",
-				    "column \"%s\" does not exist",
-				    msg_str(qs, item));
-			goto fail;
-		}
-		/* A column named twice is returned once: a JSON object
-		 * cannot hold the key twice anyway. */
-		for (j = 0; j < q->q_nselect; j++)
-			if (q->q_select[j] == col)
-				break;
-		if (j == q->q_nselect)
-			q->q_select[q->q_nselect++] = col;
 	}
-	free(copy);
-	return 0;
-nomem:
-	nomem(err);
-fail:
-	free(copy);
-	return -1;
+	if (dot != NULL)
+		*dot = '.';
+	if (sel_field_parse(
+	        s, "order", &cname, &o->qo_path, &o->qo_npath, &end, err) == -1)
+		return -1;
+	if (*end != '\0' && *end != '.')
+		o->qo_col = NULL;
+	else
+		o->qo_col = table_column(t, cname);
+	if (o->qo_col == NULL) {
+		qerr_set(err, 400, "PN107", "column \"%s\" does not exist",
+		    qerr_quote(qs, *end == '\0' || *end == '.' ? cname : s));
+		free(cname);
+		return -1;
+	}
+	free(cname);
+	if (*end == '.')
+		*mod = s + (end - s) + 1;
+	return path_check(o->qo_col, o->qo_path, o->qo_npath, q, err);
 }
 
 static int
@@ -1147,14 +1361,14 @@ order_parse(
     const struct table *t, const char *s, struct query *q, struct q_error *err)
 {
 	struct q_order *o;
-	char *copy = NULL, *item, *mod, *next, qs[MSG_QUOTE_MAX + 4];
-	size_t n, i;
+	char *copy = NULL, *item, *mod, *next, qs[QERR_QUOTE_MAX + 4];
+	size_t n = 0, i;
 	int stage;
 
 	if ((copy = split_commas(s, &n)) == NULL)
 		goto nomem;
 	if (n > QUERY_MAX_ORDER) {
-		seterr(err, 400, "PN105", "order has more than %d items",
+		qerr_set(err, 400, "PN105", "order has more than %d items",
 		    QUERY_MAX_ORDER);
 		goto fail;
 	}
@@ -1163,21 +1377,20 @@ order_parse(
 	for (i = 0, item = copy; i < n; i++, item = next) {
 		next = item + strlen(item) + 1;
 		o = &q->q_order[q->q_norder];
-		if ((mod = strchr(item, '.')) != NULL)
-			*mod++ = '\0';
-		if (*item == '\0') {
-			seterr(err, 400, "PN105",
+		if (*item == '\0' || *item == '.') {
+			qerr_set(err, 400, "PN105",
 			    "order has an empty column name");
 			goto fail;
 		}
-		if ((o->qo_col = table_column(t, item)) == NULL) {
-			seterr(err, 400, "PN107",
-			    "column \"%s\" does not exist", msg_str(qs, item));
+		if (order_term(t, item, o, q, &mod, err) == -1)
 			goto fail;
-		}
+		/* json has no ordering; a path ending in ->> is text, one in
+		 * -> keeps the column's type. */
 		if (o->qo_col->co_kind == CK_JSON &&
-		    strcmp(o->qo_col->co_typname, "json") == 0) {
-			seterr(err, 400, "PN105",
+		    strcmp(o->qo_col->co_typname, "json") == 0 &&
+		    (o->qo_npath == 0 ||
+		        !o->qo_path[o->qo_npath - 1].ss_text)) {
+			qerr_set(err, 400, "PN105",
 			    "column \"%s\" is of type json, which has no order",
 			    o->qo_col->co_name);
 			goto fail;
@@ -1205,10 +1418,10 @@ order_parse(
 				stage = 1;
 				continue;
 			}
-			seterr(err, 400, "PN105",
+			qerr_set(err, 400, "PN105",
 			    "order for column \"%s\": unexpected \"%s\" (use "
 			    "asc|desc then nullsfirst|nullslast)",
-			    o->qo_col->co_name, msg_str(qs, word));
+			    o->qo_col->co_name, qerr_quote(qs, word));
 			goto fail;
 		}
 		q->q_norder++;
@@ -1216,8 +1429,16 @@ order_parse(
 	free(copy);
 	return 0;
 nomem:
-	nomem(err);
+	qerr_nomem(err);
 fail:
+	/* The item being parsed is not counted yet: its path is freed
+	 * here, the others' by query_free(). */
+	if (q->q_order != NULL && q->q_norder < n) {
+		o = &q->q_order[q->q_norder];
+		sel_path_free(o->qo_path, o->qo_npath);
+		o->qo_path = NULL;
+		o->qo_npath = 0;
+	}
 	free(copy);
 	return -1;
 }
@@ -1228,7 +1449,7 @@ count_parse(const char *name, const char *s, long *out, struct q_error *err)
 	size_t n = strlen(s);
 
 	if (n == 0 || n > COUNT_DIGITS_MAX || strspn(s, "0123456789") != n) {
-		seterr(err, 400, "PN105", "%s must be a non-negative integer",
+		qerr_set(err, 400, "PN105", "%s must be a non-negative integer",
 		    name);
 		return -1;
 	}
@@ -1249,7 +1470,7 @@ static int
 columns_parse(const struct table *t, const char *value, struct query *out,
     struct q_error *err)
 {
-	char name[CATALOG_NAME_MAX + 1], qs[MSG_QUOTE_MAX + 4];
+	char name[CATALOG_NAME_MAX + 1], qs[QERR_QUOTE_MAX + 4];
 	const struct column *col, **nc;
 	const char *p = value, *e;
 	size_t len;
@@ -1257,7 +1478,7 @@ columns_parse(const struct table *t, const char *value, struct query *out,
 	for (;;) {
 		if (*p == '"') {
 			if ((e = strchr(p + 1, '"')) == NULL) {
-				seterr(err, 400, "PN105",
+				qerr_set(err, 400, "PN105",
 				    "columns: unbalanced quote");
 				return -1;
 			}
@@ -1269,7 +1490,7 @@ columns_parse(const struct table *t, const char *value, struct query *out,
 			len = (size_t)(e - p);
 		}
 		if (len == 0 || len >= sizeof(name)) {
-			seterr(err, 400, "PN105",
+			qerr_set(err, 400, "PN105",
 			    "columns: empty or overlong "
 			    "name");
 			return -1;
@@ -1277,17 +1498,19 @@ columns_parse(const struct table *t, const char *value, struct query *out,
 		memcpy(name, p, len);
 		name[len] = '\0';
 		if ((col = table_column(t, name)) == NULL) {
-			seterr(err, 400, "PN107",
-			    "column \"%s\" does not exist", msg_str(qs, name));
+			qerr_set(err, 400, "PN107",
+			    "column \"%s\" does not exist",
+			    qerr_quote(qs, name));
 			return -1;
 		}
 		if (out->q_ncolumns >= t->tb_ncols) {
-			seterr(err, 400, "PN105", "columns: a column repeats");
+			qerr_set(
+			    err, 400, "PN105", "columns: a column repeats");
 			return -1;
 		}
 		if ((nc = reallocarray(out->q_columns, out->q_ncolumns + 1,
 		         sizeof(*nc))) == NULL) {
-			seterr(err, 500, "PN900", "out of memory");
+			qerr_set(err, 500, "PN900", "out of memory");
 			return -1;
 		}
 		out->q_columns = nc;
@@ -1295,13 +1518,74 @@ columns_parse(const struct table *t, const char *value, struct query *out,
 		if (*e == '\0')
 			break;
 		if (*e != ',') {
-			seterr(err, 400, "PN105", "columns: expected a comma");
+			qerr_set(
+			    err, 400, "PN105", "columns: expected a comma");
 			return -1;
 		}
 		p = e + 1;
 	}
 	out->q_has_columns = 1;
 	return 0;
+}
+
+/* ---- filter keys ---- */
+
+/*
+ * EMBED HOOK: a parameter of an embedded resource, refused until
+ * embeddings exist (they route it to the embed it names).
+ */
+static int
+embed_param(const char *name, struct q_error *err)
+{
+	char qs[QERR_QUOTE_MAX + 4];
+
+	qerr_set(err, 400, "PN105",
+	    "\"%s\": parameters of embedded resources are not supported "
+	    "(embedding is not)",
+	    qerr_quote(qs, name));
+	return -1;
+}
+
+/*
+ * A filter whose key is not a column's exact name: a column with a JSON
+ * path (meta->>budget=eq.100), or an embedded resource's parameter.
+ * Returns 0 when the filter was added, 1 when name is no column (the
+ * caller's 400), 2 for an embedded resource's parameter, -1 with *err.
+ */
+static int
+filter_key(const struct table *t, const char *name, const char *value,
+    struct query *q, struct q_error *err)
+{
+	const struct column *col;
+	struct sel_step *path;
+	struct q_error perr;
+	const char *end;
+	char *cname;
+	size_t npath;
+	int rv;
+
+	if (sel_field_parse(
+	        name, "filter", &cname, &path, &npath, &end, &perr) == -1) {
+		if (perr.qe_status == 400)
+			return 1;
+		*err = perr;
+		return -1;
+	}
+	if (*end == '.' && npath == 0)
+		rv = 2;
+	else if (*end != '\0' || (col = table_column(t, cname)) == NULL)
+		rv = 1;
+	else if (filter_parse(col, path, npath, value, q, err) == -1) {
+		/* filter_parse took the path. */
+		free(cname);
+		return -1;
+	} else {
+		free(cname);
+		return 0;
+	}
+	free(cname);
+	sel_path_free(path, npath);
+	return rv;
 }
 
 /* ---- the whole query ---- */
@@ -1313,10 +1597,10 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 {
 	const struct column *col;
 	const char *name, *value;
-	char qs[MSG_QUOTE_MAX + 4];
+	char qs[QERR_QUOTE_MAX + 4];
 	size_t i, j;
 	int seen_select = 0, seen_order = 0, seen_limit = 0, seen_offset = 0;
-	int *seen, logic;
+	int *seen, logic, key;
 	long limit = default_limit;
 
 	memset(out, 0, sizeof(*out));
@@ -1326,7 +1610,7 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 		value = params[i].hp_value != NULL ? params[i].hp_value : "";
 		if (strcmp(name, "select") == 0) {
 			if (seen_select++) {
-				seterr(err, 400, "PN105",
+				qerr_set(err, 400, "PN105",
 				    "select is given more than once");
 				goto fail;
 			}
@@ -1336,7 +1620,7 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 		}
 		if (strcmp(name, "columns") == 0) {
 			if (mode != QM_WRITE || out->q_has_columns) {
-				seterr(err, 400, "PN105",
+				qerr_set(err, 400, "PN105",
 				    "columns is only for writes, once");
 				goto fail;
 			}
@@ -1347,7 +1631,7 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 		if (strcmp(name, "order") == 0 || strcmp(name, "limit") == 0 ||
 		    strcmp(name, "offset") == 0) {
 			if (mode == QM_WRITE) {
-				seterr(err, 400, "PN105",
+				qerr_set(err, 400, "PN105",
 				    "%s is not supported on writes", name);
 				goto fail;
 			}
@@ -1355,7 +1639,7 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 			       : strcmp(name, "limit") == 0 ? &seen_limit
 			                                    : &seen_offset;
 			if ((*seen)++) {
-				seterr(err, 400, "PN105",
+				qerr_set(err, 400, "PN105",
 				    "%s is given more than once", name);
 				goto fail;
 			}
@@ -1370,32 +1654,40 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 				goto fail;
 			continue;
 		}
-		if ((logic = logic_name(name)) != 0) {
-			if (logic == -1) {
-				seterr(err, 400, "PN105",
-				    "\"%s\": logic trees on embedded resources "
-				    "are not supported (embedding is not)",
-				    msg_str(qs, name));
-				goto fail;
-			}
+		if ((logic = logic_name(name)) == 1) {
 			if (logic_parse(t, name, value, out, err) == -1)
 				goto fail;
 			continue;
 		}
+		/* A column named exactly so, whatever its characters. */
 		if ((col = table_column(t, name)) != NULL) {
-			if (filter_parse(col, value, out, err) == -1)
+			if (filter_parse(col, NULL, 0, value, out, err) == -1)
 				goto fail;
 			continue;
 		}
+		/* EMBED HOOK: tasks.done=, tasks.order=, tasks.limit=,
+		 * tasks.or=(..): the one place an embedded resource's
+		 * parameter is recognised. */
+		if (logic == -1 ||
+		    (key = filter_key(t, name, value, out, err)) == 2) {
+			if (embed_param(name, err) == -1)
+				goto fail;
+			continue;
+		}
+		if (key == -1)
+			goto fail;
+		if (key == 0)
+			continue;
 		for (j = 0; unsupported_params[j] != NULL; j++)
 			if (strcmp(name, unsupported_params[j]) == 0)
 				break;
 		if (unsupported_params[j] != NULL)
-			seterr(err, 400, "PN105",
+			qerr_set(err, 400, "PN105",
 			    "query parameter \"%s\" is not supported", name);
 		else
-			seterr(err, 400, "PN107",
-			    "column \"%s\" does not exist", msg_str(qs, name));
+			qerr_set(err, 400, "PN107",
+			    "column \"%s\" does not exist",
+			    qerr_quote(qs, name));
 		goto fail;
 	}
 	if (mode == QM_READ) {
@@ -1422,7 +1714,11 @@ query_free(struct query *q)
 	for (i = 0; i < q->q_nfilters; i++)
 		filter_free(&q->q_filters[i]);
 	free(q->q_filters);
-	free(q->q_select);
+	for (i = 0; i < q->q_nitems; i++)
+		query_item_free(&q->q_items[i]);
+	free(q->q_items);
+	for (i = 0; i < q->q_norder; i++)
+		sel_path_free(q->q_order[i].qo_path, q->q_order[i].qo_npath);
 	free(q->q_order);
 	free(q->q_columns);
 	memset(q, 0, sizeof(*q));

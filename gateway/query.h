@@ -12,6 +12,8 @@
 
 #include "gateway/catalog.h"
 #include "gateway/httpparse.h"
+#include "gateway/qerror.h"
+#include "gateway/select.h"
 
 enum q_op {
 	QO_EQ,
@@ -53,6 +55,11 @@ enum q_is { QI_NULL, QI_TRUE, QI_FALSE, QI_UNKNOWN };
 
 struct q_filter {
 	const struct column *qf_col;
+	/* col->key->>key: the JSON path on qf_col (owned), or NULL.  The
+	 * value is then compared with the path's result: text after a final
+	 * ->>, jsonb after ->. */
+	struct sel_step *qf_path;
+	size_t qf_npath;
 	enum q_op qf_op;
 	int qf_not;
 	/* Owned; for like/ilike with '*' already turned into '%'; NULL for
@@ -72,13 +79,34 @@ struct q_filter {
 
 struct q_order {
 	const struct column *qo_col;
+	struct sel_step *qo_path; /* JSON path on qo_col (owned), or NULL */
+	size_t qo_npath;
 	int qo_desc;
 	int qo_nulls; /* 0 default, 1 nullsfirst, 2 nullslast */
 };
 
+/* Defined by gateway/embed.h; opaque here. */
+struct q_embed;
+
+/* One item of the select list, resolved against the catalog. */
+struct q_item {
+	enum sel_kind qi_kind;       /* SEL_STAR, SEL_FIELD or SEL_EMBED */
+	const struct column *qi_col; /* FIELD */
+	struct sel_step *qi_path;    /* FIELD: owned copy, or NULL */
+	size_t qi_npath;
+	/* FIELD: the SQL type of the cast, a static string of query.c's
+	 * allow-list (never the client's text), or NULL. */
+	const char *qi_cast;
+	/* Owned: the output key: the alias, else the last key of the path,
+	 * else the column's name; EMBED: the alias, else the relation. */
+	char *qi_key;
+	struct q_embed *qi_embed; /* EMBED: owned; freed by embed_free() */
+};
+
 struct query {
-	const struct column **q_select; /* owned array; 0 = all columns */
-	size_t q_nselect;
+	/* The select list; q_nitems 0 means all columns. */
+	struct q_item *q_items;
+	size_t q_nitems;
 	struct q_filter *q_filters;
 	size_t q_nfilters;
 	size_t q_filtcap;
@@ -95,15 +123,6 @@ struct query {
 	const struct column **q_columns; /* owned array */
 	size_t q_ncolumns;
 	int q_has_columns;
-};
-
-struct q_error {
-	int qe_status;
-	char qe_code[16];
-	char qe_message[256];
-	char qe_details[512];
-	int qe_details_json; /* qe_details is JSON text, sent as it is */
-	char qe_hint[256];   /* "" for a null hint */
 };
 
 #define QUERY_MAX_FILTERS 64
@@ -160,5 +179,7 @@ int query_is_uuid(const char *s);
 
 /* Safe on a zeroed struct, and twice. */
 void query_free(struct query *q);
+/* Frees what it owns and zeroes it. */
+void query_item_free(struct q_item *it);
 
 #endif

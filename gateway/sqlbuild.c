@@ -94,23 +94,58 @@ add_table(struct buf *b, const struct table *t)
 }
 
 /*
- * "c", or "c"::text where the comparison must be on text: the pattern
- * operators, and json/jsonb for the comparisons (json has no equality;
- * @> and <@ keep jsonb's own).
+ * "c", or ("c"->$1->>$2) with a JSON path: keys are bound values, array
+ * indexes checked integers (sel_step_index()).
  */
 static int
-add_operand(struct buf *b, const struct q_filter *f)
+add_column_path(struct sqlq *out, const struct column *col,
+    const struct sel_step *path, size_t npath)
 {
-	int text;
+	struct buf *b = &out->sq_sql;
+	size_t i;
+	int idx;
 
-	if (sql_ident(b, f->qf_col->co_name) == -1)
+	if (npath > 0)
+		buf_addc(b, '(');
+	if (sql_ident(b, col->co_name) == -1)
+		return -1;
+	for (i = 0; i < npath; i++) {
+		buf_addstr(b, path[i].ss_text ? "->>" : "->");
+		if (sel_step_index(path[i].ss_key, &idx))
+			buf_printf(b, "%d", idx);
+		else if (sqlq_param(out, path[i].ss_key) == -1)
+			return -1;
+	}
+	if (npath > 0)
+		buf_addc(b, ')');
+	return buf_error(b);
+}
+
+/*
+ * The filter's operand, cast to text where the comparison must be on
+ * text: the pattern operators, and for the comparisons json and jsonb
+ * (json has no equality; @> and <@ keep jsonb's own).  A path ending in
+ * ->> is text already; one ending in -> on a jsonb column compares as
+ * jsonb (PostgreSQL parses the value), on a json column as text.
+ */
+static int
+add_operand(struct sqlq *out, const struct q_filter *f)
+{
+	struct buf *b = &out->sq_sql;
+	int text, is_text = 0;
+
+	if (f->qf_npath > 0) {
+		if (f->qf_path[f->qf_npath - 1].ss_text)
+			is_text = 1;
+	}
+	if (add_column_path(out, f->qf_col, f->qf_path, f->qf_npath) == -1)
 		return -1;
 	switch (f->qf_op) {
 	case QO_LIKE:
 	case QO_ILIKE:
 	case QO_MATCH:
 	case QO_IMATCH:
-		text = 1;
+		text = !is_text;
 		break;
 	case QO_EQ:
 	case QO_NEQ:
@@ -120,7 +155,9 @@ add_operand(struct buf *b, const struct q_filter *f)
 	case QO_LTE:
 	case QO_IN:
 	case QO_ISDISTINCT:
-		text = f->qf_col->co_kind == CK_JSON;
+		text = f->qf_col->co_kind == CK_JSON && !is_text &&
+		       (f->qf_npath == 0 ||
+		           strcmp(f->qf_col->co_typname, "json") == 0);
 		break;
 	default:
 		text = 0;
@@ -217,7 +254,7 @@ add_filter(struct sqlq *out, const struct q_filter *f)
 		/* x IN () is not SQL; an empty list matches nothing. */
 		buf_addstr(b, "false");
 	} else {
-		if (add_operand(b, f) == -1)
+		if (add_operand(out, f) == -1)
 			return -1;
 		switch (f->qf_op) {
 		case QO_IN:
@@ -294,13 +331,127 @@ add_cols(struct buf *b, const struct column *const *cols, size_t n)
 	return buf_error(b);
 }
 
-/* The select list of q, or "*". */
-static int
-add_select(struct buf *b, const struct query *q)
+/* Whether an item other than "*" has key k. */
+static const struct q_item *
+item_keyed(const struct query *q, const char *k)
 {
-	if (q == NULL || q->q_nselect == 0)
+	size_t i;
+
+	for (i = 0; i < q->q_nitems; i++)
+		if (q->q_items[i].qi_kind != SEL_STAR &&
+		    strcmp(q->q_items[i].qi_key, k) == 0)
+			return &q->q_items[i];
+	return NULL;
+}
+
+/* A field: "c", or the expression, its cast, AS "key". */
+static int
+add_field(struct sqlq *out, const struct q_item *it)
+{
+	struct buf *b = &out->sq_sql;
+
+	if (it->qi_npath == 0 && it->qi_cast == NULL &&
+	    strcmp(it->qi_key, it->qi_col->co_name) == 0)
+		return sql_ident(b, it->qi_col->co_name);
+	if (it->qi_cast != NULL)
+		buf_addstr(b, "CAST(");
+	if (add_column_path(out, it->qi_col, it->qi_path, it->qi_npath) == -1)
+		return -1;
+	if (it->qi_cast != NULL)
+		buf_printf(b, " AS %s)", it->qi_cast);
+	buf_addstr(b, " AS ");
+	return sql_ident(b, it->qi_key);
+}
+
+/* EMBED HOOK: embed_sql() renders a SEL_EMBED item once embeddings exist. */
+static int
+add_embed(struct sqlq *out, const struct q_item *it)
+{
+	(void)out;
+	(void)it;
+	return -1;
+}
+
+static int
+add_item(struct sqlq *out, const struct q_item *it)
+{
+	return it->qi_kind == SEL_EMBED ? add_embed(out, it)
+	                                : add_field(out, it);
+}
+
+/*
+ * The select list of q, or "*".  query.c leaves at most one "*" and
+ * every other key once; an item keyed like a column of t takes that
+ * column's place in "*" (which is then spelled out).
+ */
+static int
+add_select(struct sqlq *out, const struct table *t, const struct query *q)
+{
+	struct buf *b = &out->sq_sql;
+	const struct q_item *it, *over;
+	size_t i, j;
+	int star = 0, spell = 0, first = 1;
+
+	if (q == NULL || q->q_nitems == 0)
 		return buf_addc(b, '*');
-	return add_cols(b, q->q_select, q->q_nselect);
+	for (i = 0; i < q->q_nitems; i++)
+		if (q->q_items[i].qi_kind == SEL_STAR)
+			star = 1;
+	for (j = 0; star && !spell && j < t->tb_ncols; j++)
+		spell = item_keyed(q, t->tb_cols[j].co_name) != NULL;
+	for (i = 0; i < q->q_nitems; i++) {
+		it = &q->q_items[i];
+		if (it->qi_kind == SEL_STAR) {
+			if (!first)
+				buf_addstr(b, ", ");
+			first = 0;
+			if (!spell) {
+				buf_addc(b, '*');
+				continue;
+			}
+			for (j = 0; j < t->tb_ncols; j++) {
+				if (j > 0)
+					buf_addstr(b, ", ");
+				over = item_keyed(q, t->tb_cols[j].co_name);
+				if (over != NULL
+				        ? add_item(out, over) == -1
+				        : sql_ident(b, t->tb_cols[j].co_name) ==
+				              -1)
+					return -1;
+			}
+			continue;
+		}
+		if (spell && table_column(t, it->qi_key) != NULL)
+			continue; /* in the "*" */
+		if (!first)
+			buf_addstr(b, ", ");
+		first = 0;
+		if (add_item(out, it) == -1)
+			return -1;
+	}
+	return buf_error(b);
+}
+
+/* " ORDER BY .." or nothing. */
+static int
+add_order(struct sqlq *out, const struct query *q)
+{
+	struct buf *b = &out->sq_sql;
+	const struct q_order *o;
+	size_t i;
+
+	for (i = 0; i < q->q_norder; i++) {
+		o = &q->q_order[i];
+		buf_addstr(b, i == 0 ? " ORDER BY " : ", ");
+		if (add_column_path(out, o->qo_col, o->qo_path, o->qo_npath) ==
+		    -1)
+			return -1;
+		buf_addstr(b, o->qo_desc ? " DESC" : " ASC");
+		if (o->qo_nulls != 0)
+			buf_addstr(b,
+			    o->qo_nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
+	}
+	return buf_error(b);
 }
 
 /*
@@ -344,10 +495,11 @@ add_agg(struct sqlq *out, const char *rel)
  * JSON array, shaped by ret's select list, and their count.
  */
 static int
-add_returning(struct sqlq *out, const struct query *ret, long owned)
+add_returning(struct sqlq *out, const struct table *t, const struct query *ret,
+    long owned)
 {
 	struct buf *b = &out->sq_sql;
-	const char *rel = ret == NULL || ret->q_nselect == 0 ? "_r" : "_s";
+	const char *rel = ret == NULL || ret->q_nitems == 0 ? "_r" : "_s";
 	char num[24];
 
 	buf_addstr(b, " RETURNING *) SELECT ");
@@ -384,7 +536,7 @@ add_returning(struct sqlq *out, const struct query *ret, long owned)
 		return buf_error(b);
 	}
 	buf_addstr(b, "(SELECT ");
-	if (add_select(b, ret) == -1)
+	if (add_select(out, t, ret) == -1)
 		return -1;
 	buf_addstr(b, " FROM _r) _s");
 	return buf_error(b);
@@ -394,29 +546,19 @@ int
 sql_list(const struct table *t, const struct query *q, struct sqlq *out)
 {
 	struct buf *b = &out->sq_sql;
-	const struct q_order *o;
 	char num[24];
-	size_t i;
 
 	buf_addstr(b, "SELECT ");
 	if (add_agg(out, "_r") == -1)
 		return -1;
 	buf_addstr(b, ", count(*) FROM (SELECT ");
-	if (add_select(b, q) == -1)
+	if (add_select(out, t, q) == -1)
 		return -1;
 	buf_addstr(b, " FROM ");
 	if (add_table(b, t) == -1 || add_where(out, q) == -1)
 		return -1;
-	for (i = 0; i < q->q_norder; i++) {
-		o = &q->q_order[i];
-		buf_addstr(b, i == 0 ? " ORDER BY " : ", ");
-		if (sql_ident(b, o->qo_col->co_name) == -1)
-			return -1;
-		buf_addstr(b, o->qo_desc ? " DESC" : " ASC");
-		if (o->qo_nulls != 0)
-			buf_addstr(b,
-			    o->qo_nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
-	}
+	if (add_order(out, q) == -1)
+		return -1;
 	if (q->q_has_limit) {
 		snprintf(num, sizeof(num), "%ld", q->q_limit);
 		buf_addstr(b, " LIMIT ");
@@ -553,7 +695,7 @@ sql_upsert(const struct table *t, const struct column *const *cols,
 		buf_addstr(b, " AS _t");
 	if (ncols == 0) {
 		buf_addstr(b, " DEFAULT VALUES");
-		return add_returning(out, ret, 0);
+		return add_returning(out, t, ret, 0);
 	}
 	if (json_body == NULL)
 		return -1;
@@ -589,7 +731,7 @@ sql_upsert(const struct table *t, const struct column *const *cols,
 		if (w->sw_resolution == SW_MERGE && w->sw_owner != NULL)
 			owned = w->sw_rows;
 	}
-	return add_returning(out, ret, owned);
+	return add_returning(out, t, ret, owned);
 }
 
 int
@@ -658,7 +800,7 @@ sql_update(const struct table *t, const struct column *const *cols,
 	buf_addstr(b, "::json))");
 	if (add_where(out, q) == -1)
 		return -1;
-	return add_returning(out, q, 0);
+	return add_returning(out, t, q, 0);
 }
 
 int
@@ -671,5 +813,5 @@ sql_delete(const struct table *t, const struct query *q, struct sqlq *out)
 	buf_addstr(b, "WITH _r AS (DELETE FROM ");
 	if (add_table(b, t) == -1 || add_where(out, q) == -1)
 		return -1;
-	return add_returning(out, q, 0);
+	return add_returning(out, t, q, 0);
 }

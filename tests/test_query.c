@@ -85,7 +85,7 @@ Test(query, empty_defaults)
 	struct q_error err;
 
 	cr_assert_eq(parse("", &q, &err), 0);
-	cr_assert_eq(q.q_nselect, 0);
+	cr_assert_eq(q.q_nitems, 0);
 	cr_assert_eq(q.q_nfilters, 0);
 	cr_assert_eq(q.q_norder, 0);
 	cr_assert_eq(q.q_has_limit, 1);
@@ -305,7 +305,8 @@ Test(query, unknown_operator_and_column)
 	fails("priority=", "PN105", NULL);
 	fails("nope=eq.5", "PN107", "column \"nope\" does not exist");
 	fails("Priority=eq.5", "PN107", NULL);
-	fails("priority%20=eq.5", "PN107", NULL);
+	/* Blanks around a name are trimmed, as PostgREST's. */
+	ok("priority%20=eq.5");
 	fails("=eq.5", "PN107", NULL);
 	fails("or=(a.eq.1,b.eq.2)", "PN107", "column \"a\" does not exist");
 	fails("on_conflict=id", "PN105", "not supported");
@@ -381,41 +382,179 @@ Test(query, typed_values)
 	ok("priority=like.1*");
 }
 
+/* The key and column of item i. */
+static void
+item_is(const struct query *q, size_t i, const char *key, const char *col)
+{
+	cr_assert(i < q->q_nitems);
+	cr_assert_eq(q->q_items[i].qi_kind, SEL_FIELD);
+	cr_assert_str_eq(q->q_items[i].qi_key, key);
+	cr_assert_str_eq(q->q_items[i].qi_col->co_name, col);
+}
+
 Test(query, select_forms)
 {
 	struct query q;
 	struct q_error err;
 
+	/* A column named twice is returned once. */
 	cr_assert_eq(parse("select=title,id,title", &q, &err), 0);
-	cr_assert_eq(q.q_nselect, 2);
-	cr_assert_str_eq(q.q_select[0]->co_name, "title");
-	cr_assert_str_eq(q.q_select[1]->co_name, "id");
+	cr_assert_eq(q.q_nitems, 2);
+	item_is(&q, 0, "title", "title");
+	item_is(&q, 1, "id", "id");
 	query_free(&q);
 	fx_free();
 
+	/* "*" alone, and an empty select (PostgREST's), are all columns. */
 	cr_assert_eq(parse("select=*", &q, &err), 0);
-	cr_assert_eq(q.q_nselect, 0);
+	cr_assert_eq(q.q_nitems, 0);
+	query_free(&q);
+	fx_free();
+	cr_assert_eq(parse("select=", &q, &err), 0);
+	cr_assert_eq(q.q_nitems, 0);
 	query_free(&q);
 	fx_free();
 
-	cr_assert_eq(parse("select=we%22ird;%20--", &q, &err), 0);
-	cr_assert_eq(q.q_nselect, 1);
+	/* A name outside the grammar's characters is double-quoted. */
+	cr_assert_eq(parse("select=%22we%5C%22ird;%20--%22", &q, &err), 0, "%s",
+	    err.qe_message);
+	cr_assert_eq(q.q_nitems, 1);
+	item_is(&q, 0, "we\"ird; --", "we\"ird; --");
 	query_free(&q);
 	fx_free();
 
-	fails("select=", "PN105", "empty");
-	fails("select=id,", "PN105", "empty");
-	fails("select=,id", "PN105", "empty");
-	fails("select=id,,title", "PN105", "empty");
+	/* Blanks around items are PostgREST's lexemes. */
+	cr_assert_eq(parse("select=id,%20title%20", &q, &err), 0);
+	item_is(&q, 1, "title", "title");
+	query_free(&q);
+	fx_free();
+
+	fails("select=id,", "PGRST100", "expected a name");
+	fails("select=,id", "PGRST100", "expected a name");
+	fails("select=id,,title", "PGRST100", "expected a name");
 	fails("select=nope", "PN107", "column \"nope\" does not exist");
-	fails("select=id,title%20", "PN107", NULL);
-	fails("select=*,id", "PN105", "*");
+	fails("select=we%22ird;%20--", "PGRST100", NULL);
 	fails("select=id,users(email)", "PN105", "embedding");
-	fails("select=id::text", "PN105", "casts");
-	fails("select=x:id", "PN105", "aliases");
-	fails("select=meta->a", "PN105", "JSON paths");
-	fails("select=meta->>a", "PN105", "JSON paths");
+	fails("select=id,users!inner(email)", "PN105", "embedding");
 	fails("select=id&select=title", "PN105", "more than once");
+	fails("select=...users(email)", "PN105", "spread");
+	fails("select=count()", "PN105", "aggregate");
+	fails("select=priority.sum()", "PN105", "aggregate");
+}
+
+Test(query, select_alias_cast_path)
+{
+	struct query q;
+	struct q_error err;
+
+	cr_assert_eq(parse("select=pid:id,title,id::text,n:priority::int4,"
+	                   "budget:meta->>budget,meta->lead->>name,"
+	                   "meta->arr->0,doc->1",
+	                 &q, &err),
+	    0, "%s", err.qe_message);
+	cr_assert_eq(q.q_nitems, 8);
+	item_is(&q, 0, "pid", "id");
+	item_is(&q, 1, "title", "title");
+	item_is(&q, 2, "id", "id");
+	cr_assert_str_eq(q.q_items[2].qi_cast, "text");
+	item_is(&q, 3, "n", "priority");
+	cr_assert_str_eq(q.q_items[3].qi_cast, "integer");
+	item_is(&q, 4, "budget", "meta");
+	cr_assert_eq(q.q_items[4].qi_npath, 1);
+	cr_assert_str_eq(q.q_items[4].qi_path[0].ss_key, "budget");
+	cr_assert_eq(q.q_items[4].qi_path[0].ss_text, 1);
+	item_is(&q, 5, "name", "meta");
+	cr_assert_eq(q.q_items[5].qi_npath, 2);
+	cr_assert_eq(q.q_items[5].qi_path[0].ss_text, 0);
+	/* The last key names an item that ends in an index; none: the
+	 * column. */
+	item_is(&q, 6, "arr", "meta");
+	item_is(&q, 7, "doc", "doc");
+	/* Bound path keys count as values: budget, lead, name, arr. */
+	cr_assert_eq(q.q_nvalues, 4);
+	query_free(&q);
+	fx_free();
+
+	/* "double precision" and other spellings; case does not matter. */
+	ok("select=score::double%20precision,day::TEXT,x:amount::float8");
+	/* An item keyed like an earlier one replaces it, in its place. */
+	cr_assert_eq(parse("select=*,id::text,title,t:id", &q, &err), 0);
+	cr_assert_eq(q.q_nitems, 4);
+	cr_assert_eq(q.q_items[0].qi_kind, SEL_STAR);
+	item_is(&q, 1, "id", "id");
+	cr_assert_str_eq(q.q_items[1].qi_cast, "text");
+	query_free(&q);
+	fx_free();
+	cr_assert_eq(parse("select=a:id,a:title,*,*", &q, &err), 0);
+	cr_assert_eq(q.q_nitems, 2);
+	item_is(&q, 0, "a", "title");
+	query_free(&q);
+	fx_free();
+
+	fails("select=id::regclass", "PN105", "cannot cast");
+	fails("select=id::text;drop", "PGRST100", NULL);
+	fails("select=id::", "PGRST100", "expected a type");
+	fails("select=title->a", "PN105", "not json or jsonb");
+	fails("select=tags->0", "PN105", "not json or jsonb");
+	fails("select=meta->", "PGRST100", "expected a JSON key");
+	fails("select=meta->>-7x", "PGRST100", NULL);
+	fails("select=meta->1234567890", "PGRST100", "out of range");
+	fails("select=x:", "PGRST100", NULL);
+	/* The key becomes an identifier: at most 63 bytes. */
+	fails(
+	    "select=meta->aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaa",
+	    "PN105", "alias");
+	ok("select=k:meta->aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	   "aaaaaaaaaaaaaaaaaaaaaaa");
+}
+
+Test(query, filter_and_order_paths)
+{
+	struct query q;
+	struct q_error err;
+
+	cr_assert_eq(parse("meta->>budget=eq.100&meta->tags=cs.%5B%22a%22%5D&"
+	                   "order=meta->>budget.desc,doc->>x,meta->a->0.asc."
+	                   "nullslast",
+	                 &q, &err),
+	    0, "%s", err.qe_message);
+	cr_assert_eq(q.q_nfilters, 2);
+	cr_assert_str_eq(q.q_filters[0].qf_col->co_name, "meta");
+	cr_assert_eq(q.q_filters[0].qf_npath, 1);
+	cr_assert_str_eq(q.q_filters[0].qf_path[0].ss_key, "budget");
+	cr_assert_str_eq(q.q_filters[0].qf_value, "100");
+	cr_assert_eq(q.q_filters[1].qf_op, QO_CS);
+	cr_assert_eq(q.q_norder, 3);
+	cr_assert_eq(q.q_order[0].qo_desc, 1);
+	cr_assert_eq(q.q_order[0].qo_npath, 1);
+	cr_assert_str_eq(q.q_order[1].qo_col->co_name, "doc");
+	cr_assert_eq(q.q_order[2].qo_npath, 2);
+	cr_assert_eq(q.q_order[2].qo_nulls, 2);
+	query_free(&q);
+	fx_free();
+
+	/* ->> is text: a text value, like, fts; -> on jsonb keeps @>. */
+	ok("meta->>n=gt.abc");
+	ok("meta->>n=like.a*");
+	ok("meta->>n=fts.cat");
+	ok("meta->a->>b=in.(1,2)");
+	ok("meta->>n=is.null");
+	fails("meta->>n=cs.{a}", "PN108", NULL);
+	fails("doc->a=cs.{}", "PN108", NULL);
+	fails("title->>a=eq.1", "PN105", "not json or jsonb");
+	fails("priority->a.desc", "PN107", NULL);
+	fails("order=title->>a", "PN105", "not json or jsonb");
+	/* json has no order, but its ->> text does. */
+	fails("order=doc", "PN105", "json");
+	fails("order=doc->a", "PN105", "json");
+	ok("order=doc->>a");
+	fails("order=meta->>a.up", "PN105", "unexpected");
+	fails("nope->>a=eq.1", "PN107", NULL);
+	/* An embedded resource's parameters: refused at the one hook. */
+	fails("tasks.done=is.false", "PN105", "embedded");
+	fails("tasks.order=id", "PN105", "embedded");
+	fails("tasks.limit=1", "PN105", "embedded");
 }
 
 Test(query, order_forms)
@@ -499,7 +638,7 @@ Test(query, write_mode)
 	cr_assert_eq(
 	    parse_mode("id=eq.5&select=id,title", QM_WRITE, &q, &err), 0);
 	cr_assert_eq(q.q_has_limit, 0);
-	cr_assert_eq(q.q_nselect, 2);
+	cr_assert_eq(q.q_nitems, 2);
 	cr_assert_eq(q.q_nfilters, 1);
 	query_free(&q);
 	fx_free();
@@ -683,7 +822,7 @@ Test(query, overlong_values)
 	v[big] = '\0';
 	cr_assert_eq(
 	    query_parse(fx_table(), &p, 1, 100, 1000, QM_READ, &q, &err), -1);
-	cr_assert_str_eq(err.qe_code, "PN107");
+	cr_assert_str_eq(err.qe_code, "PN105");
 	cr_assert(strlen(err.qe_message) < 120);
 	fx_free();
 	free(v);

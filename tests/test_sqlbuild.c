@@ -491,3 +491,70 @@ Test(sqlbuild, empty_tree_refused)
 	fq.q_nfilters = 0;
 	teardown();
 }
+
+Test(sqlbuild, select_alias_cast_path)
+{
+	const struct table *t = setup(
+	    "select=pid:id,title,id::text,b:meta->>budget,meta->lead->>name,"
+	    "meta->arr->0::int,doc->-1&meta->>budget=eq.100&meta->tags=cs."
+	    "%5B%22a%22%5D&doc->x=eq.1&order=meta->>budget.desc",
+	    QM_READ);
+
+	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
+	expect("SELECT " AGG(
+	           "_r") ", count(*) FROM (SELECT \"id\" AS \"pid\", "
+	                 "\"title\", CAST(\"id\" AS text) AS \"id\", "
+	                 "(\"meta\"->>$1) AS \"b\", (\"meta\"->$2->>$3) AS "
+	                 "\"name\", CAST((\"meta\"->$4->0) AS integer) AS "
+	                 "\"arr\", (\"doc\"->-1) AS \"doc\" FROM "
+	                 "public.\"table_1\" WHERE (\"meta\"->>$5) = $6 AND "
+	                 "(\"meta\"->$7) @> $8 AND (\"doc\"->$9)::text = $10 "
+	                 "ORDER BY (\"meta\"->>$11) DESC LIMIT $12) _r",
+	    12, "budget", "lead", "name", "arr", "budget", "100", "tags",
+	    "[\"a\"]", "x", "1", "budget", "100");
+	teardown();
+}
+
+Test(sqlbuild, star_with_columns)
+{
+	const struct table *t;
+
+	/* Extra items after "*" that no column is named like: "*" stays. */
+	t = setup("select=*,x:id::text", QM_READ);
+	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
+	cr_assert(strstr(fsq.sq_sql.b_data,
+	              "(SELECT *, CAST(\"id\" AS text) AS \"x\" FROM") != NULL,
+	    "%s", fsq.sq_sql.b_data);
+	teardown();
+
+	/* An item keyed like a column takes its place in "*". */
+	t = setup("select=*,id::text", QM_READ);
+	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
+	cr_assert(strstr(fsq.sq_sql.b_data,
+	              "(SELECT CAST(\"id\" AS text) AS \"id\", \"title\", "
+	              "\"done\",") != NULL,
+	    "%s", fsq.sq_sql.b_data);
+	cr_assert(strstr(fsq.sq_sql.b_data, "\"body\" FROM") != NULL);
+	teardown();
+
+	/* The SQL of a plain "*" is the default's. */
+	t = setup("select=*", QM_READ);
+	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
+	cr_assert(strstr(fsq.sq_sql.b_data, "(SELECT * FROM") != NULL);
+	teardown();
+}
+
+Test(sqlbuild, returning_with_items)
+{
+	const struct table *t =
+	    setup("id=eq.3&select=n:id,m:meta->>a", QM_WRITE);
+
+	cr_assert_eq(sql_delete(t, &fq, &fsq), 0);
+	expect("WITH _r AS (DELETE FROM public.\"table_1\" WHERE \"id\" = $1 "
+	       "RETURNING *) SELECT " AGG("_s") ", count(*) FROM (SELECT "
+	                                        "\"id\" AS \"n\", "
+	                                        "(\"meta\"->>$2) AS \"m\" "
+	                                        "FROM _r) _s",
+	    2, "3", "a");
+	teardown();
+}

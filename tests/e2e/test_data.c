@@ -701,7 +701,8 @@ Test(data, query_errors)
 	/* What the grammar does not support. */
 	GET_ERR("select=a(b)", 400, NULL, NULL);
 	GET_ERR("select=txt::int", 400, NULL, NULL);
-	GET_ERR("select=t:txt", 400, NULL, NULL);
+	GET_ERR("select=t:txt::regclass", 400, NULL, NULL);
+	GET_ERR("select=...a(b)", 400, NULL, NULL);
 	GET_ERR("order=num.sideways", 400, NULL, NULL);
 	GET_ERR("limit=abc", 400, NULL, NULL);
 	GET_ERR("limit=-1", 400, NULL, NULL);
@@ -827,6 +828,8 @@ Test(data, hostile_values)
 	    "txt=like.%%25%%25_%%5C",
 	    "txt=eq.$1",
 	    "txt=eq.%s%%3B",
+	    /* A double-quoted name, as PostgREST takes it. */
+	    "%%22txt%%22=eq.1",
 	};
 	static const char *const bad[] = {
 	    "select=txt;drop%%20table%%20%s",
@@ -834,7 +837,7 @@ Test(data, hostile_values)
 	    "order=label%%20desc",
 	    "%s=eq.1",
 	    "txt%%3Bdrop=eq.1",
-	    "%%22txt%%22=eq.1",
+	    "%%22txt%%3Bdrop%%22=eq.1",
 	    "select=%%2A%%2F",
 	};
 	struct user a;
