@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "gateway/catalog.h"
 #include "gateway/db.h"
+#include "gateway/embed.h"
 #include "gateway/gateway.h"
 #include "gateway/prefer.h"
 #include "gateway/query.h"
@@ -730,6 +731,7 @@ crud_run(struct req *rq)
 	struct crud *cr;
 	struct query q;
 	struct q_error err;
+	struct embed_ctx ectx;
 	struct sqlq main_q, count_q, plan_q;
 	struct sql_write sw;
 	struct buf claims;
@@ -744,6 +746,7 @@ crud_run(struct req *rq)
 
 	memset(&q, 0, sizeof(q));
 	memset(&err, 0, sizeof(err));
+	memset(&ectx, 0, sizeof(ectx));
 	sqlq_init(&main_q);
 	sqlq_init(&count_q);
 	sqlq_init(&plan_q);
@@ -803,9 +806,16 @@ crud_run(struct req *rq)
 		    "on_conflict is given more than once", NULL);
 		goto done;
 	}
-	if (query_parse(t, params, nparams, gw->gw_cf.cf_list_default_limit,
-	        gw->gw_cf.cf_list_max_limit, write ? QM_WRITE : QM_READ, &q,
-	        &err) == -1) {
+	/* What this caller may embed: the live routes decide, with the
+	 * claims handle_data() verified (none on a public endpoint). */
+	ectx.ec_catalog = rq->rq_routes->rs_catalog;
+	ectx.ec_routes = rq->rq_routes;
+	ectx.ec_verified = rq->rq_verified;
+	ectx.ec_sub = rq->rq_verified ? rq->rq_sub : "";
+	ectx.ec_group = rq->rq_verified ? rq->rq_tbl : "";
+	if (query_parse_embed(&ectx, t, params, nparams,
+	        gw->gw_cf.cf_list_default_limit, gw->gw_cf.cf_list_max_limit,
+	        write ? QM_WRITE : QM_READ, &q, &err) == -1) {
 		crud_qerror(rq, &err);
 		goto done;
 	}

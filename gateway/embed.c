@@ -386,3 +386,168 @@ embed_route(const struct embed_ctx *ctx, const char *name,
 	    name);
 	return -1;
 }
+
+void
+embed_free(struct q_embed *em)
+{
+	if (em == NULL)
+		return;
+	query_free(&em->em_q);
+	free(em->em_jsub);
+	free(em);
+}
+
+/* 400 with a message; the code is PostgREST's for a malformed request. */
+static int
+refuse(struct q_error *err, const char *code, const char *fmt, const char *a)
+{
+	char q[CATALOG_NAME_MAX];
+
+	set_err(err, 400, code);
+	snprintf(err->qe_message, sizeof(err->qe_message), fmt,
+	    safe(q, sizeof(q), a));
+	return -1;
+}
+
+/*
+ * The parameters of the embed called key: those named "key.rest", as
+ * "rest" (pointers into params), in *out (caller frees the array).
+ */
+static int
+embed_params(const char *key, const struct http_param *params, size_t n,
+    struct http_param **out, size_t *nout, int *has_limit)
+{
+	size_t klen = strlen(key), i, k = 0;
+
+	*out = NULL;
+	*nout = 0;
+	*has_limit = 0;
+	for (i = 0; i < n; i++)
+		if (strncmp(params[i].hp_name, key, klen) == 0 &&
+		    params[i].hp_name[klen] == '.')
+			k++;
+	if (k == 0)
+		return 0;
+	if ((*out = calloc(k, sizeof(**out))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strncmp(params[i].hp_name, key, klen) != 0 ||
+		    params[i].hp_name[klen] != '.')
+			continue;
+		(*out)[*nout].hp_name = params[i].hp_name + klen + 1;
+		(*out)[*nout].hp_value = params[i].hp_value;
+		if (strcmp((*out)[*nout].hp_name, "limit") == 0)
+			*has_limit = 1;
+		(*nout)++;
+	}
+	return 0;
+}
+
+/* The owner rule of the list endpoint an embed goes through. */
+static int
+owner_rule(const struct embed_ctx *ctx, const struct table *t,
+    const char *owner, const struct column **col, struct q_error *err)
+{
+	struct q_error scratch;
+
+	*col = NULL;
+	if (owner[0] == '\0')
+		return 0;
+	if ((*col = table_column(t, owner)) == NULL) {
+		set_err(err, 500, "PN900");
+		snprintf(err->qe_message, sizeof(err->qe_message),
+		    "the endpoint of %s is misconfigured", t->tb_name);
+		return -1;
+	}
+	if (query_value_ok(*col, ctx->ec_sub, &scratch) == -1) {
+		/* A subject that cannot be an owner value owns nothing. */
+		set_err(err, 403, "PN300");
+		snprintf(err->qe_message, sizeof(err->qe_message),
+		    "this token cannot own rows of %s", t->tb_name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+embed_resolve(const struct embed_ctx *ctx, const struct table *t,
+    const struct sel_node *nd, const struct http_param *params, size_t n,
+    struct q_item *out, struct q_error *err)
+{
+	struct q_embed *em = NULL;
+	struct embed_ctx sub;
+	struct http_param *sp = NULL;
+	const struct column *oc;
+	const char *owner, *key;
+	size_t ns = 0;
+	int has_limit, rv = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (ctx == NULL || ctx->ec_count == NULL)
+		return refuse(err, "PN105",
+		    "select: embedding (%s(..)) is not available here",
+		    nd->sn_name);
+	if (ctx->ec_depth + 1 > EMBED_DEPTH_MAX)
+		return refuse(err, "PN105",
+		    "select: embeds nest more than 8 deep (at %s)", nd->sn_name);
+	if (++*ctx->ec_count > EMBED_MAX)
+		return refuse(err, "PN105",
+		    "select: more than 64 embeds (at %s)", nd->sn_name);
+	if (nd->sn_inner && ctx->ec_write)
+		return refuse(err, "PGRST100",
+		    "select: %s!inner is not supported on writes", nd->sn_name);
+	if ((em = calloc(1, sizeof(*em))) == NULL)
+		goto nomem;
+	em->em_depth = ctx->ec_depth + 1;
+	em->em_inner = nd->sn_inner;
+	if (embed_find_rel(ctx->ec_catalog, t, nd->sn_name, nd->sn_hint,
+	        &em->em_rel, err) == -1 ||
+	    embed_route(ctx, em->em_rel.rl_target->tb_name, &owner, err) == -1)
+		goto fail;
+	if (owner_rule(ctx, em->em_rel.rl_target, owner, &oc, err) == -1)
+		goto fail;
+	if (em->em_rel.rl_card == RC_M2M) {
+		if (embed_route(ctx, em->em_rel.rl_junction->tb_name, &owner,
+		        err) == -1 ||
+		    owner_rule(ctx, em->em_rel.rl_junction, owner,
+		        &em->em_jowner, err) == -1)
+			goto fail;
+		if (em->em_jowner != NULL &&
+		    (em->em_jsub = strdup(ctx->ec_sub)) == NULL)
+			goto nomem;
+	}
+	key = nd->sn_alias != NULL ? nd->sn_alias : nd->sn_name;
+	if (embed_params(key, params, n, &sp, &ns, &has_limit) == -1)
+		goto nomem;
+	if (ns > 0 && ctx->ec_write) {
+		refuse(err, "PGRST100",
+		    "parameters of embedded resources (%s.…) are not supported "
+		    "on writes",
+		    key);
+		goto fail;
+	}
+	sub = *ctx;
+	sub.ec_depth++;
+	if (query_parse_items(&sub, em->em_rel.rl_target, nd->sn_kids,
+	        nd->sn_nkids, sp, ns, &em->em_q, err) == -1)
+		goto fail;
+	/* PostgREST does not limit an embed unless asked to. */
+	if (!has_limit)
+		em->em_q.q_has_limit = 0;
+	if (oc != NULL && query_add_eq(&em->em_q, oc, ctx->ec_sub) == -1)
+		goto nomem;
+	if ((out->qi_key = strdup(key)) == NULL)
+		goto nomem;
+	out->qi_kind = SEL_EMBED;
+	out->qi_embed = em;
+	em = NULL;
+	rv = 0;
+	goto fail;
+nomem:
+	set_err(err, 500, "PN900");
+	x_strlcpy(err->qe_message, "out of memory", sizeof(err->qe_message));
+fail:
+	free(sp);
+	embed_free(em);
+	return rv;
+}

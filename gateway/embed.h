@@ -72,6 +72,12 @@ struct embed_ctx {
 	int ec_verified;    /* ec_sub and ec_group hold verified claims */
 	const char *ec_sub; /* the token's subject, or "" */
 	const char *ec_group; /* the token's auth group, or "" */
+	/* Set by query_parse_embed(): the embeds of the request so far,
+	 * the depth of the table being parsed (0: the top level), and
+	 * whether the request is a write (no embed parameters, no !inner). */
+	size_t *ec_count;
+	int ec_depth;
+	int ec_write;
 };
 
 /*
@@ -85,5 +91,56 @@ struct embed_ctx {
  */
 int embed_route(const struct embed_ctx *ctx, const char *name,
     const char **owner, struct q_error *err);
+
+/* Top-level filtering on an embed: rel=is.null / rel=not.is.null. */
+enum embed_null { EMN_NONE, EMN_NULL, EMN_NOT_NULL };
+
+/*
+ * A resolved embed, owned by its struct q_item (qi_embed) and freed with
+ * embed_free().  em_q is the embedded resource's own query: its items
+ * (nested embeds among them), its filters with the owner rule of its list
+ * endpoint, its order, limit and offset (no limit unless one is given).
+ */
+struct q_embed {
+	struct relation em_rel;
+	struct query em_q;
+	int em_inner;             /* !inner: parents without rows are left out */
+	enum embed_null em_null;  /* rel=is.null / rel=not.is.null */
+	int em_depth;             /* 1 for an embed of the top-level table */
+	/* M2M: the junction's owner rule, compared with em_jsub (owned). */
+	const struct column *em_jowner;
+	char *em_jsub;
+};
+
+struct q_item;
+struct sqlq;
+struct sel_node;
+struct http_param;
+
+/*
+ * Resolves the select node nd (a SEL_EMBED) of table t into *out: its
+ * relationship, its list endpoint's rules, its items and the parameters
+ * of params[0..n) named "key.…" (key: the alias, else the name), which
+ * are parsed as the embedded table's own.  0, or -1 with *err (400, 300,
+ * 401, 403; 500 PN900 without memory) and *out zeroed.
+ */
+int embed_resolve(const struct embed_ctx *ctx, const struct table *t,
+    const struct sel_node *nd, const struct http_param *params, size_t n,
+    struct q_item *out, struct q_error *err);
+/* Whether an embed item narrows its parent's rows (!inner, rel=is.null,
+ * rel=not.is.null): embed_where() then has a condition to add. */
+int embed_narrows(const struct q_item *it);
+
+/*
+ * Appends the embed of it as a select-list item, "<subquery> AS "key"",
+ * correlated to its parent's rows named outer (_t0, _r, or the parent
+ * embed's _tN).  0 or -1 (no memory, a refused name, too many values).
+ */
+int embed_sql(struct sqlq *out, const struct q_item *it, const char *outer);
+/* For an embed that narrows (embed_narrows()), "[NOT ]EXISTS (..)" for
+ * its parent's WHERE.  0 or -1. */
+int embed_where(struct sqlq *out, const struct q_item *it, const char *outer);
+/* Frees em and what it owns; NULL is a no-op. */
+void embed_free(struct q_embed *em);
 
 #endif

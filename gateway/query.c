@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "common/util.h"
+#include "gateway/embed.h"
 #include "gateway/query.h"
 
 /* limit= and offset= take at most this many digits. */
@@ -1083,7 +1084,7 @@ query_item_free(struct q_item *it)
 {
 	sel_path_free(it->qi_path, it->qi_npath);
 	free(it->qi_key);
-	/* EMBED HOOK: embed_free(it->qi_embed) once embeddings exist. */
+	embed_free(it->qi_embed);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -1216,37 +1217,20 @@ field_resolve(const struct table *t, const struct sel_node *nd, struct query *q,
 }
 
 /*
- * EMBED HOOK: where a SEL_EMBED node is resolved, by embed_resolve() of
- * gateway/embed.c once embeddings exist.
- */
-static int
-embed_refuse(const struct sel_node *nd, struct q_error *err)
-{
-	char qs[QERR_QUOTE_MAX + 4];
-
-	qerr_set(err, 400, "PN105",
-	    "select: embedding (%s(..)) is not supported yet",
-	    qerr_quote(qs, nd->sn_name));
-	return -1;
-}
-
-/*
  * select=: the parsed items resolved against t.  A second "*" adds
  * nothing; an item whose key another item already has replaces that
  * item's value in its place (a JSON object holds a key once: this is what
  * a client's JSON parser makes of PostgREST's duplicate keys).
  */
 static int
-select_parse(
-    const struct table *t, const char *s, struct query *q, struct q_error *err)
+select_resolve(const struct embed_ctx *ctx, const struct table *t,
+    const struct sel_node *nodes, size_t n, const struct http_param *params,
+    size_t np, struct query *q, struct q_error *err)
 {
-	struct sel_node *nodes = NULL;
 	struct q_item it, *dup;
-	size_t n, i, j;
+	size_t i, j;
 	int star = 0, rv = -1, idx;
 
-	if (sel_parse(s, &nodes, &n, err) == -1)
-		return -1;
 	if (n > 0 && (q->q_items = calloc(n, sizeof(*q->q_items))) == NULL) {
 		qerr_nomem(err);
 		goto fail;
@@ -1266,7 +1250,10 @@ select_parse(
 			}
 			break;
 		case SEL_EMBED:
-			if (embed_refuse(&nodes[i], err) == -1)
+			/* The parameters of an embed are its own: they go
+			 * with it, by its key. */
+			if (embed_resolve(ctx, t, &nodes[i], params, np, &it,
+			        err) == -1)
 				goto fail;
 			break;
 		}
@@ -1294,7 +1281,6 @@ select_parse(
 	}
 	rv = 0;
 fail:
-	sel_free(nodes, n);
 	return rv;
 }
 
@@ -1530,20 +1516,80 @@ columns_parse(const struct table *t, const char *value, struct query *out,
 
 /* ---- filter keys ---- */
 
+/* The embed item of q keyed k (k ends at end, or at its NUL). */
+static struct q_item *
+embed_keyed(const struct query *q, const char *k, const char *end)
+{
+	size_t i, len = end != NULL ? (size_t)(end - k) : strlen(k);
+
+	for (i = 0; i < q->q_nitems; i++)
+		if (q->q_items[i].qi_kind == SEL_EMBED &&
+		    strlen(q->q_items[i].qi_key) == len &&
+		    memcmp(q->q_items[i].qi_key, k, len) == 0)
+			return &q->q_items[i];
+	return NULL;
+}
+
 /*
- * EMBED HOOK: a parameter of an embedded resource, refused until
- * embeddings exist (they route it to the embed it names).
+ * A parameter of an embedded resource (tasks.done=, tasks.order=, ..):
+ * embed_resolve() has taken it into the embed its first part names; one
+ * that names no embed of select= is a 400.
  */
 static int
-embed_param(const char *name, struct q_error *err)
+embed_param(const struct query *q, const char *name, struct q_error *err)
 {
 	char qs[QERR_QUOTE_MAX + 4];
+	const char *dot = strchr(name, '.');
 
-	qerr_set(err, 400, "PN105",
-	    "\"%s\": parameters of embedded resources are not supported "
-	    "(embedding is not)",
+	if (dot != NULL && embed_keyed(q, name, dot) != NULL)
+		return 0;
+	qerr_set(err, 400, "PGRST100",
+	    "\"%s\": the part before the dot names no embedded resource of "
+	    "select=",
 	    qerr_quote(qs, name));
 	return -1;
+}
+
+/* rel=is.null / rel=not.is.null on an embed (PostgREST's top-level
+ * filtering): 1 when name is an embed's key, 0 when not, -1 with *err. */
+static int
+embed_null_filter(struct query *q, const char *name, const char *value,
+    int mode, struct q_error *err)
+{
+	struct q_item *it = embed_keyed(q, name, NULL);
+
+	if (it == NULL)
+		return 0;
+	if (mode == QM_WRITE) {
+		qerr_set(err, 400, "PGRST100",
+		    "filters on embedded resources are not supported on "
+		    "writes");
+		return -1;
+	}
+	if (strcmp(value, "is.null") == 0)
+		it->qi_embed->em_null = EMN_NULL;
+	else if (strcmp(value, "not.is.null") == 0)
+		it->qi_embed->em_null = EMN_NOT_NULL;
+	else {
+		qerr_set(err, 400, "PGRST100",
+		    "an embedded resource is filtered with is.null or "
+		    "not.is.null only");
+		return -1;
+	}
+	return 1;
+}
+
+/* Bound values of q and its embeds, all levels. */
+static size_t
+values_all(const struct query *q)
+{
+	size_t i, n = q->q_nvalues;
+
+	for (i = 0; i < q->q_nitems; i++)
+		if (q->q_items[i].qi_kind == SEL_EMBED &&
+		    q->q_items[i].qi_embed != NULL)
+			n += values_all(&q->q_items[i].qi_embed->em_q) + 1;
+	return n;
 }
 
 /*
@@ -1590,34 +1636,53 @@ filter_key(const struct table *t, const char *name, const char *value,
 
 /* ---- the whole query ---- */
 
-int
-query_parse(const struct table *t, const struct http_param *params, size_t n,
-    long default_limit, long max_limit, enum query_mode mode, struct query *out,
+/*
+ * The select list comes first, from nodes (an embed's items) or from the
+ * select= parameter, so that the other parameters can name its embeds.
+ */
+static int
+parse_all(const struct embed_ctx *ctx, const struct table *t,
+    const struct sel_node *nodes, size_t nnodes, int have_nodes,
+    const struct http_param *params, size_t n, long default_limit,
+    long max_limit, enum query_mode mode, struct query *out,
     struct q_error *err)
 {
 	const struct column *col;
-	const char *name, *value;
+	const char *name, *value, *sel = NULL;
+	struct sel_node *parsed = NULL;
 	char qs[QERR_QUOTE_MAX + 4];
-	size_t i, j;
-	int seen_select = 0, seen_order = 0, seen_limit = 0, seen_offset = 0;
-	int *seen, logic, key;
+	size_t i, j, nparsed = 0;
+	int seen_order = 0, seen_limit = 0, seen_offset = 0;
+	int *seen, logic, key, rv;
 	long limit = default_limit;
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	for (i = 0; i < n; i++) {
+		if (strcmp(params[i].hp_name, "select") != 0)
+			continue;
+		if (sel != NULL || have_nodes) {
+			qerr_set(err, 400, "PN105",
+			    "select is given more than once");
+			goto fail;
+		}
+		sel = params[i].hp_value != NULL ? params[i].hp_value : "";
+	}
+	if (sel != NULL) {
+		if (sel_parse(sel, &parsed, &nparsed, err) == -1)
+			goto fail;
+		nodes = parsed;
+		nnodes = nparsed;
+	}
+	rv = select_resolve(ctx, t, nodes, nnodes, params, n, out, err);
+	sel_free(parsed, nparsed);
+	if (rv == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
 		name = params[i].hp_name;
 		value = params[i].hp_value != NULL ? params[i].hp_value : "";
-		if (strcmp(name, "select") == 0) {
-			if (seen_select++) {
-				qerr_set(err, 400, "PN105",
-				    "select is given more than once");
-				goto fail;
-			}
-			if (select_parse(t, value, out, err) == -1)
-				goto fail;
+		if (strcmp(name, "select") == 0)
 			continue;
-		}
 		if (strcmp(name, "columns") == 0) {
 			if (mode != QM_WRITE || out->q_has_columns) {
 				qerr_set(err, 400, "PN105",
@@ -1665,12 +1730,17 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 				goto fail;
 			continue;
 		}
-		/* EMBED HOOK: tasks.done=, tasks.order=, tasks.limit=,
-		 * tasks.or=(..): the one place an embedded resource's
-		 * parameter is recognised. */
+		if ((key = embed_null_filter(out, name, value, mode, err)) != 0) {
+			if (key == -1)
+				goto fail;
+			continue;
+		}
+		/* tasks.done=, tasks.order=, tasks.limit=, tasks.or=(..):
+		 * the one place an embedded resource's parameter is
+		 * recognised. */
 		if (logic == -1 ||
 		    (key = filter_key(t, name, value, out, err)) == 2) {
-			if (embed_param(name, err) == -1)
+			if (embed_param(out, name, err) == -1)
 				goto fail;
 			continue;
 		}
@@ -1698,10 +1768,56 @@ query_parse(const struct table *t, const struct http_param *params, size_t n,
 		out->q_limit = limit;
 		out->q_has_limit = 1;
 	}
+	/* Each level keeps its own bounds; the statement binds them all. */
+	if ((ctx == NULL || ctx->ec_depth == 0) &&
+	    values_all(out) > QUERY_MAX_VALUES) {
+		qerr_set(err, 400, "PN105",
+		    "the query binds more than %d values", QUERY_MAX_VALUES);
+		goto fail;
+	}
 	return 0;
 fail:
 	query_free(out);
 	return -1;
+}
+
+int
+query_parse(const struct table *t, const struct http_param *params, size_t n,
+    long default_limit, long max_limit, enum query_mode mode, struct query *out,
+    struct q_error *err)
+{
+	return parse_all(NULL, t, NULL, 0, 0, params, n, default_limit,
+	    max_limit, mode, out, err);
+}
+
+int
+query_parse_embed(const struct embed_ctx *ctx, const struct table *t,
+    const struct http_param *params, size_t n, long default_limit,
+    long max_limit, enum query_mode mode, struct query *out,
+    struct q_error *err)
+{
+	struct embed_ctx top;
+	size_t count = 0;
+
+	if (ctx == NULL)
+		return query_parse(t, params, n, default_limit, max_limit,
+		    mode, out, err);
+	top = *ctx;
+	top.ec_count = &count;
+	top.ec_depth = 0;
+	top.ec_write = mode == QM_WRITE;
+	return parse_all(&top, t, NULL, 0, 0, params, n, default_limit,
+	    max_limit, mode, out, err);
+}
+
+int
+query_parse_items(const struct embed_ctx *ctx, const struct table *t,
+    const struct sel_node *nodes, size_t nnodes,
+    const struct http_param *params, size_t n, struct query *out,
+    struct q_error *err)
+{
+	return parse_all(ctx, t, nodes, nnodes, 1, params, n, 0, 0, QM_READ,
+	    out, err);
 }
 
 void

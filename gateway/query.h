@@ -157,6 +157,28 @@ int query_parse(const struct table *t, const struct http_param *params,
     size_t n, long default_limit, long max_limit, enum query_mode mode,
     struct query *out, struct q_error *err);
 
+struct embed_ctx;
+
+/*
+ * query_parse() for a request that may embed (select=name,tasks(title)):
+ * ctx says what the caller may embed (gateway/embed.h); with ctx NULL it
+ * is query_parse().  Errors as query_parse(), and those of embed_resolve()
+ * (PGRST200 400, PGRST201 300, 401, 403).
+ */
+int query_parse_embed(const struct embed_ctx *ctx, const struct table *t,
+    const struct http_param *params, size_t n, long default_limit,
+    long max_limit, enum query_mode mode, struct query *out,
+    struct q_error *err);
+/*
+ * An embedded resource's query (embed.c): the items nodes[0..nnodes) of
+ * table t and its parameters params[0..n) (their names without the
+ * embed's "key." prefix), in QM_READ mode with no limit by default.
+ */
+int query_parse_items(const struct embed_ctx *ctx, const struct table *t,
+    const struct sel_node *nodes, size_t nnodes,
+    const struct http_param *params, size_t n, struct query *out,
+    struct q_error *err);
+
 /*
  * Appends "col = value" (a copy of value) to q's filters, for /{id} routes
  * and owner rules.  Returns 0, or -1 when value is not a valid text form

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/embed.h"
 #include "gateway/sqlbuild.h"
 
 void
@@ -363,19 +364,11 @@ add_field(struct sqlq *out, const struct q_item *it)
 	return sql_ident(b, it->qi_key);
 }
 
-/* EMBED HOOK: embed_sql() renders a SEL_EMBED item once embeddings exist. */
+/* An embed is a subquery correlated to outer, its parent's rows. */
 static int
-add_embed(struct sqlq *out, const struct q_item *it)
+add_item(struct sqlq *out, const struct q_item *it, const char *outer)
 {
-	(void)out;
-	(void)it;
-	return -1;
-}
-
-static int
-add_item(struct sqlq *out, const struct q_item *it)
-{
-	return it->qi_kind == SEL_EMBED ? add_embed(out, it)
+	return it->qi_kind == SEL_EMBED ? embed_sql(out, it, outer)
 	                                : add_field(out, it);
 }
 
@@ -385,7 +378,8 @@ add_item(struct sqlq *out, const struct q_item *it)
  * column's place in "*" (which is then spelled out).
  */
 static int
-add_select(struct sqlq *out, const struct table *t, const struct query *q)
+add_select(struct sqlq *out, const struct table *t, const struct query *q,
+    const char *outer)
 {
 	struct buf *b = &out->sq_sql;
 	const struct q_item *it, *over;
@@ -414,7 +408,7 @@ add_select(struct sqlq *out, const struct table *t, const struct query *q)
 					buf_addstr(b, ", ");
 				over = item_keyed(q, t->tb_cols[j].co_name);
 				if (over != NULL
-				        ? add_item(out, over) == -1
+				        ? add_item(out, over, outer) == -1
 				        : sql_ident(b, t->tb_cols[j].co_name) ==
 				              -1)
 					return -1;
@@ -426,7 +420,7 @@ add_select(struct sqlq *out, const struct table *t, const struct query *q)
 		if (!first)
 			buf_addstr(b, ", ");
 		first = 0;
-		if (add_item(out, it) == -1)
+		if (add_item(out, it, outer) == -1)
 			return -1;
 	}
 	return buf_error(b);
@@ -536,29 +530,65 @@ add_returning(struct sqlq *out, const struct table *t, const struct query *ret,
 		return buf_error(b);
 	}
 	buf_addstr(b, "(SELECT ");
-	if (add_select(out, t, ret) == -1)
+	if (add_select(out, t, ret, "_r") == -1)
 		return -1;
 	buf_addstr(b, " FROM _r) _s");
 	return buf_error(b);
 }
 
-int
-sql_list(const struct table *t, const struct query *q, struct sqlq *out)
+/* Whether q embeds: the table is then aliased _t0 for the subqueries. */
+static int
+has_embed(const struct query *q)
+{
+	size_t i;
+
+	for (i = 0; q != NULL && i < q->q_nitems; i++)
+		if (q->q_items[i].qi_kind == SEL_EMBED)
+			return 1;
+	return 0;
+}
+
+/* " AND EXISTS (..)" for each embed that narrows q's rows (" WHERE "
+ * first when where is 0); alias names q's table. */
+static int
+add_embed_where(
+    struct sqlq *out, const struct query *q, const char *alias, int where)
+{
+	size_t i;
+
+	for (i = 0; q != NULL && i < q->q_nitems; i++) {
+		if (!embed_narrows(&q->q_items[i]))
+			continue;
+		buf_addstr(&out->sq_sql, where++ ? " AND " : " WHERE ");
+		if (embed_where(out, &q->q_items[i], alias) == -1)
+			return -1;
+	}
+	return buf_error(&out->sq_sql);
+}
+
+/* public."t" [_t0] WHERE ..: the rows of a list or a count. */
+static int
+add_from(struct sqlq *out, const struct table *t, const struct query *q)
+{
+	struct buf *b = &out->sq_sql;
+
+	if (add_table(b, t) == -1)
+		return -1;
+	if (!has_embed(q))
+		return add_where(out, q);
+	buf_addstr(b, " _t0");
+	if (add_where(out, q) == -1)
+		return -1;
+	return add_embed_where(out, q, "_t0", q->q_nfilters > 0);
+}
+
+/* " LIMIT $n OFFSET $m" as q asks. */
+static int
+add_limits(struct sqlq *out, const struct query *q)
 {
 	struct buf *b = &out->sq_sql;
 	char num[24];
 
-	buf_addstr(b, "SELECT ");
-	if (add_agg(out, "_r") == -1)
-		return -1;
-	buf_addstr(b, ", count(*) FROM (SELECT ");
-	if (add_select(out, t, q) == -1)
-		return -1;
-	buf_addstr(b, " FROM ");
-	if (add_table(b, t) == -1 || add_where(out, q) == -1)
-		return -1;
-	if (add_order(out, q) == -1)
-		return -1;
 	if (q->q_has_limit) {
 		snprintf(num, sizeof(num), "%ld", q->q_limit);
 		buf_addstr(b, " LIMIT ");
@@ -571,6 +601,58 @@ sql_list(const struct table *t, const struct query *q, struct sqlq *out)
 		if (sqlq_param(out, num) == -1)
 			return -1;
 	}
+	return buf_error(b);
+}
+
+int
+sql_embed_rows(struct sqlq *out, const struct table *t, const struct query *q,
+    const char *alias, int (*join)(struct sqlq *, const void *),
+    const void *arg, int exists)
+{
+	struct buf *b = &out->sq_sql;
+	size_t i;
+
+	buf_addstr(b, "SELECT ");
+	if (exists)
+		buf_addc(b, '1');
+	else if (add_select(out, t, q, alias) == -1)
+		return -1;
+	buf_addstr(b, " FROM ");
+	if (add_table(b, t) == -1)
+		return -1;
+	buf_printf(b, " %s WHERE ", alias);
+	if (join(out, arg) == -1)
+		return -1;
+	for (i = 0; i < q->q_nfilters; i++) {
+		buf_addstr(b, " AND ");
+		if (add_filter(out, &q->q_filters[i]) == -1)
+			return -1;
+	}
+	if (add_embed_where(out, q, alias, 1) == -1)
+		return -1;
+	if (exists)
+		return buf_error(b);
+	if (add_order(out, q) == -1)
+		return -1;
+	return add_limits(out, q);
+}
+
+int
+sql_list(const struct table *t, const struct query *q, struct sqlq *out)
+{
+	struct buf *b = &out->sq_sql;
+
+	buf_addstr(b, "SELECT ");
+	if (add_agg(out, "_r") == -1)
+		return -1;
+	buf_addstr(b, ", count(*) FROM (SELECT ");
+	if (add_select(out, t, q, "_t0") == -1)
+		return -1;
+	buf_addstr(b, " FROM ");
+	if (add_from(out, t, q) == -1)
+		return -1;
+	if (add_order(out, q) == -1 || add_limits(out, q) == -1)
+		return -1;
 	buf_addstr(b, ") _r");
 	return buf_error(b);
 }
@@ -581,7 +663,7 @@ sql_count(const struct table *t, const struct query *q, struct sqlq *out)
 	struct buf *b = &out->sq_sql;
 
 	buf_addstr(b, "SELECT count(*) FROM ");
-	if (add_table(b, t) == -1 || add_where(out, q) == -1)
+	if (add_from(out, t, q) == -1)
 		return -1;
 	return 0;
 }
@@ -750,7 +832,7 @@ sql_count_upto(
 	char num[24];
 
 	buf_addstr(b, "SELECT count(*) FROM (SELECT 1 FROM ");
-	if (add_table(b, t) == -1 || add_where(out, q) == -1)
+	if (add_from(out, t, q) == -1)
 		return -1;
 	snprintf(num, sizeof(num), "%ld", max);
 	buf_addstr(b, " LIMIT ");
@@ -766,7 +848,7 @@ sql_count_plan(const struct table *t, const struct query *q, struct sqlq *out)
 	struct buf *b = &out->sq_sql;
 
 	buf_addstr(b, "EXPLAIN (FORMAT JSON) SELECT 1 FROM ");
-	if (add_table(b, t) == -1 || add_where(out, q) == -1)
+	if (add_from(out, t, q) == -1)
 		return -1;
 	return buf_error(b);
 }

@@ -54,7 +54,23 @@ int sqlq_param(struct sqlq *q, const char *val);
  * must only be freed.
  */
 
-/* One row, two columns: the JSON array of the selected rows, their count. */
+/*
+ * The rows of an embedded resource (embed.c): SELECT <q's items> FROM
+ * public."t" alias WHERE <join> AND <q's filters> AND <its narrowing
+ * embeds> ORDER BY .. LIMIT .. OFFSET ..; with exists, SELECT 1 and no
+ * order or limits.  join appends the condition that ties the rows to the
+ * parent's.
+ */
+int sql_embed_rows(struct sqlq *out, const struct table *t,
+    const struct query *q, const char *alias,
+    int (*join)(struct sqlq *, const void *), const void *arg, int exists);
+
+/*
+ * One row, two columns: the JSON array of the selected rows, their count.
+ * With embeds the table is aliased _t0 and each embed is a subquery
+ * correlated to it (embed_sql()); !inner ones narrow the rows and the
+ * counts below alike.
+ */
 int sql_list(const struct table *t, const struct query *q, struct sqlq *out);
 /* One row, one column: count(*) of the rows the filters match. */
 int sql_count(const struct table *t, const struct query *q, struct sqlq *out);

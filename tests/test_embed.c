@@ -6,6 +6,8 @@
 
 #include "gateway/catalog.h"
 #include "gateway/embed.h"
+#include "gateway/httpparse.h"
+#include "gateway/query.h"
 #include "gateway/routes.h"
 
 /*
@@ -324,7 +326,8 @@ routes_with(void)
 Test(embed, publishing_rules)
 {
 	struct routes *rs = routes_with();
-	struct embed_ctx ctx = {&ca, rs, 0, "", ""};
+	struct embed_ctx ctx = {
+	    .ec_catalog = &ca, .ec_routes = rs, .ec_sub = "", .ec_group = ""};
 	struct q_error e;
 	const char *owner = NULL;
 
@@ -356,7 +359,11 @@ Test(embed, publishing_rules)
 Test(embed, group_mismatch_is_403)
 {
 	struct routes *rs = routes_new();
-	struct embed_ctx ctx = {&ca, rs, 1, "42", "users"};
+	struct embed_ctx ctx = {.ec_catalog = &ca,
+	    .ec_routes = rs,
+	    .ec_verified = 1,
+	    .ec_sub = "42",
+	    .ec_group = "users"};
 	struct q_error e;
 	const char *owner = NULL, *why;
 
@@ -367,4 +374,137 @@ Test(embed, group_mismatch_is_403)
 	cr_assert_eq(e.qe_status, 403);
 	cr_assert_str_eq(e.qe_code, "PN300");
 	routes_unref(rs);
+}
+
+/* ---- select= through query_parse_embed ---- */
+
+static struct routes *
+routes_all(void)
+{
+	static const char *const tables[] = {"projects", "tasks", "tags",
+	    "task_tags", "employees", "users", "orders", "profiles", "notes"};
+	struct routes *rs = routes_new();
+	const char *why;
+	char path[64];
+	size_t i;
+
+	cr_assert_not_null(rs);
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(path, sizeof(path), "/%s", tables[i]);
+		cr_assert_eq(routes_add_row(rs, (long)i + 1, "data", "GET", path,
+		                 tables[i], "list", "none", "", "", &why),
+		    0);
+	}
+	return rs;
+}
+
+/* Parses the query string qs for table origin as a caller with a token. */
+static int
+parse(const char *origin, const char *qs, struct query *q, struct q_error *e)
+{
+	struct routes *rs = routes_all();
+	struct http_param *p = NULL;
+	size_t n = 0;
+	const char *why;
+	struct embed_ctx ctx = {.ec_catalog = &ca,
+	    .ec_routes = rs,
+	    .ec_verified = 1,
+	    .ec_sub = "7",
+	    .ec_group = "users"};
+	int rv;
+
+	cr_assert_eq(http_query_parse(qs, 100000, &p, &n, &why), 0, "%s", why);
+	rv = query_parse_embed(
+	    &ctx, tb(origin), p, n, 100, 1000, QM_READ, q, e);
+	http_params_free(p, n);
+	routes_unref(rs);
+	return rv;
+}
+
+static void
+parse_fails(const char *origin, const char *qs, int status, const char *code)
+{
+	struct query q;
+	struct q_error e;
+
+	cr_assert_eq(parse(origin, qs, &q, &e), -1, "%s parsed", qs);
+	cr_assert_eq(e.qe_status, status, "%s: %d %s %s", qs, e.qe_status,
+	    e.qe_code, e.qe_message);
+	cr_assert_str_eq(e.qe_code, code, "%s: %s", qs, e.qe_message);
+}
+
+Test(embed, resolve_items_and_params)
+{
+	struct query q;
+	struct q_error e;
+	const struct q_embed *em;
+
+	cr_assert_eq(parse("projects",
+	                 "select=name,work:tasks!inner(title,tags(*))"
+	                 "&work.order=title.desc&work.limit=2&work.offset=1"
+	                 "&work.title=like.a*&work.tags.label=eq.red",
+	                 &q, &e),
+	    0, "%s %s", e.qe_code, e.qe_message);
+	cr_assert_eq(q.q_nitems, 2);
+	cr_assert_eq(q.q_items[1].qi_kind, SEL_EMBED);
+	cr_assert_str_eq(q.q_items[1].qi_key, "work");
+	em = q.q_items[1].qi_embed;
+	cr_assert_eq(em->em_depth, 1);
+	cr_assert(em->em_inner);
+	cr_assert_eq(em->em_rel.rl_card, RC_O2M);
+	cr_assert_eq(em->em_q.q_norder, 1);
+	cr_assert(em->em_q.q_has_limit);
+	cr_assert_eq(em->em_q.q_limit, 2);
+	cr_assert_eq(em->em_q.q_offset, 1);
+	cr_assert_eq(em->em_q.q_nfilters, 1);
+	cr_assert_eq(em->em_q.q_nitems, 2);
+	cr_assert_eq(em->em_q.q_items[1].qi_embed->em_depth, 2);
+	cr_assert_eq(em->em_q.q_items[1].qi_embed->em_rel.rl_card, RC_M2M);
+	cr_assert_eq(em->em_q.q_items[1].qi_embed->em_q.q_nfilters, 1);
+	/* No limit unless given. */
+	cr_assert_not(em->em_q.q_items[1].qi_embed->em_q.q_has_limit);
+	query_free(&q);
+}
+
+Test(embed, resolve_refusals)
+{
+	char qs[8192];
+	size_t i, n;
+
+	/* No such relation, ambiguity, an unknown column inside. */
+	parse_fails("projects", "select=name,nothing(id)", 400, "PGRST200");
+	parse_fails("orders", "select=id,users(id)", 300, "PGRST201");
+	parse_fails("projects", "select=name,tasks(nope)", 400, "PN107");
+	/* Parameters of an embed the select does not have. */
+	parse_fails("projects", "select=name&tasks.title=eq.a", 400, "PGRST100");
+	parse_fails("projects", "select=name,tasks(id)&tags.id=eq.1", 400,
+	    "PGRST100");
+	parse_fails("projects", "select=name,tasks(id)&tasks.nope=eq.1", 400,
+	    "PN107");
+	parse_fails("projects", "select=name,tasks(id)&tasks.limit=x", 400,
+	    "PN105");
+	/* Nesting deeper than the bound: tasks(projects(tasks(...))). */
+	n = 0;
+	n += (size_t)snprintf(qs + n, sizeof(qs) - n, "select=");
+	for (i = 0; i < 12; i++)
+		n += (size_t)snprintf(qs + n, sizeof(qs) - n, "%s(",
+		    i % 2 ? "tasks" : "projects");
+	n += (size_t)snprintf(qs + n, sizeof(qs) - n, "id");
+	for (i = 0; i < 12; i++)
+		n += (size_t)snprintf(qs + n, sizeof(qs) - n, ")");
+	cr_assert_lt(n, sizeof(qs));
+	{
+		struct query q;
+		struct q_error e;
+
+		cr_assert_eq(parse("tasks", qs, &q, &e), -1);
+		cr_assert_eq(e.qe_status, 400);
+	}
+	/* 100 embeds side by side: bounded, 400. */
+	n = (size_t)snprintf(qs, sizeof(qs), "select=id");
+	for (i = 0; i < 100; i++)
+		n += (size_t)snprintf(
+		    qs + n, sizeof(qs) - n, ",p%zu:projects(id)", i);
+	cr_assert_lt(n, sizeof(qs));
+	parse_fails("tasks", qs, 400, "PN105");
 }

@@ -551,10 +551,10 @@ Test(query, filter_and_order_paths)
 	ok("order=doc->>a");
 	fails("order=meta->>a.up", "PN105", "unexpected");
 	fails("nope->>a=eq.1", "PN107", NULL);
-	/* An embedded resource's parameters: refused at the one hook. */
-	fails("tasks.done=is.false", "PN105", "embedded");
-	fails("tasks.order=id", "PN105", "embedded");
-	fails("tasks.limit=1", "PN105", "embedded");
+	/* An embedded resource's parameters: without an embed of that name in select=, a 400. */
+	fails("tasks.done=is.false", "PGRST100", "embedded");
+	fails("tasks.order=id", "PGRST100", "embedded");
+	fails("tasks.limit=1", "PGRST100", "embedded");
 }
 
 Test(query, order_forms)
@@ -1130,9 +1130,9 @@ Test(query, logic_tree_errors)
 	fails("or=(priority.eq.x)", "PN105", "invalid value");
 	fails("or=(priority.cs.{1})", "PN108", NULL);
 	fails("or=(priority.eq)", "PN105", "operator.value");
-	/* Embedding is not built: its trees are refused, not ignored. */
-	fails("tasks.or=(done.is.true)", "PN105", "embedded");
-	fails("tasks.not.and=(done.is.true)", "PN105", "embedded");
+	/* Trees of an embed that select= does not have: refused. */
+	fails("tasks.or=(done.is.true)", "PGRST100", "embedded");
+	fails("tasks.not.and=(done.is.true)", "PGRST100", "embedded");
 	fails("or=(priority.eq.1%ff)", "PN105", "UTF-8");
 }
 
