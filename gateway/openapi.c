@@ -471,7 +471,12 @@ add_parameters(struct oa *oa, struct json_object *comp)
 
 	oa->oa_params = params;
 	add_query_param(oa, params, "select", "string",
-	    "Columns to return, comma-separated (default: all).", "id,title");
+	    "Keys of each row, comma-separated (default: all columns): "
+	    "col, alias:col, col::type (text, integer, bigint, numeric, "
+	    "boolean, date, timestamptz, uuid, jsonb, ...), JSON paths "
+	    "col->key and col->>key (also in filters and order), * with "
+	    "more items.",
+	    "id,title");
 	add_query_param(oa, params, "order", "string",
 	    "Sort order: col.asc or col.desc, optionally .nullsfirst or "
 	    ".nullslast, comma-separated.",

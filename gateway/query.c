@@ -830,13 +830,43 @@ tree_value(struct tree *tr, const char *p, enum q_op op)
 	return p + n;
 }
 
+/*
+ * The column of a node: its exact name, or (unless it was quoted) a
+ * column with a JSON path (meta->>a.eq.1), the path into f.  NULL when
+ * there is none; *tr_err is set only when the path is at fault.
+ */
+static const struct column *
+tree_column(struct tree *tr, const char *name, int paths, struct q_filter *f)
+{
+	const struct column *col;
+	struct q_error perr;
+	const char *end;
+	char *cname;
+
+	if ((col = table_column(tr->tr_t, name)) != NULL || !paths)
+		return col;
+	if (sel_field_parse(name, "filter", &cname, &f->qf_path, &f->qf_npath,
+	        &end, &perr) == -1) {
+		if (perr.qe_status != 400)
+			*tr->tr_err = perr;
+		return NULL;
+	}
+	col = *end == '\0' ? table_column(tr->tr_t, cname) : NULL;
+	free(cname);
+	if (col != NULL && path_check(col, f->qf_path, f->qf_npath, tr->tr_q,
+	                       tr->tr_err) == -1)
+		return NULL;
+	return col;
+}
+
 /* A column.op.value node at *pp into f. */
 static int
 tree_leaf(struct tree *tr, const char **pp, struct q_filter *f)
 {
+	struct column vc;
 	const struct column *col;
 	const char *p = *pp, *e, *v;
-	char name[CATALOG_NAME_MAX + 1], qs[QERR_QUOTE_MAX + 4];
+	char qs[QERR_QUOTE_MAX + 4];
 	size_t n;
 
 	if (*p == '"') {
@@ -857,17 +887,20 @@ tree_leaf(struct tree *tr, const char **pp, struct q_filter *f)
 		           : "expected \".\" after the column name");
 	if (n == 0)
 		return tree_err(tr, p, "empty column name");
-	if (n >= sizeof(name) ||
-	    (memcpy(name, tr->tr_buf, n + 1),
-	        (col = table_column(tr->tr_t, name)) == NULL)) {
-		qerr_set(tr->tr_err, 400, "PN107",
-		    "column \"%s\" does not exist", qerr_quote(qs, tr->tr_buf));
+	if ((col = tree_column(tr, tr->tr_buf, *p != '"', f)) == NULL) {
+		if (tr->tr_err->qe_status == 0)
+			qerr_set(tr->tr_err, 400, "PN107",
+			    "column \"%s\" does not exist",
+			    qerr_quote(qs, tr->tr_buf));
 		return -1;
 	}
-	if ((v = op_parse(col, e + 1, f, tr->tr_err)) == NULL ||
+	/* The checks are of the path's result, if there is a path. */
+	path_result(col, f->qf_path, f->qf_npath, &vc);
+	if ((v = op_parse(&vc, e + 1, f, tr->tr_err)) == NULL ||
 	    (e = tree_value(tr, v, f->qf_op)) == NULL ||
-	    value_set(col, tr->tr_buf, f, tr->tr_q, tr->tr_err) == -1)
+	    value_set(&vc, tr->tr_buf, f, tr->tr_q, tr->tr_err) == -1)
 		return -1;
+	f->qf_col = col;
 	*pp = e;
 	return 0;
 }

@@ -551,7 +551,22 @@ Test(query, filter_and_order_paths)
 	ok("order=doc->>a");
 	fails("order=meta->>a.up", "PN105", "unexpected");
 	fails("nope->>a=eq.1", "PN107", NULL);
-	/* An embedded resource's parameters: without an embed of that name in select=, a 400. */
+	/* In logic trees too. */
+	cr_assert_eq(parse("or=(meta->>budget.eq.250,meta->lead->>n.like.a*,"
+	                   "title.eq.x)",
+	                 &q, &err),
+	    0, "%s", err.qe_message);
+	cr_assert_eq(q.q_filters[0].qf_kids[0].qf_npath, 1);
+	cr_assert_str_eq(q.q_filters[0].qf_kids[0].qf_col->co_name, "meta");
+	cr_assert_eq(q.q_filters[0].qf_kids[1].qf_npath, 2);
+	cr_assert_eq(q.q_filters[0].qf_kids[2].qf_npath, 0);
+	query_free(&q);
+	fx_free();
+	fails("or=(title->>a.eq.1)", "PN105", "not json");
+	fails("or=(meta->.eq.1)", "PN107", NULL);
+	fails("or=(%22meta->>a%22.eq.1)", "PN107", NULL);
+	/* An embedded resource's parameters: without an embed of that
+	 * name in select=, a 400. */
 	fails("tasks.done=is.false", "PGRST100", "embedded");
 	fails("tasks.order=id", "PGRST100", "embedded");
 	fails("tasks.limit=1", "PGRST100", "embedded");

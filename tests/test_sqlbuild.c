@@ -558,3 +558,15 @@ Test(sqlbuild, returning_with_items)
 	    2, "3", "a");
 	teardown();
 }
+
+Test(sqlbuild, tree_with_paths)
+{
+	const struct table *t =
+	    setup("or=(meta->>budget.eq.250,meta->n.gt.1)", QM_READ);
+
+	cr_assert_eq(sql_count(t, &fq, &fsq), 0);
+	expect("SELECT count(*) FROM public.\"table_1\" WHERE ((\"meta\"->>$1) "
+	       "= $2 OR (\"meta\"->$3) > $4)",
+	    4, "budget", "250", "n", "1");
+	teardown();
+}

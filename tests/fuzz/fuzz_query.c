@@ -6,13 +6,17 @@
  * the SQL as a bound parameter, so no statement may contain a NUL or
  * exceed PostgreSQL's parameter limit, and the statement binds exactly
  * the filter values the parser counted (plus limit and offset): operators,
- * any/all, fts languages and or/and trees included.
+ * any/all, fts languages, or/and trees and the JSON path keys of select,
+ * filters and order included.  With bit 1 of the first byte set, the rest
+ * goes to sel_parse() alone, whose tree must keep the select grammar's
+ * bounds (depth, nodes, path steps, name lengths).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/httpparse.h"
 #include "gateway/query.h"
+#include "gateway/select.h"
 #include "gateway/sqlbuild.h"
 #include "fuzz.h"
 #include "fuzz_catalog.h"
@@ -46,6 +50,60 @@ build(const struct table *t, const struct query *q, int mode)
 	sqlq_free(&s);
 }
 
+/* The nodes of nd[0..n) and below, each checked against the bounds. */
+static size_t
+sel_check(const struct sel_node *nd, size_t n, int depth)
+{
+	size_t i, j, total = n;
+
+	FUZZ_CHECK(depth <= SEL_DEPTH_MAX);
+	for (i = 0; i < n; i++) {
+		FUZZ_CHECK(nd[i].sn_alias == NULL ||
+		           strlen(nd[i].sn_alias) < CATALOG_NAME_MAX);
+		switch (nd[i].sn_kind) {
+		case SEL_STAR:
+			FUZZ_CHECK(
+			    nd[i].sn_name == NULL && nd[i].sn_alias == NULL);
+			break;
+		case SEL_FIELD:
+			FUZZ_CHECK(nd[i].sn_name != NULL &&
+			           strlen(nd[i].sn_name) < CATALOG_NAME_MAX);
+			FUZZ_CHECK(nd[i].sn_npath <= SEL_PATH_MAX);
+			for (j = 0; j < nd[i].sn_npath; j++)
+				FUZZ_CHECK(strlen(nd[i].sn_path[j].ss_key) <=
+				           SEL_KEY_MAX);
+			FUZZ_CHECK(nd[i].sn_nkids == 0);
+			break;
+		case SEL_EMBED:
+			FUZZ_CHECK(
+			    nd[i].sn_name != NULL && nd[i].sn_npath == 0);
+			FUZZ_CHECK(!(nd[i].sn_inner && nd[i].sn_left));
+			total +=
+			    sel_check(nd[i].sn_kids, nd[i].sn_nkids, depth + 1);
+			break;
+		}
+	}
+	return total;
+}
+
+static void
+select_only(const char *s)
+{
+	struct sel_node *nodes;
+	struct q_error err;
+	size_t n;
+
+	if (sel_parse(s, &nodes, &n, &err) == 0) {
+		FUZZ_CHECK(sel_check(nodes, n, 1) <= SEL_NODES_MAX);
+		sel_free(nodes, n);
+	} else {
+		FUZZ_CHECK(nodes == NULL && n == 0);
+		FUZZ_CHECK(err.qe_status == 400 || err.qe_status == 500);
+		FUZZ_CHECK(memchr(err.qe_message, '\0',
+		               sizeof(err.qe_message)) != NULL);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -65,6 +123,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
+	if (data[0] & 2) {
+		select_only(s);
+		free(s);
+		return 0;
+	}
 	if (http_query_parse(s, 256, &params, &n, &why) == 0) {
 		if (query_parse(t, params, n, 100, 1000, mode, &q, &err) == 0) {
 			if (mode == QM_READ)
