@@ -32,6 +32,21 @@ fx_col(const char *name, const char *type, const char *typname, int notnull,
 	cr_assert_eq(catalog_add(&fx_ca, "table_1", &c), 0);
 }
 
+/* A column of another table of the fixture's catalog. */
+static inline void
+fx_ca_add(const char *table, const char *name, const char *typname, int pk)
+{
+	struct column c;
+
+	memset(&c, 0, sizeof(c));
+	strcpy(c.co_name, name);
+	strcpy(c.co_type, typname);
+	strcpy(c.co_typname, typname);
+	c.co_kind = col_kind_from_typname(typname);
+	c.co_pk = pk;
+	cr_assert_eq(catalog_add(&fx_ca, table, &c), 0);
+}
+
 static const struct table *
 fx_table(void)
 {

@@ -7,8 +7,10 @@
 #include <criterion/criterion.h>
 
 #include "gateway/catalog.h"
+#include "gateway/embed.h"
 #include "gateway/httpparse.h"
 #include "gateway/query.h"
+#include "gateway/routes.h"
 #include "gateway/sqlbuild.h"
 
 #include "tests/catalog_fixture.h"
@@ -569,4 +571,149 @@ Test(sqlbuild, tree_with_paths)
 	       "= $2 OR (\"meta\"->$3) > $4)",
 	    4, "budget", "250", "n", "1");
 	teardown();
+}
+
+/*
+ * Embeds: table_1 (the fixture) is the parent of "sub" (sub.t1_id ->
+ * table_1.id), "tag" is many-to-many with table_1 through "t1_tag", whose
+ * list endpoint has an owner rule; every endpoint but tag's is public.
+ */
+static struct routes *
+embed_setup(void)
+{
+	static const char *const lists[][2] = {{"table_1", ""}, {"sub", ""},
+	    {"tag", ""}, {"t1_tag", "owner"}};
+	struct routes *rs = routes_new();
+	const char *why;
+	char path[32];
+	size_t i;
+
+	fx_table_x();
+	fx_ca_add("sub", "id", "int8", 1);
+	fx_ca_add("sub", "t1_id", "int8", 0);
+	fx_ca_add("sub", "name", "text", 0);
+	fx_ca_add("tag", "id", "int8", 1);
+	fx_ca_add("tag", "label", "text", 0);
+	fx_ca_add("t1_tag", "t1", "int8", 1);
+	fx_ca_add("t1_tag", "tag", "int8", 1);
+	fx_ca_add("t1_tag", "owner", "text", 0);
+	cr_assert_eq(catalog_add_fkey(&fx_ca, "sub_fk", "sub", "table_1", 0,
+	                 "t1_id", "id", 0),
+	    0);
+	cr_assert_eq(catalog_add_fkey(&fx_ca, "j1", "t1_tag", "table_1", 0,
+	                 "t1", "id", 0),
+	    0);
+	cr_assert_eq(catalog_add_fkey(&fx_ca, "j2", "t1_tag", "tag", 0, "tag",
+	                 "id", 0),
+	    0);
+	cr_assert_not_null(rs);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		snprintf(path, sizeof(path), "/%s", lists[i][0]);
+		cr_assert_eq(routes_add_row(rs, (long)i + 1, "data", "GET", path,
+		                 lists[i][0], "list", "none", lists[i][1], "",
+		                 &why),
+		    0);
+	}
+	return rs;
+}
+
+static void
+embed_parse(struct routes *rs, const char *qs, enum query_mode mode)
+{
+	struct embed_ctx ctx = {.ec_catalog = &fx_ca,
+	    .ec_routes = rs,
+	    .ec_verified = 1,
+	    .ec_sub = "u1",
+	    .ec_group = "users"};
+	struct http_param *p = NULL;
+	struct q_error err;
+	size_t n = 0;
+	const char *why = NULL;
+
+	cr_assert_eq(http_query_parse(qs, 1000, &p, &n, &why), 0);
+	cr_assert_eq(query_parse_embed(&ctx, catalog_table(&fx_ca, "table_1"),
+	                 p, n, 100, 1000, mode, &fq, &err),
+	    0, "%s: %s %s", qs, err.qe_code, err.qe_message);
+	http_params_free(p, n);
+	sqlq_init(&fsq);
+}
+
+Test(sqlbuild, embeds)
+{
+	struct routes *rs = embed_setup();
+	const struct table *t = catalog_table(&fx_ca, "table_1");
+
+	/* One-to-many with its own filter, order and limit; !inner narrows
+	 * the parent (and its count) with the same filter. */
+	embed_parse(rs,
+	    "select=id,kids:sub!inner(name)&kids.name=like.a*"
+	    "&kids.order=name.desc&kids.limit=2&id=gt.0",
+	    QM_READ);
+	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
+	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT \"id\", "
+	                           "coalesce((SELECT json_agg(_s1) FROM ("
+	                           "SELECT \"name\" FROM public.\"sub\" _t1 "
+	                           "WHERE _t1.\"t1_id\" = _t0.\"id\" AND "
+	                           "\"name\"::text LIKE $1 ORDER BY \"name\" "
+	                           "DESC LIMIT $2) _s1), '[]') AS \"kids\" "
+	                           "FROM public.\"table_1\" _t0 WHERE \"id\" > "
+	                           "$3 AND EXISTS (SELECT 1 FROM public.\"sub\" "
+	                           "_t1 WHERE _t1.\"t1_id\" = _t0.\"id\" AND "
+	                           "\"name\"::text LIKE $4) LIMIT $5) _r",
+	    5, "a%", "2", "0", "a%", "100");
+	sqlq_free(&fsq);
+	sqlq_init(&fsq);
+	cr_assert_eq(sql_count(t, &fq, &fsq), 0);
+	expect("SELECT count(*) FROM public.\"table_1\" _t0 WHERE \"id\" > $1 "
+	       "AND EXISTS (SELECT 1 FROM public.\"sub\" _t1 WHERE "
+	       "_t1.\"t1_id\" = _t0.\"id\" AND \"name\"::text LIKE $2)",
+	    2, "0", "a%");
+	sqlq_free(&fsq);
+	query_free(&fq);
+
+	/* Many-to-one from sub, nested in table_1's one-to-many; a
+	 * many-to-many through a junction whose owner rule is bound. */
+	embed_parse(rs, "select=sub(table_1(id)),tag(*)", QM_READ);
+	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
+	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT coalesce((SELECT "
+	                           "json_agg(_s1) FROM (SELECT (SELECT "
+	                           "row_to_json(_s2) FROM (SELECT \"id\" FROM "
+	                           "public.\"table_1\" _t2 WHERE _t2.\"id\" = "
+	                           "_t1.\"t1_id\") _s2) AS \"table_1\" FROM "
+	                           "public.\"sub\" _t1 WHERE _t1.\"t1_id\" = "
+	                           "_t0.\"id\") _s1), '[]') AS \"sub\", "
+	                           "coalesce((SELECT json_agg(_s1) FROM (SELECT "
+	                           "* FROM public.\"tag\" _t1 WHERE EXISTS "
+	                           "(SELECT 1 FROM public.\"t1_tag\" _j1 WHERE "
+	                           "_j1.\"tag\" = _t1.\"id\" AND _j1.\"t1\" = "
+	                           "_t0.\"id\" AND _j1.\"owner\" = $1)) _s1), "
+	                           "'[]') AS \"tag\" FROM public.\"table_1\" _t0 "
+	                           "LIMIT $2) _r",
+	    2, "u1", "100");
+	sqlq_free(&fsq);
+	query_free(&fq);
+
+	/* A write returns its rows with the embeds read from _r; top-level
+	 * filtering by rel=is.null is NOT EXISTS. */
+	embed_parse(rs, "id=eq.3&select=id,sub(name)", QM_WRITE);
+	cr_assert_eq(sql_delete(t, &fq, &fsq), 0);
+	expect("WITH _r AS (DELETE FROM public.\"table_1\" WHERE \"id\" = $1 "
+	       "RETURNING *) SELECT " AGG("_s") ", count(*) FROM (SELECT "
+	                                        "\"id\", coalesce((SELECT "
+	                                        "json_agg(_s1) FROM (SELECT "
+	                                        "\"name\" FROM public.\"sub\" "
+	                                        "_t1 WHERE _t1.\"t1_id\" = "
+	                                        "_r.\"id\") _s1), '[]') AS "
+	                                        "\"sub\" FROM _r) _s",
+	    1, "3");
+	sqlq_free(&fsq);
+	query_free(&fq);
+	embed_parse(rs, "select=id,sub(id)&sub=is.null", QM_READ);
+	cr_assert_eq(sql_count(t, &fq, &fsq), 0);
+	expect("SELECT count(*) FROM public.\"table_1\" _t0 WHERE NOT EXISTS "
+	       "(SELECT 1 FROM public.\"sub\" _t1 WHERE _t1.\"t1_id\" = "
+	       "_t0.\"id\")",
+	    0);
+	teardown();
+	routes_unref(rs);
 }

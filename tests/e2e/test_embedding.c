@@ -114,12 +114,15 @@ fx_create(struct fx *f)
 	        " public.tg_%1$s, public.tt_%1$s, public.nt_%1$s,"
 	        " public.hd_%1$s, public.us_%1$s, public.od_%1$s"
 	        " to postern_gateway;"
+	        "grant update on public.tk_%1$s to postern_gateway;"
 	        "insert into postern.endpoints"
 	        " (kind, method, path, table_name, op, auth, owner_column)"
 	        " values"
 	        " ('data', 'GET', '/pj_%1$s', 'pj_%1$s', 'list', 'none', null),"
 	        " ('data', 'GET', '/tk_%1$s', 'tk_%1$s', 'list', 'bearer',"
 	        "  'owner_id'),"
+	        " ('data', 'PATCH', '/tk_%1$s/{id}', 'tk_%1$s', 'update',"
+	        "  'bearer', 'owner_id'),"
 	        " ('data', 'GET', '/tg_%1$s', 'tg_%1$s', 'list', 'none', null),"
 	        " ('data', 'GET', '/tt_%1$s', 'tt_%1$s', 'list', 'none', null),"
 	        " ('data', 'GET', '/nt_%1$s', 'nt_%1$s', 'list', 'bearer',"
@@ -358,6 +361,46 @@ Test(embedding, inner_filters_order_limit_nested)
 	    "&tk_@.tg_@.label=eq.red",
 	    "[{\"name\":\"Alpha\",\"tk_@\":["
 	    "{\"title\":\"a1\",\"tg_@\":[{\"label\":\"red\"}]}]}]");
+	fx_drop(&f);
+}
+
+Test(embedding, null_filters_and_writes)
+{
+	struct fx f;
+	struct e2e_resp r;
+	const char *const repr[] = {"Prefer: return=representation", NULL};
+	char path[256], got[1024], want[1024], exp[1024];
+	const char *a;
+
+	fx_create(&f);
+	a = f.fx_a.us_tok;
+	/* Top-level filtering: projects with / without a task of A's. */
+	rows(&f, a, "/pj_@?select=name,tk_@(id)&tk_@=not.is.null&order=id",
+	    "[{\"name\":\"Alpha\",\"tk_@\":[{\"id\":1},{\"id\":2}]},"
+	    "{\"name\":\"Beta\",\"tk_@\":[{\"id\":4}]}]");
+	rows(&f, a, "/pj_@?select=name,tk_@(id)&tk_@=is.null",
+	    "[{\"name\":\"Empty\",\"tk_@\":[]}]");
+	refused(&f, a, "/pj_@?select=name,tk_@(id)&tk_@=eq.1", 400, "PGRST100",
+	    0);
+	/* A write returns its row with the embeds. */
+	e2e_fmt(path, sizeof(path), "/tk_%s/1?select=title,pj_%s(name)",
+	    f.fx_sfx, f.fx_sfx);
+	e2e_must_call("PATCH", path, a, repr, "{\"title\":\"a1!\"}", &r);
+	e2e_expect(&r, 200, path);
+	canon(e2e_body(&r), got, sizeof(got), path);
+	subst(&f, "[{\"title\":\"a1!\",\"pj_@\":{\"name\":\"Alpha\"}}]",
+	    want, sizeof(want));
+	canon(want, exp, sizeof(exp), "expected");
+	cr_assert_str_eq(got, exp);
+	e2e_resp_free(&r);
+	/* !inner and embed parameters are refused on writes: nothing
+	 * changes. */
+	e2e_fmt(path, sizeof(path), "/tk_%s/1?select=title,pj_%s!inner(name)",
+	    f.fx_sfx, f.fx_sfx);
+	e2e_must_call("PATCH", path, a, repr, "{\"title\":\"zz\"}", &r);
+	e2e_expect(&r, 400, path);
+	e2e_resp_free(&r);
+	rows(&f, a, "/tk_@?select=title&id=eq.1", "[{\"title\":\"a1!\"}]");
 	fx_drop(&f);
 }
 
