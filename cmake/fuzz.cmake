@@ -30,7 +30,11 @@ if(POSTERN_FUZZ)
 		common/util.c
 		authd/token.c
 		gateway/httpparse.c
+		common/op.c
 		gateway/catalog.c
+		gateway/embed.c
+		gateway/embedsql.c
+		gateway/routes.c
 		gateway/qerror.c
 		gateway/query.c
 		gateway/select.c

@@ -14,15 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/embed.h"
 #include "gateway/httpparse.h"
 #include "gateway/query.h"
+#include "gateway/routes.h"
 #include "gateway/select.h"
 #include "gateway/sqlbuild.h"
 #include "fuzz.h"
 #include "fuzz_catalog.h"
 
 static void
-build(const struct table *t, const struct query *q, int mode)
+build(const struct table *t, const struct query *q, int mode, int embeds)
 {
 	struct sqlq s;
 	int r, want = (int)q->q_nvalues;
@@ -38,7 +40,8 @@ build(const struct table *t, const struct query *q, int mode)
 	/* A query the parser accepted always builds. */
 	FUZZ_CHECK(r == 0 || (mode == QM_WRITE && q->q_nfilters == 0));
 	if (r == 0) {
-		FUZZ_CHECK(s.sq_nvals == want);
+		/* Embeds bind their own values, limits and owners. */
+		FUZZ_CHECK(embeds ? s.sq_nvals >= want : s.sq_nvals == want);
 		FUZZ_CHECK(s.sq_sql.b_len > 0);
 		FUZZ_CHECK(
 		    memchr(s.sq_sql.b_data, '\0', s.sq_sql.b_len) == NULL);
@@ -104,6 +107,30 @@ select_only(const char *s)
 	}
 }
 
+/* The routes of fz_embed_catalog(): a list endpoint per table but t2. */
+static const struct routes *
+fz_routes(void)
+{
+	static const char *const lists[][2] = {{"table_1", ""}, {"sub", ""},
+	    {"tag", ""}, {"t1_tag", "owner"}};
+	static struct routes *rs;
+	const char *why;
+	char path[32];
+	size_t i;
+
+	if (rs != NULL)
+		return rs;
+	if ((rs = routes_new()) == NULL)
+		__builtin_trap();
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		snprintf(path, sizeof(path), "/%s", lists[i][0]);
+		if (routes_add_row(rs, (long)i + 1, "data", "GET", path,
+		        lists[i][0], "list", "none", lists[i][1], "", &why) == -1)
+			__builtin_trap();
+	}
+	return rs;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -111,14 +138,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct http_param *params = NULL;
 	struct query q;
 	struct q_error err;
+	struct embed_ctx ctx;
 	const char *why = NULL;
 	size_t n = 0;
 	char *s;
-	int mode;
+	int mode, embeds;
 
 	if (size == 0 || size > HTTP_QUERY_MAX + 1)
 		return 0;
 	mode = (data[0] & 1) ? QM_WRITE : QM_READ;
+	memset(&ctx, 0, sizeof(ctx));
 	if ((s = malloc(size)) == NULL)
 		return 0;
 	memcpy(s, data + 1, size - 1);
@@ -128,15 +157,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(s);
 		return 0;
 	}
+	embeds = (data[0] & 4) != 0;
+	if (embeds) {
+		ctx.ec_catalog = fz_embed_catalog();
+		ctx.ec_routes = fz_routes();
+		ctx.ec_verified = 1;
+		ctx.ec_sub = "1";
+		ctx.ec_group = "users";
+		t = fz_table();
+	}
 	if (http_query_parse(s, 256, &params, &n, &why) == 0) {
-		if (query_parse(t, params, n, 100, 1000, mode, &q, &err) == 0) {
+		if (query_parse_embed(embeds ? &ctx : NULL, t, params, n, 100,
+		        1000, mode, &q, &err) == 0) {
 			if (mode == QM_READ)
 				FUZZ_CHECK(q.q_limit >= 0 && q.q_limit <= 1000);
-			build(t, &q, mode);
+			build(t, &q, mode, embeds);
 			query_free(&q);
 		} else {
-			FUZZ_CHECK(
-			    err.qe_status == 400 || err.qe_status == 500);
+			FUZZ_CHECK(err.qe_status == 400 ||
+			           err.qe_status == 500 ||
+			           (embeds && err.qe_status == 300));
 			FUZZ_CHECK(memchr(err.qe_message, '\0',
 			               sizeof(err.qe_message)) != NULL);
 		}
