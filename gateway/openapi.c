@@ -475,7 +475,9 @@ add_parameters(struct oa *oa, struct json_object *comp)
 	    "col, alias:col, col::type (text, integer, bigint, numeric, "
 	    "boolean, date, timestamptz, uuid, jsonb, ...), JSON paths "
 	    "col->key and col->>key (also in filters and order), * with "
-	    "more items.",
+	    "more items, embedded resources over foreign keys "
+	    "rel(items), alias:rel!hint!inner(items) (their parameters "
+	    "as rel.col=op.value, rel.order=, rel.limit=).",
 	    "id,title");
 	add_query_param(oa, params, "order", "string",
 	    "Sort order: col.asc or col.desc, optionally .nullsfirst or "
