@@ -1,7 +1,7 @@
 /*
- * The five data operations over the live catalog (docs/data-api.md): list,
- * get, create, update (PATCH), delete, in the item form (/t/{id}) and
- * PostgREST's collection form (PATCH/DELETE /t?filters).  Each request is
+ * The six data operations over the live catalog (docs/data-api.md): list,
+ * get, create, update (PATCH), delete, replace (PUT), in the item form
+ * (/t/{id}) and PostgREST's collection form (PATCH/DELETE/PUT /t?filters).  Each request is
  * one pipeline on the pool — set_config() exposing the caller
  * (request.jwt.claims, request.user_id) to PostgreSQL so Row Level Security
  * policies can use it, the statement, and for Prefer: count=exact a count —
