@@ -342,22 +342,28 @@ add_agg(struct sqlq *out, const char *rel)
 /*
  * The tail shared by insert, update and delete: the returned rows as one
  * JSON array, shaped by ret's select list, and their count.  A PUT's
- * statement (put) is WITH _w AS (INSERT ..): its rows come back whole
- * beside whether each was inserted (xmax is 0 on a row the statement
+ * statement (put, its table) is WITH _w AS (INSERT ..): its rows come back
+ * whole beside whether each was inserted (xmax is 0 on a row the statement
  * inserted, the updating transaction's id on one it updated), and a third
- * column counts the inserted ones.
+ * column counts the inserted ones.  The row is ROW(_t.*) cast to the
+ * table's type, not the bare alias _t, which a column named _t would
+ * shadow.
  */
 static int
-add_returning_ex(struct sqlq *out, const struct query *ret, long owned, int put)
+add_returning_ex(struct sqlq *out, const struct query *ret, long owned,
+    const struct table *put)
 {
 	struct buf *b = &out->sq_sql;
 	const char *rel = ret == NULL || ret->q_nselect == 0 ? "_r" : "_s";
 	char num[24];
 
-	if (put)
-		buf_addstr(b, " RETURNING _t AS _row, _t.xmax = 0 AS _ins), "
+	if (put != NULL) {
+		buf_addstr(b, " RETURNING ROW(_t.*)::");
+		if (add_table(b, put) == -1)
+			return -1;
+		buf_addstr(b, " AS _row, _t.xmax = 0 AS _ins), "
 		              "_r AS (SELECT (_w._row).* FROM _w) SELECT ");
-	else
+	} else
 		buf_addstr(b, " RETURNING *) SELECT ");
 	if (add_agg(out, rel) == -1)
 		return -1;
@@ -386,7 +392,7 @@ add_returning_ex(struct sqlq *out, const struct query *ret, long owned, int put)
 			return -1;
 		buf_addc(b, ')');
 	}
-	if (put)
+	if (put != NULL)
 		buf_addstr(b, ", (SELECT count(*) FROM _w WHERE _ins)");
 	buf_addstr(b, " FROM ");
 	if (rel[1] == 'r') {
@@ -403,7 +409,7 @@ add_returning_ex(struct sqlq *out, const struct query *ret, long owned, int put)
 static int
 add_returning(struct sqlq *out, const struct query *ret, long owned)
 {
-	return add_returning_ex(out, ret, owned, 0);
+	return add_returning_ex(out, ret, owned, NULL);
 }
 
 int
@@ -628,7 +634,7 @@ sql_upsert(const struct table *t, const struct column *const *cols,
 		if (w->sw_resolution == SW_MERGE && w->sw_owner != NULL)
 			owned = w->sw_rows;
 	}
-	return add_returning_ex(out, ret, owned, put);
+	return add_returning_ex(out, ret, owned, put ? t : NULL);
 }
 
 int

@@ -133,7 +133,8 @@ Test(sqlwrite, put_replaces_one_row_by_its_key)
 	       "WHERE postern.expect_put_key(\"id\" = $2) "
 	       "ON CONFLICT (\"id\") DO UPDATE SET \"id\" = EXCLUDED.\"id\", "
 	       "\"priority\" = EXCLUDED.\"priority\" WHERE _t.\"priority\" = "
-	       "EXCLUDED.\"priority\" RETURNING _t AS _row, _t.xmax = 0 AS "
+	       "EXCLUDED.\"priority\" RETURNING ROW(_t.*)::public.\"table_1\" "
+	       "AS _row, _t.xmax = 0 AS "
 	       "_ins), _r AS (SELECT (_w._row).* FROM _w) SELECT " AGG(
 	           "_r") ", postern.expect_owned(count(*), $3), (SELECT "
 	                 "count(*) FROM _w WHERE _ins) FROM _r",

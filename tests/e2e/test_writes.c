@@ -1069,7 +1069,8 @@ Test(writes, put_under_row_level_security)
 }
 
 /* The admin API publishes a replace: PUT /<table>/{id} by default, with
- * the grants it needs; a table without a key cannot have one. */
+ * the grants it needs; a table without a key cannot have one.  Its
+ * columns have the names of the PUT statement's own aliases. */
 Test(writes, admin_api_publishes_put)
 {
 	const char *repr[] = {"Prefer: return=representation", NULL};
@@ -1084,7 +1085,8 @@ Test(writes, admin_api_publishes_put)
 	e2e_fmt(name, sizeof(name), "pa_%s", hex);
 	cr_assert(
 	    e2e_sql("create table public.%1$s (id integer primary key,"
-	            " title text);"
+	            " title text, \"_t\" text, \"_ins\" boolean,"
+	            " \"_row\" integer);"
 	            "create table public.%1$s_nk (id integer, title text);",
 	        name) == 0);
 	e2e_fmt(body, sizeof(body),
@@ -1111,14 +1113,23 @@ Test(writes, admin_api_publishes_put)
 	e2e_fmt(path, sizeof(path), "/%s/7", name);
 	st = e2e_wait_route("GET", path, a.us_tok, ROUTE_WAIT_MS);
 	cr_assert(st == 405, "%s not published (%ld)", path, st);
-	e2e_must_call(
-	    "PUT", path, a.us_tok, repr, "{\"id\":7,\"title\":\"seven\"}", &r);
+	e2e_must_call("PUT", path, a.us_tok, repr,
+	    "{\"id\":7,\"title\":\"seven\",\"_t\":\"t\",\"_ins\":false,"
+	    "\"_row\":1}",
+	    &r);
 	e2e_expect(&r, 201, "PUT through the admin-made endpoint");
-	cr_assert_str_eq(e2e_body(&r), "[{\"id\":7,\"title\":\"seven\"}]");
+	cr_assert_str_eq(e2e_body(&r),
+	    "[{\"id\":7,\"title\":\"seven\",\"_t\":\"t\",\"_ins\":false,"
+	    "\"_row\":1}]");
 	e2e_resp_free(&r);
-	e2e_must_call(
-	    "PUT", path, a.us_tok, repr, "{\"id\":7,\"title\":\"sieben\"}", &r);
+	e2e_must_call("PUT", path, a.us_tok, repr,
+	    "{\"id\":7,\"title\":\"sieben\",\"_t\":null,\"_ins\":true,"
+	    "\"_row\":2}",
+	    &r);
 	e2e_expect(&r, 200, "PUT replaces through it");
+	cr_assert_str_eq(e2e_body(&r),
+	    "[{\"id\":7,\"title\":\"sieben\",\"_t\":null,\"_ins\":true,"
+	    "\"_row\":2}]");
 	e2e_resp_free(&r);
 	sql_is("sieben", "the row", "select title from public.%s where id = 7",
 	    name);
