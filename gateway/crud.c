@@ -1,8 +1,8 @@
 /*
  * The six data operations over the live catalog (docs/data-api.md): list,
  * get, create, update (PATCH), delete, replace (PUT), in the item form
- * (/t/{id}) and PostgREST's collection form (PATCH/DELETE/PUT /t?filters).  Each request is
- * one pipeline on the pool — set_config() exposing the caller
+ * (/t/{id}) and PostgREST's collection form (PATCH/DELETE/PUT /t?filters).
+ * Each request is one pipeline on the pool — set_config() exposing the caller
  * (request.jwt.claims, request.user_id) to PostgreSQL so Row Level Security
  * policies can use it, the statement, and for Prefer: count=exact a count —
  * in one implicit transaction.  PostgreSQL renders the JSON; the gateway
@@ -987,12 +987,11 @@ crud_run(struct req *rq)
 		goto done;
 	}
 	cr->cr_offset = q.q_offset;
-	if (r->rt_op == OP_REPLACE && cr->cr_item) {
-		/* The path names the key: no filter may name it too. */
-		if (q.q_nfilters > 0 || (pk = table_pk(t)) == NULL) {
-			crud_error(rq, 405, "PGRST105", PUT_FILTERS_MSG, NULL);
-			goto done;
-		}
+	/* A PUT's path names the key (of one column): no filter may too. */
+	if (r->rt_op == OP_REPLACE && cr->cr_item &&
+	    (q.q_nfilters > 0 || table_pk(t) == NULL)) {
+		crud_error(rq, 405, "PGRST105", PUT_FILTERS_MSG, NULL);
+		goto done;
 	}
 	if (cr->cr_item) {
 		if ((pk = table_pk(t)) == NULL &&
