@@ -61,21 +61,36 @@ json_parse_strict(const char *text, size_t len, const char **why)
 	return o;
 }
 
+static void
+add_str_or_null(struct buf *b, const char *s)
+{
+	if (s == NULL)
+		buf_addstr(b, "null");
+	else
+		buf_add_json_str(b, s, strlen(s));
+}
+
 int
-json_error_body(
-    struct buf *b, const char *code, const char *message, const char *details)
+json_error_body_hint(struct buf *b, const char *code, const char *message,
+    const char *details, const char *hint)
 {
 	buf_addstr(b, "{\"code\":");
 	buf_add_json_str(b, code, strlen(code));
 	buf_addstr(b, ",\"message\":");
 	buf_add_json_str(b, message, strlen(message));
 	buf_addstr(b, ",\"details\":");
-	if (details == NULL)
-		buf_addstr(b, "null");
-	else
-		buf_add_json_str(b, details, strlen(details));
-	buf_addstr(b, ",\"hint\":null}");
+	add_str_or_null(b, details);
+	buf_addstr(b, ",\"hint\":");
+	add_str_or_null(b, hint);
+	buf_addc(b, '}');
 	return buf_error(b);
+}
+
+int
+json_error_body(
+    struct buf *b, const char *code, const char *message, const char *details)
+{
+	return json_error_body_hint(b, code, message, details, NULL);
 }
 
 const char *
