@@ -61,11 +61,13 @@ json_parse_strict(const char *text, size_t len, const char **why)
 	return o;
 }
 
-int
-json_error_body(
-    struct buf *b, const char *code, const char *message, const char *details)
+static void
+add_str_or_null(struct buf *b, const char *s)
 {
-	return json_error_body_ext(b, code, message, details, 0, NULL);
+	if (s == NULL)
+		buf_addstr(b, "null");
+	else
+		buf_add_json_str(b, s, strlen(s));
 }
 
 int
@@ -77,19 +79,28 @@ json_error_body_ext(struct buf *b, const char *code, const char *message,
 	buf_addstr(b, ",\"message\":");
 	buf_add_json_str(b, message, strlen(message));
 	buf_addstr(b, ",\"details\":");
-	if (details == NULL)
-		buf_addstr(b, "null");
-	else if (details_json)
+	if (details != NULL && details_json)
 		buf_addstr(b, details);
 	else
-		buf_add_json_str(b, details, strlen(details));
+		add_str_or_null(b, details);
 	buf_addstr(b, ",\"hint\":");
-	if (hint == NULL)
-		buf_addstr(b, "null");
-	else
-		buf_add_json_str(b, hint, strlen(hint));
+	add_str_or_null(b, hint);
 	buf_addc(b, '}');
 	return buf_error(b);
+}
+
+int
+json_error_body_hint(struct buf *b, const char *code, const char *message,
+    const char *details, const char *hint)
+{
+	return json_error_body_ext(b, code, message, details, 0, hint);
+}
+
+int
+json_error_body(
+    struct buf *b, const char *code, const char *message, const char *details)
+{
+	return json_error_body_ext(b, code, message, details, 0, NULL);
 }
 
 const char *

@@ -19,7 +19,13 @@
 struct json_object *json_parse_strict(
     const char *text, size_t len, const char **why);
 
-/* Appends {"code":..,"message":..,"details":..,"hint":null} to b. */
+/*
+ * Appends {"code":..,"message":..,"details":..,"hint":..} to b: all four
+ * keys always, details and hint null when NULL.
+ */
+int json_error_body_hint(struct buf *b, const char *code, const char *message,
+    const char *details, const char *hint);
+/* json_error_body_hint with a null hint. */
 int json_error_body(
     struct buf *b, const char *code, const char *message, const char *details);
 /* The same with a hint (NULL: null), and details given as JSON text when

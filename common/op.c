@@ -15,6 +15,8 @@ static const struct op_info op_table[OP__COUNT] = {
     [OP_UPDATE] = {"update", OPK_DATA, "PATCH", OPF_BODY | OPF_WRITE, 0, NULL,
         NULL},
     [OP_DELETE] = {"delete", OPK_DATA, "DELETE", OPF_WRITE, 0, NULL, NULL},
+    [OP_REPLACE] = {"replace", OPK_DATA, "PUT", OPF_BODY | OPF_WRITE, 0, NULL,
+        NULL},
     [OP_SIGNUP] = {"signup", OPK_AUTH, "POST", OPF_BODY, OP_AUTH_BODY_MAX,
         "signup", "/signup"},
     [OP_LOGIN] = {"login", OPK_AUTH, "POST", OPF_BODY, OP_AUTH_BODY_MAX,

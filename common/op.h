@@ -22,6 +22,7 @@ enum op_id {
 	OP_CREATE,
 	OP_UPDATE,
 	OP_DELETE,
+	OP_REPLACE, /* PUT: one row replaced or created, by its key */
 	/* Auth operations, contiguous, in the order an auth group publishes
 	 * its routes (the first route of a method and path wins). */
 	OP_SIGNUP,
@@ -60,7 +61,7 @@ struct op_info {
 	const char *oi_name;
 	enum op_kind oi_kind;
 	/* Auth: its route's method.  Data: the method the admin API pairs
-	 * with it (a registry row may give another of GET, POST, PATCH,
+	 * with it (a registry row may give another of GET, POST, PUT, PATCH,
 	 * DELETE). */
 	const char *oi_method;
 	unsigned oi_flags;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/json.h"
 #include "common/util.h"
 #include "gateway/catalog.h"
 
@@ -227,15 +228,140 @@ catalog_add_fkey(struct catalog *ca, const char *name, const char *tname,
 	return 0;
 }
 
+
+static void
+udt_free(struct udt *u)
+{
+	if (u == NULL)
+		return;
+	free(u->ud_attrs);
+	free(u->ud_labels);
+	free(u);
+}
+
+/* items: [[name, format_type, typname, is_array, typtype], ...]. */
+static int
+udt_attrs(struct udt *u, struct json_object *items)
+{
+	struct json_object *a, *f[5];
+	struct column *c;
+	size_t i, n = json_object_array_length(items), k;
+
+	if ((u->ud_attrs = calloc(n > 0 ? n : 1, sizeof(*u->ud_attrs))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		a = json_object_array_get_idx(items, i);
+		if (!json_object_is_type(a, json_type_array) ||
+		    json_object_array_length(a) != 5)
+			return 1;
+		for (k = 0; k < 5; k++)
+			f[k] = json_object_array_get_idx(a, k);
+		if (!json_object_is_type(f[0], json_type_string) ||
+		    !json_object_is_type(f[1], json_type_string) ||
+		    !json_object_is_type(f[2], json_type_string) ||
+		    !json_object_is_type(f[3], json_type_boolean) ||
+		    !json_object_is_type(f[4], json_type_string) ||
+		    (size_t)json_object_get_string_len(f[0]) >=
+		        CATALOG_NAME_MAX ||
+		    (size_t)json_object_get_string_len(f[0]) == 0)
+			return 1;
+		c = &u->ud_attrs[u->ud_nattrs++];
+		x_strlcpy(c->co_name, json_object_get_string(f[0]),
+		    sizeof(c->co_name));
+		x_strlcpy(c->co_type, json_object_get_string(f[1]),
+		    sizeof(c->co_type));
+		x_strlcpy(c->co_typname, json_object_get_string(f[2]),
+		    sizeof(c->co_typname));
+		c->co_kind = col_kind_from_typname(c->co_typname);
+		/* A nested composite is a JSON object in row_to_json(). */
+		if (strcmp(json_object_get_string(f[4]), "c") == 0)
+			c->co_kind = CK_JSON;
+		c->co_array = json_object_get_boolean(f[3]);
+	}
+	return 0;
+}
+
+/* items: ["label", ...]. */
+static int
+udt_labels(struct udt *u, struct json_object *items)
+{
+	struct json_object *l;
+	size_t i, n = json_object_array_length(items);
+
+	if ((u->ud_labels = calloc(n > 0 ? n : 1, sizeof(*u->ud_labels))) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		l = json_object_array_get_idx(items, i);
+		if (!json_object_is_type(l, json_type_string) ||
+		    (size_t)json_object_get_string_len(l) >= CATALOG_NAME_MAX)
+			return 1;
+		x_strlcpy(u->ud_labels[u->ud_nlabels++],
+		    json_object_get_string(l), CATALOG_NAME_MAX);
+	}
+	return 0;
+}
+
+int
+catalog_set_extra(struct catalog *ca, const char *table, const char *column,
+    int generated, char kind, const char *typname, const char *items)
+{
+	struct table *t;
+	struct column *c = NULL;
+	struct json_object *o = NULL;
+	struct udt *u = NULL;
+	const char *why;
+	size_t i;
+	int rv = -1, r;
+
+	if ((t = table_find(ca, table)) == NULL)
+		return -1;
+	for (i = 0; i < t->tb_ncols && c == NULL; i++)
+		if (strcmp(t->tb_cols[i].co_name, column) == 0)
+			c = &t->tb_cols[i];
+	if (c == NULL)
+		return -1;
+	c->co_generated = generated;
+	if ((kind != 'c' && kind != 'e') || typname == NULL || items == NULL ||
+	    strlen(typname) >= CATALOG_NAME_MAX)
+		return 0;
+	if ((o = json_parse_strict(items, strlen(items), &why)) == NULL ||
+	    !json_object_is_type(o, json_type_array) ||
+	    json_object_array_length(o) > UDT_MAX_ITEMS) {
+		rv = 0; /* described by its kind alone */
+		goto fail;
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		goto fail;
+	u->ud_kind = kind == 'c' ? UDT_COMPOSITE : UDT_ENUM;
+	x_strlcpy(u->ud_name, typname, sizeof(u->ud_name));
+	r = kind == 'c' ? udt_attrs(u, o) : udt_labels(u, o);
+	if (r != 0) {
+		rv = r == 1 ? 0 : -1;
+		goto fail;
+	}
+	udt_free(c->co_udt);
+	c->co_udt = u;
+	u = NULL;
+	rv = 0;
+fail:
+	udt_free(u);
+	json_object_put(o);
+	return rv;
+}
+
 void
 catalog_free(struct catalog *ca)
 {
-	size_t i;
+	size_t i, j;
 
 	if (ca == NULL)
 		return;
-	for (i = 0; i < ca->ca_ntables; i++)
+	for (i = 0; i < ca->ca_ntables; i++) {
+		for (j = 0; j < ca->ca_tables[i].tb_ncols; j++)
+			udt_free(ca->ca_tables[i].tb_cols[j].co_udt);
 		free(ca->ca_tables[i].tb_cols);
+	}
 	free(ca->ca_tables);
 	ca->ca_tables = NULL;
 	ca->ca_ntables = 0;

@@ -32,6 +32,28 @@ enum col_kind {
 	CK_OTHER /* anything else: passed as text, PostgreSQL checks */
 };
 
+/*
+ * A column's type when it is a composite or an enum (for an array column,
+ * its element's), for OpenAPI and the body check.  Owned by the column
+ * that points at it (catalog_free frees it).
+ */
+#define UDT_MAX_ITEMS 256
+
+enum udt_kind { UDT_COMPOSITE, UDT_ENUM };
+
+struct udt {
+	enum udt_kind ud_kind;
+	char ud_name[CATALOG_NAME_MAX]; /* pg_type.typname */
+	/* Composite: its attributes in order (co_name, co_type,
+	 * co_typname, co_kind, co_array; a nested composite is CK_JSON
+	 * with no udt of its own). */
+	struct column *ud_attrs;
+	size_t ud_nattrs;
+	/* Enum: its labels in order. */
+	char (*ud_labels)[CATALOG_NAME_MAX];
+	size_t ud_nlabels;
+};
+
 struct column {
 	char co_name[CATALOG_NAME_MAX];
 	char co_type[CATALOG_NAME_MAX];    /* format_type(), e.g. "bigint" */
@@ -41,6 +63,10 @@ struct column {
 	int co_hasdef; /* has a default or is an identity/serial column */
 	int co_pk;     /* part of the primary key */
 	int co_array;  /* an array type (co_kind describes the element) */
+	/* Generated, or an identity GENERATED ALWAYS: a body never writes
+	 * it (a PUT's whole row is every other column). */
+	int co_generated;
+	struct udt *co_udt; /* NULL unless a composite or an enum */
 };
 
 struct table {
@@ -84,6 +110,18 @@ const char *col_kind_name(enum col_kind k);
 /* Adds a column to table tname (created on first use).  0 / -1. */
 int catalog_add(struct catalog *ca, const char *tname, const struct column *c);
 const struct table *catalog_table(const struct catalog *ca, const char *name);
+/*
+ * What the catalog load says of some columns beyond their row: generated,
+ * and their composite ('c') or enum ('e') type (kind 0: neither) named
+ * typname, with items the JSON the load built: for an enum its labels
+ * (["a","b"]), for a composite its attributes, each [name, format_type,
+ * typname (an array's element's), is an array, typtype (an array's
+ * element's)].  A type with more
+ * than UDT_MAX_ITEMS items, or JSON of another shape, sets no type.
+ * 0; -1 when the column is unknown or on no memory.
+ */
+int catalog_set_extra(struct catalog *ca, const char *table, const char *column,
+    int generated, char kind, const char *typname, const char *items);
 const struct column *table_column(const struct table *t, const char *name);
 /* The single-column primary key, or NULL (no key, or a composite one). */
 const struct column *table_pk(const struct table *t);

@@ -1,8 +1,8 @@
 /*
- * The five data operations over the live catalog (docs/data-api.md): list,
- * get, create, update (PATCH), delete, in the item form (/t/{id}) and
- * PostgREST's collection form (PATCH/DELETE /t?filters).  Each request is
- * one pipeline on the pool — set_config() exposing the caller
+ * The six data operations over the live catalog (docs/data-api.md): list,
+ * get, create, update (PATCH), delete, replace (PUT), in the item form
+ * (/t/{id}) and PostgREST's collection form (PATCH/DELETE/PUT /t?filters).
+ * Each request is one pipeline on the pool — set_config() exposing the caller
  * (request.jwt.claims, request.user_id) to PostgreSQL so Row Level Security
  * policies can use it, the statement, and for Prefer: count=exact a count —
  * in one implicit transaction.  PostgreSQL renders the JSON; the gateway
@@ -61,17 +61,25 @@ crud_free(struct req *rq)
 	rq->rq_crud = NULL;
 }
 
+/* details and hint may be NULL (null in the body). */
 static void
-crud_error(struct req *rq, int status, const char *code, const char *msg,
-    const char *details)
+crud_error_hint(struct req *rq, int status, const char *code, const char *msg,
+    const char *details, const char *hint)
 {
 	rq->rq_status = status;
 	rq->rq_ctype = NULL;
 	buf_reset(&rq->rq_rbody);
-	if (json_error_body(&rq->rq_rbody, code, msg, details) == -1)
+	if (json_error_body_hint(&rq->rq_rbody, code, msg, details, hint) == -1)
 		buf_reset(&rq->rq_rbody);
 	crud_free(rq);
 	req_respond(rq);
+}
+
+static void
+crud_error(struct req *rq, int status, const char *code, const char *msg,
+    const char *details)
+{
+	crud_error_hint(rq, status, code, msg, details, NULL);
 }
 
 static void
@@ -93,7 +101,7 @@ crud_qerror(struct req *rq, const struct q_error *e)
 /*
  * Maps a failed statement to an answer; never passes a raw 5xx for bad
  * input.  As PostgREST does, a database error's code is its SQLSTATE, with
- * PostgreSQL's message and detail (docs/errors.md).
+ * PostgreSQL's message, detail and hint (docs/errors.md).
  */
 static void
 crud_pg_error(struct req *rq, PGresult *res)
@@ -101,6 +109,7 @@ crud_pg_error(struct req *rq, PGresult *res)
 	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *det = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 	struct gw *gw = rq->rq_conn->hc_gw;
 	char tmp[96];
 	long n;
@@ -119,7 +128,7 @@ crud_pg_error(struct req *rq, PGresult *res)
 	 */
 	if (strcmp(st, "23505") == 0 || strcmp(st, "23P01") == 0 ||
 	    strcmp(st, "23503") == 0)
-		crud_error(rq, 409, st, msg, NULL);
+		crud_error_hint(rq, 409, st, msg, NULL, hint);
 	else if (strcmp(st, "PT406") == 0) {
 		/* postern.expect_one(): the write is rolled back.  Its
 		 * message has the count; the answer is PostgREST's. */
@@ -132,21 +141,29 @@ crud_pg_error(struct req *rq, PGresult *res)
 	} else if (strcmp(st, "PT124") == 0)
 		/* postern.expect_at_most(): the write is rolled back. */
 		crud_error(rq, 400, "PGRST124", msg, det);
+	else if (strcmp(st, "PT115") == 0)
+		/* postern.expect_put_key(): nothing was written. */
+		crud_error(rq, 400, "PGRST115", msg, NULL);
 	else if (strcmp(st, "23502") == 0 || strcmp(st, "23514") == 0 ||
-	         strncmp(st, "22", 2) == 0)
-		/* A value PostgreSQL refused, in a body or in a filter. */
-		crud_error(rq, 400, st, msg, det);
+	         strncmp(st, "22", 2) == 0 || strcmp(st, "428C9") == 0)
+		/* A value PostgreSQL refused, in a body or in a filter (or one
+		 * given for a generated or GENERATED ALWAYS column). */
+		crud_error_hint(rq, 400, st, msg, det, hint);
+	else if (strcmp(st, "P0001") == 0)
+		/* RAISE EXCEPTION in a trigger or a function: the database's
+		 * own refusal, 400 as PostgREST answers it. */
+		crud_error_hint(rq, 400, st, msg, det, hint);
 	else if (strcmp(st, "42601") == 0 &&
 	         strncmp(msg, "syntax error in tsquery", 23) == 0)
 		/* fts.a b: a filter value to_tsquery() cannot parse. */
 		crud_error(rq, 400, "PN105", msg, det);
 	else if (strcmp(st, "42883") == 0 || strcmp(st, "42804") == 0)
 		/* An operator the column's type lacks, e.g. gt on a point. */
-		crud_error(rq, 400, st, msg, det);
+		crud_error_hint(rq, 400, st, msg, det, hint);
 	else if (strcmp(st, "42P10") == 0 || strcmp(st, "21000") == 0)
 		/* on_conflict names no unique key, or an upsert body names
 		 * one key twice. */
-		crud_error(rq, 400, st, msg, det);
+		crud_error_hint(rq, 400, st, msg, det, hint);
 	else if (strcmp(st, "42501") == 0 &&
 	         strncmp(msg, "permission denied", 17) == 0) {
 		/* A missing grant is a setup mistake, not the caller's. */
@@ -157,11 +174,11 @@ crud_pg_error(struct req *rq, PGresult *res)
 	} else if (strcmp(st, "42501") == 0)
 		/* Row Level Security (or an upsert's owner check) refused the
 		 * write. */
-		crud_error(rq, 403, st, msg, det);
+		crud_error_hint(rq, 403, st, msg, det, hint);
 	else if (strcmp(st, "42703") == 0 || strcmp(st, "42P01") == 0) {
 		/* The catalog changed under us: reload, answer 400. */
 		registry_reload(gw);
-		crud_error(rq, 400, st, msg, det);
+		crud_error_hint(rq, 400, st, msg, det, hint);
 	} else if (strcmp(st, "57014") == 0)
 		crud_error(rq, 504, "PN802", "the query took too long", NULL);
 	else if (strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0)
@@ -334,6 +351,27 @@ crud_success_headers(struct req *rq, struct crud *cr)
 	buf_free(&b);
 }
 
+/*
+ * PostgREST's answer to a PUT: with return=representation 201 for a
+ * created row and 200 for a replaced one (the statement's third column
+ * counts the inserted rows), the row(s) as the body; no body otherwise.
+ */
+static void
+put_answer(struct req *rq, const struct crud *cr, PGresult *main,
+    const char *json, size_t len)
+{
+	if (cr->cr_pf.pf_return != PF_RETURN_REPR) {
+		rq->rq_status = 204;
+		buf_reset(&rq->rq_rbody);
+		return;
+	}
+	rq->rq_status =
+	    PQnfields(main) > 2 && strtol(PQgetvalue(main, 0, 2), NULL, 10) > 0
+	        ? 201
+	        : 200;
+	body_set(rq, json, len, cr->cr_object && cr->cr_media != MEDIA_CSV);
+}
+
 static void
 crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 {
@@ -439,6 +477,13 @@ crud_answer(enum db_status st, PGresult **res, int nres, void *arg)
 		}
 	} else
 		rq->rq_status = 200;
+	if (r->rt_op == OP_REPLACE) {
+		put_answer(rq, cr, res[cr->cr_imain], json, len);
+		crud_success_headers(rq, cr);
+		crud_free(rq);
+		req_respond(rq);
+		return;
+	}
 	switch (cr->cr_pf.pf_return) {
 	case PF_RETURN_MINIMAL:
 		rq->rq_status = r->rt_op == OP_CREATE ? 201 : 204;
@@ -719,6 +764,134 @@ conflict_target(struct req *rq, const struct table *t, const char *spec,
 	return 0;
 }
 
+/* PostgREST's answer to a PUT whose filters are not its key's. */
+#define PUT_FILTERS_MSG                                                        \
+	"Filters must include all and only primary key columns with 'eq' "     \
+	"operators"
+
+/*
+ * What a PUT may carry in its query string besides its filters: select=.
+ * limit and offset are PostgREST's PGRST114, on_conflict (the conflict
+ * target is the key) is refused.  -1 once answered.
+ */
+static int
+put_params(struct req *rq, const struct http_param *params, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(params[i].hp_name, "limit") == 0 ||
+		    strcmp(params[i].hp_name, "offset") == 0) {
+			crud_error(rq, 400, "PGRST114",
+			    "limit/offset querystring parameters are not "
+			    "allowed for PUT",
+			    NULL);
+			return -1;
+		}
+		if (strcmp(params[i].hp_name, "on_conflict") == 0) {
+			crud_error(rq, 400, "PGRST100",
+			    "on_conflict is not taken by PUT: its conflict "
+			    "target is the primary key",
+			    NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A PUT's filters: eq on each primary-key column, once, and nothing else
+ * (no not., no any/all, no or/and, no other column); on /t/{id} none (the
+ * path names the key, of one column).  Otherwise 405 PGRST105, as
+ * PostgREST answers.  On success *keys (caller frees) holds the key
+ * columns in table order and *vals their values, borrowed from q.  -1 once
+ * answered.
+ */
+static int
+put_key(struct req *rq, const struct table *t, const struct query *q, int item,
+    const struct column ***keys, const char ***vals, size_t *nkeys)
+{
+	const struct q_filter *f;
+	size_t i, j, npk = 0;
+
+	*keys = NULL;
+	*vals = NULL;
+	*nkeys = 0;
+	for (i = 0; i < t->tb_ncols; i++)
+		npk += t->tb_cols[i].co_pk != 0;
+	if (npk == 0 || (item && npk != 1) || q->q_nfilters != npk) {
+		crud_error(rq, 405, "PGRST105", PUT_FILTERS_MSG, NULL);
+		return -1;
+	}
+	for (i = 0; i < q->q_nfilters; i++) {
+		f = &q->q_filters[i];
+		if (f->qf_col == NULL || !f->qf_col->co_pk ||
+		    f->qf_op != QO_EQ || f->qf_not || f->qf_quant != QQ_NONE ||
+		    f->qf_value == NULL) {
+			crud_error(rq, 405, "PGRST105", PUT_FILTERS_MSG, NULL);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (q->q_filters[j].qf_col == f->qf_col) {
+				crud_error(
+				    rq, 405, "PGRST105", PUT_FILTERS_MSG, NULL);
+				return -1;
+			}
+	}
+	/* Each key column has exactly one filter now. */
+	if ((*keys = calloc(npk, sizeof(**keys))) == NULL ||
+	    (*vals = calloc(npk, sizeof(**vals))) == NULL) {
+		free(*keys);
+		*keys = NULL;
+		crud_error(rq, 503, "PN900", "out of memory", NULL);
+		return -1;
+	}
+	for (i = 0; i < t->tb_ncols; i++) {
+		if (!t->tb_cols[i].co_pk)
+			continue;
+		for (j = 0; j < q->q_nfilters; j++)
+			if (q->q_filters[j].qf_col == &t->tb_cols[i])
+				break;
+		(*keys)[*nkeys] = &t->tb_cols[i];
+		(*vals)[(*nkeys)++] = q->q_filters[j].qf_value;
+	}
+	return 0;
+}
+
+/*
+ * PUT replaces the whole row (PostgREST: "all the columns must be
+ * specified"): the body must give every column but the generated ones.
+ * Left to PostgreSQL a missing column would keep its old value on a
+ * replace and take its default on a create, which is not a replace.  An
+ * owner column the owner rule set counts as given.  -1 once answered.
+ */
+static int
+put_all_columns(struct req *rq, const struct table *t,
+    const struct column *const *cols, size_t ncols)
+{
+	char missing[256];
+	size_t i, j, len = 0;
+
+	missing[0] = '\0';
+	for (i = 0; i < t->tb_ncols; i++) {
+		if (t->tb_cols[i].co_generated)
+			continue;
+		for (j = 0; j < ncols; j++)
+			if (cols[j] == &t->tb_cols[i])
+				break;
+		if (j < ncols || len + 1 >= sizeof(missing))
+			continue;
+		len += (size_t)snprintf(missing + len, sizeof(missing) - len,
+		    "%s%s", len > 0 ? ", " : "", t->tb_cols[i].co_name);
+	}
+	if (missing[0] == '\0')
+		return 0;
+	crud_error(rq, 400, "PN101",
+	    "PUT replaces the whole row: the body must give every column",
+	    missing);
+	return -1;
+}
+
 void
 crud_run(struct req *rq)
 {
@@ -738,9 +911,10 @@ crud_run(struct req *rq)
 	struct dbstmt st[6];
 	struct dbq *dq;
 	const char *why, *cvals[2], *text;
-	const struct column **conflict = NULL;
+	const struct column **conflict = NULL, **keys = NULL;
+	const char **keyvals = NULL;
 	char *on_conflict = NULL;
-	size_t nparams = 0, ncols = 0, nconflict = 0;
+	size_t nparams = 0, ncols = 0, nconflict = 0, nkeys = 0;
 	int nst = 0, write, rv;
 	char msg[256];
 
@@ -800,6 +974,8 @@ crud_run(struct req *rq)
 		    "failed to parse the query string", why);
 		goto done;
 	}
+	if (r->rt_op == OP_REPLACE && put_params(rq, params, nparams) == -1)
+		goto done;
 	if (r->rt_op == OP_CREATE &&
 	    take_on_conflict(params, &nparams, &on_conflict) == -1) {
 		crud_error(rq, 400, "PGRST100",
@@ -830,6 +1006,12 @@ crud_run(struct req *rq)
 		goto done;
 	}
 	cr->cr_offset = q.q_offset;
+	/* A PUT's path names the key (of one column): no filter may too. */
+	if (r->rt_op == OP_REPLACE && cr->cr_item &&
+	    (q.q_nfilters > 0 || table_pk(t) == NULL)) {
+		crud_error(rq, 405, "PGRST105", PUT_FILTERS_MSG, NULL);
+		goto done;
+	}
 	if (cr->cr_item) {
 		if ((pk = table_pk(t)) == NULL &&
 		    (pk = table_column(t, "id")) == NULL) {
@@ -849,7 +1031,11 @@ crud_run(struct req *rq)
 		    NULL);
 		goto done;
 	}
-	if (own != NULL && r->rt_op != OP_CREATE &&
+	if (r->rt_op == OP_REPLACE &&
+	    put_key(rq, t, &q, cr->cr_item, &keys, &keyvals, &nkeys) == -1)
+		goto done;
+	/* A PUT's owner check is its upsert's (sql_upsert's sw_owner). */
+	if (own != NULL && r->rt_op != OP_CREATE && r->rt_op != OP_REPLACE &&
 	    query_add_eq(&q, own, rq->rq_sub) == -1) {
 		/* A sub that cannot be an owner value owns nothing. */
 		crud_error(rq, 404, "PN400", "no such row", NULL);
@@ -874,7 +1060,9 @@ crud_run(struct req *rq)
 		if (own != NULL &&
 		    (json_object_is_type(body, json_type_object) ||
 		        json_object_is_type(body, json_type_array)) &&
-		    owner_apply(rq, body, own, r->rt_op == OP_CREATE) == -1) {
+		    owner_apply(rq, body, own,
+		        r->rt_op == OP_CREATE || r->rt_op == OP_REPLACE) ==
+		        -1) {
 			crud_error(rq, 403, "PN300",
 			    "the owner column can only be the caller's own id",
 			    NULL);
@@ -885,6 +1073,9 @@ crud_run(struct req *rq)
 			crud_qerror(rq, &err);
 			goto done;
 		}
+		if (r->rt_op == OP_REPLACE &&
+		    put_all_columns(rq, t, cols, ncols) == -1)
+			goto done;
 		cr->cr_bulk = json_object_is_type(body, json_type_array);
 		if (q.q_has_columns) {
 			/* columns= decides what is inserted; keys it does not
@@ -938,6 +1129,16 @@ crud_run(struct req *rq)
 				    NULL);
 				goto done;
 			}
+			rv = sql_upsert(t, cols, ncols, text, &sw, &q, &main_q);
+		} else if (r->rt_op == OP_REPLACE) {
+			/* INSERT .. ON CONFLICT (key) DO UPDATE, the owner
+			 * rule's check as a merge-duplicates upsert's. */
+			sw.sw_resolution = SW_MERGE;
+			sw.sw_conflict = keys;
+			sw.sw_nconflict = nkeys;
+			sw.sw_owner = own;
+			sw.sw_rows = 1;
+			sw.sw_key_vals = keyvals;
 			rv = sql_upsert(t, cols, ncols, text, &sw, &q, &main_q);
 		} else
 			rv = sql_update(t, cols, ncols, text, &q, &main_q);
@@ -1001,6 +1202,8 @@ crud_run(struct req *rq)
 done:
 	free(cols);
 	free(conflict);
+	free(keys);
+	free(keyvals);
 	free(on_conflict);
 	json_object_put(body);
 	query_free(&q);

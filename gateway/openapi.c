@@ -299,6 +299,37 @@ kind_schema(struct oa *oa, struct json_object *s, const struct column *c)
 	}
 }
 
+static struct json_object *column_schema(struct oa *oa, const struct column *c);
+
+/*
+ * A composite as row_to_json() writes it, an object of its attributes
+ * (each may be null: a composite's attributes have no NOT NULL), or an
+ * enum as a string among its labels.
+ */
+static void
+udt_schema(struct oa *oa, struct json_object *s, const struct udt *u)
+{
+	struct json_object *props, *e;
+	struct column a;
+	size_t i;
+
+	if (u->ud_kind == UDT_ENUM) {
+		oa_str(oa, s, "type", "string");
+		e = oa_arr(oa, s, "enum");
+		for (i = 0; i < u->ud_nlabels; i++)
+			oa_pushstr(oa, e, u->ud_labels[i]);
+		return;
+	}
+	oa_str(oa, s, "type", "object");
+	props = oa_obj(oa, s, "properties");
+	for (i = 0; i < u->ud_nattrs; i++) {
+		a = u->ud_attrs[i];
+		a.co_notnull = 0;
+		a.co_udt = NULL;
+		oa_put(oa, props, a.co_name, column_schema(oa, &a));
+	}
+}
+
 static struct json_object *
 column_schema(struct oa *oa, const struct column *c)
 {
@@ -311,8 +342,13 @@ column_schema(struct oa *oa, const struct column *c)
 	if (c->co_array) {
 		oa_str(oa, s, "type", "array");
 		el = oa_obj(oa, s, "items");
-		kind_schema(oa, el, c);
-	} else
+		if (c->co_udt != NULL)
+			udt_schema(oa, el, c->co_udt);
+		else
+			kind_schema(oa, el, c);
+	} else if (c->co_udt != NULL)
+		udt_schema(oa, s, c->co_udt);
+	else
 		kind_schema(oa, s, c);
 	/* A json column's schema says null itself, and has no type here. */
 	if (!c->co_notnull && (c->co_array || c->co_kind != CK_JSON))
@@ -738,7 +774,8 @@ one_or_many(struct oa *oa, const char *kind, const char *name)
 }
 
 #define OPS(x) (1u << (x))
-#define OPS_WRITE (OPS(OP_CREATE) | OPS(OP_UPDATE) | OPS(OP_DELETE))
+#define OPS_WRITE                                                              \
+	(OPS(OP_CREATE) | OPS(OP_UPDATE) | OPS(OP_DELETE) | OPS(OP_REPLACE))
 
 /*
  * Content negotiation of the data operations as crud.c implements it: the
@@ -907,6 +944,67 @@ create_body_schema(
 }
 
 /*
+ * A PUT's body: one object with every column but the generated ones (and
+ * the owner column, which an owner rule sets).
+ */
+static struct json_object *
+put_body_schema(
+    struct oa *oa, const struct table *t, const char *input, const char *owner)
+{
+	struct json_object *s, *all, *req, *l = NULL;
+	size_t i;
+
+	if ((s = json_object_new_object()) == NULL ||
+	    (req = json_object_new_object()) == NULL) {
+		json_object_put(s);
+		oa->oa_err = 1;
+		return NULL;
+	}
+	for (i = 0; t != NULL && i < t->tb_ncols; i++) {
+		if (t->tb_cols[i].co_generated ||
+		    (owner != NULL &&
+		        strcmp(t->tb_cols[i].co_name, owner) == 0))
+			continue;
+		if (l == NULL)
+			l = oa_arr(oa, req, "required");
+		oa_pushstr(oa, l, t->tb_cols[i].co_name);
+	}
+	required_properties(oa, req, t);
+	all = oa_arr(oa, s, "allOf");
+	oa_push(oa, all, oa_ref(oa, "schemas", input));
+	oa_push(oa, all, req);
+	return s;
+}
+
+/* PUT /t?<key>=eq.<value>: one required filter per key column. */
+static void
+add_put_key_params(
+    struct oa *oa, struct json_object *params, const struct table *t)
+{
+	struct json_object *p, *sc;
+	char desc[256];
+	size_t i;
+
+	for (i = 0; t != NULL && i < t->tb_ncols; i++) {
+		const struct column *c = &t->tb_cols[i];
+		if (!c->co_pk)
+			continue;
+		p = oa_push(oa, params, json_object_new_object());
+		oa_str(oa, p, "name", c->co_name);
+		oa_str(oa, p, "in", "query");
+		oa_bool(oa, p, "required", 1);
+		snprintf(desc, sizeof(desc),
+		    "eq.<value>: the key column %s of the row (%s); the body "
+		    "must hold the same value.",
+		    c->co_name, c->co_type);
+		oa_str(oa, p, "description", desc);
+		sc = oa_obj(oa, p, "schema");
+		oa_str(oa, sc, "type", "string");
+		oa_str(oa, sc, "pattern", "^eq\\.");
+	}
+}
+
+/*
  * What an operation does, as a format taking the table's name.  No default
  * case: an operation added to the enum without a summary does not build.
  */
@@ -926,6 +1024,8 @@ op_summary(enum op_id op, int item)
 	case OP_DELETE:
 		return item ? "Delete one row of %s by key"
 		            : "Delete the rows of %s the filters match";
+	case OP_REPLACE:
+		return "Replace or create one row of %s by key (PUT)";
 	case OP_SIGNUP:
 		return "Sign up a user of %s";
 	case OP_LOGIN:
@@ -1000,7 +1100,7 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 	struct json_object *op, *params, *resps, *resp, *body, *schema, *h;
 	char row[OA_NAME_MAX], input[OA_NAME_MAX], buf[512];
 	char id[OA_NAME_MAX + 32];
-	int keyed = nnames > 0, list, get, create, update, del;
+	int keyed = nnames > 0, list, get, create, update, del, put;
 	int protected = strcmp(r->rt_auth, "none") != 0;
 
 	list = r->rt_op == OP_LIST;
@@ -1008,8 +1108,9 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 	create = r->rt_op == OP_CREATE;
 	update = r->rt_op == OP_UPDATE;
 	del = r->rt_op == OP_DELETE;
+	put = r->rt_op == OP_REPLACE;
 	add_row_schema(oa, r->rt_table);
-	if (r->rt_op == OP_CREATE || r->rt_op == OP_UPDATE)
+	if (create || update || put)
 		add_input_schema(oa, r->rt_table);
 	row_schema_name(r->rt_table, row, sizeof(row));
 	input_schema_name(oa->oa_rs, r->rt_table, input, sizeof(input));
@@ -1019,7 +1120,7 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 
 	op = oa_obj(oa, item, method);
 	snprintf(buf, sizeof(buf), "%s_%s%s", op_name(r->rt_op), r->rt_table,
-	    (update || del) && !keyed ? "_filtered" : "");
+	    (update || del || put) && !keyed ? "_filtered" : "");
 	operation_id(oa, buf, id, sizeof(id));
 	oa_str(oa, op, "operationId", id);
 	oa_pushstr(oa, oa_arr(oa, op, "tags"), r->rt_table);
@@ -1038,8 +1139,10 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 	}
 	if (list || ((update || del) && !keyed))
 		add_filter_params(oa, params, t);
+	if (put && !keyed)
+		add_put_key_params(oa, params, t);
 
-	if (create || update) {
+	if (create || update || put) {
 		body = oa_obj(oa, op, "requestBody");
 		oa_bool(oa, body, "required", 1);
 		resp =
@@ -1055,7 +1158,11 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 			    array_of(
 			        oa, create_body_schema(oa, t, input,
 			                r->rt_owner[0] ? r->rt_owner : NULL)));
-		} else
+		} else if (put)
+			oa_put(oa, resp, "schema",
+			    put_body_schema(oa, t, input,
+			        r->rt_owner[0] ? r->rt_owner : NULL));
+		else
 			oa_putref(oa, resp, "schema", "schemas", input);
 	}
 
@@ -1075,6 +1182,11 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 		    "return=representation or for an array body; no body with "
 		    "return=minimal).");
 		schema = one_or_many(oa, "schemas", row);
+	} else if (put) {
+		oa_str(oa, resp, "description",
+		    "Replaced (Prefer: return=representation): the row, in an "
+		    "array.");
+		schema = array_of(oa, oa_ref(oa, "schemas", row));
 	} else {
 		oa_str(oa, resp, "description",
 		    keyed && update ? "The updated row (an array with Prefer: "
@@ -1099,6 +1211,18 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 		oa_str(oa, h, "description",
 		    "The created row's path, for a single-row create.");
 		oa_str(oa, oa_obj(oa, h, "schema"), "type", "string");
+	} else if (put) {
+		/* A created row gets the same body with 201. */
+		h = oa_obj(oa, resps, "201");
+		oa_str(oa, h, "description",
+		    "Created (Prefer: return=representation): the row, in an "
+		    "array.");
+		if (json_object_object_get_ex(resp, "content", &body))
+			oa_put(oa, h, "content", json_object_get(body));
+		h = oa_obj(oa, resps, "204");
+		oa_str(oa, h, "description",
+		    "Replaced or created (no body without "
+		    "return=representation).");
 	} else if (update || del) {
 		h = oa_obj(oa, resps, "204");
 		oa_str(oa, h, "description",
@@ -1116,7 +1240,7 @@ add_data_op(struct oa *oa, struct json_object *item, const char *method,
 	if (keyed)
 		ref_response(oa, resps, "404", "NotFound");
 	ref_response(oa, resps, "406", "NotAcceptable");
-	if (create || update) {
+	if (create || update || put) {
 		ref_response(oa, resps, "409", "Conflict");
 		ref_response(oa, resps, "413", "PayloadTooLarge");
 		ref_response(oa, resps, "415", "UnsupportedMediaType");
@@ -1355,6 +1479,7 @@ add_paths(struct oa *oa, struct json_object *paths)
 		}
 		m = strcmp(r->rt_method, "GET") == 0      ? "get"
 		    : strcmp(r->rt_method, "POST") == 0   ? "post"
+		    : strcmp(r->rt_method, "PUT") == 0    ? "put"
 		    : strcmp(r->rt_method, "PATCH") == 0  ? "patch"
 		    : strcmp(r->rt_method, "DELETE") == 0 ? "delete"
 		                                          : NULL;

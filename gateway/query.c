@@ -673,7 +673,7 @@ path_result(const struct column *col, const struct sel_step *path, size_t npath,
 	*vc = *col;
 	if (npath > 0 && path[npath - 1].ss_text) {
 		vc->co_kind = CK_TEXT;
-		x_strlcpy(vc->co_type, "text", sizeof(vc->co_type));
+		x_strlcpy(vc->co_type, "text, by ->>", sizeof(vc->co_type));
 		x_strlcpy(vc->co_typname, "text", sizeof(vc->co_typname));
 	}
 }

@@ -48,6 +48,40 @@ static const char registry_catalog_sql[] =
     "ORDER BY c.relname, a.attnum";
 
 /*
+ * What catalog_set_extra() takes, for the served columns that are
+ * generated (or identity GENERATED ALWAYS) or whose type (an array's
+ * element type) is a composite or an enum: its attributes as [name,
+ * format_type, typname (an array's element's), is an array, typtype (an
+ * array's element's)], or its labels.
+ */
+static const char registry_extras_sql[] =
+    "SELECT c.relname, a.attname, "
+    "(a.attgenerated <> '' OR a.attidentity = 'a'), "
+    "coalesce(ut.typtype::text, ''), coalesce(ut.typname::text, ''), "
+    "CASE ut.typtype "
+    "WHEN 'e' THEN (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) "
+    "FROM pg_enum e WHERE e.enumtypid = ut.oid) "
+    "WHEN 'c' THEN (SELECT json_agg(json_build_array(ua.attname, "
+    "format_type(ua.atttypid, ua.atttypmod), "
+    "CASE WHEN at.typcategory = 'A' THEN aet.typname ELSE at.typname END, "
+    "at.typcategory = 'A', coalesce(aet.typtype, at.typtype)) "
+    "ORDER BY ua.attnum) "
+    "FROM pg_attribute ua JOIN pg_type at ON at.oid = ua.atttypid "
+    "LEFT JOIN pg_type aet ON aet.oid = at.typelem "
+    "WHERE ua.attrelid = ut.typrelid AND ua.attnum > 0 "
+    "AND NOT ua.attisdropped) END "
+    "FROM pg_class c "
+    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+    "AND NOT a.attisdropped "
+    "JOIN pg_type t ON t.oid = a.atttypid "
+    "LEFT JOIN pg_type ut ON ut.oid = CASE WHEN t.typcategory = 'A' "
+    "THEN t.typelem ELSE t.oid END AND ut.typtype IN ('c', 'e') "
+    "WHERE c.relnamespace = 'public'::regnamespace "
+    "AND c.relkind IN ('r', 'p', 'v', 'm') "
+    "AND c.relname IN (SELECT table_name FROM postern.endpoints) "
+    "AND (a.attgenerated <> '' OR a.attidentity = 'a' OR ut.oid IS NOT NULL)";
+
+/*
  * Foreign keys between served tables, for embedding: one row per column
  * pair, in key order (name, table, referenced table, ordinal, column,
  * referenced column, one-to-one).  One-to-one: the key's columns are
@@ -99,9 +133,10 @@ registry_later(struct gw *gw, long ms)
 void
 registry_reload(struct gw *gw)
 {
-	struct dbstmt st[3] = {
+	struct dbstmt st[4] = {
 	    {registry_routes_sql, 0, NULL},
 	    {registry_catalog_sql, 0, NULL},
+	    {registry_extras_sql, 0, NULL},
 	    {registry_fkeys_sql, 0, NULL},
 	};
 
@@ -110,7 +145,7 @@ registry_reload(struct gw *gw)
 		gw->gw_routes_again = 1;
 		return;
 	}
-	if (db_exec(gw->gw_db, st, 3, registry_loaded, gw) == NULL) {
+	if (db_exec(gw->gw_db, st, 4, registry_loaded, gw) == NULL) {
 		registry_later(gw, 200);
 		return;
 	}
@@ -139,6 +174,27 @@ catalog_from_result(struct catalog *ca, PGresult *res)
 		    strlen(PQgetvalue(res, i, 0)) >= CATALOG_NAME_MAX)
 			continue;
 		if (catalog_add(ca, PQgetvalue(res, i, 0), &c) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Rows naming a column the catalog skipped (a name too long) are skipped. */
+static int
+catalog_extras_from_result(struct catalog *ca, PGresult *res)
+{
+	int i;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		if (catalog_table(ca, PQgetvalue(res, i, 0)) == NULL ||
+		    table_column(catalog_table(ca, PQgetvalue(res, i, 0)),
+		        PQgetvalue(res, i, 1)) == NULL)
+			continue;
+		if (catalog_set_extra(ca, PQgetvalue(res, i, 0),
+		        PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)[0] == 't',
+		        PQgetvalue(res, i, 3)[0], PQgetvalue(res, i, 4),
+		        PQgetisnull(res, i, 5) ? NULL
+		                               : PQgetvalue(res, i, 5)) == -1)
 			return -1;
 	}
 	return 0;
@@ -188,25 +244,29 @@ registry_loaded(enum db_status st, PGresult **res, int nres, void *arg)
 	int i;
 
 	gw->gw_routes_loading = 0;
-	if (st != DB_OK || nres != 3 ||
+	if (st != DB_OK || nres != 4 ||
 	    PQresultStatus(res[0]) != PGRES_TUPLES_OK ||
 	    PQresultStatus(res[1]) != PGRES_TUPLES_OK ||
-	    PQresultStatus(res[2]) != PGRES_TUPLES_OK) {
-		if (st == DB_OK && nres == 3)
+	    PQresultStatus(res[2]) != PGRES_TUPLES_OK ||
+	    PQresultStatus(res[3]) != PGRES_TUPLES_OK) {
+		if (st == DB_OK && nres == 4)
 			log_warnx("cannot load endpoints: %s",
 			    PQresultErrorMessage(
 			        PQresultStatus(res[0]) != PGRES_TUPLES_OK
 			            ? res[0]
 			        : PQresultStatus(res[1]) != PGRES_TUPLES_OK
 			            ? res[1]
-			            : res[2]));
+			        : PQresultStatus(res[2]) != PGRES_TUPLES_OK
+			            ? res[2]
+			            : res[3]));
 		registry_later(gw, 500);
 		return;
 	}
 	if ((rs = routes_new()) == NULL ||
 	    (rs->rs_catalog = calloc(1, sizeof(*rs->rs_catalog))) == NULL ||
 	    catalog_from_result(rs->rs_catalog, res[1]) == -1 ||
-	    fkeys_from_result(rs->rs_catalog, res[2]) == -1) {
+	    catalog_extras_from_result(rs->rs_catalog, res[2]) == -1 ||
+	    fkeys_from_result(rs->rs_catalog, res[3]) == -1) {
 		routes_unref(rs);
 		registry_later(gw, 500);
 		return;

@@ -214,7 +214,7 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 	if (op_from_name(op, &r.rt_op) == -1 ||
 	    op_info(r.rt_op)->oi_kind != OPK_DATA ||
 	    (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
-	        strcmp(method, "PATCH") != 0 &&
+	        strcmp(method, "PUT") != 0 && strcmp(method, "PATCH") != 0 &&
 	        strcmp(method, "DELETE") != 0)) {
 		*why = "unknown operation or method";
 		return -1;
@@ -230,10 +230,12 @@ routes_add_row(struct routes *rs, long id, const char *kind, const char *method,
 	}
 	/*
 	 * PostgREST's clients update and delete on the collection path with
-	 * filters (PATCH /t?id=eq.5): an item route /t/{id} for update or
-	 * delete also serves that form, with the same rules.
+	 * filters (PATCH /t?id=eq.5, PUT /t?id=eq.5): an item route /t/{id}
+	 * for update, delete or replace also serves that form, with the same
+	 * rules.
 	 */
-	if ((r.rt_op == OP_UPDATE || r.rt_op == OP_DELETE) &&
+	if ((r.rt_op == OP_UPDATE || r.rt_op == OP_DELETE ||
+	        r.rt_op == OP_REPLACE) &&
 	    (slash = strrchr(r.rt_path, '/')) != NULL && slash[1] == '{' &&
 	    slash != r.rt_path) {
 		*slash = '\0';

@@ -102,6 +102,27 @@ json_plain_str(struct json_object *v)
 	return strlen(s) == (size_t)json_object_get_string_len(v);
 }
 
+/*
+ * An object for a composite names only its attributes: PostgreSQL would
+ * drop any other key without a word.  The attributes' values are
+ * PostgreSQL's to check.
+ */
+static int
+composite_fits(const struct udt *u, struct json_object *v)
+{
+	size_t i;
+
+	json_object_object_foreach(v, key, val) {
+		(void)val;
+		for (i = 0; i < u->ud_nattrs; i++)
+			if (strcmp(u->ud_attrs[i].co_name, key) == 0)
+				break;
+		if (i == u->ud_nattrs)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 value_fits(const struct column *c, struct json_object *v)
 {
@@ -109,6 +130,11 @@ value_fits(const struct column *c, struct json_object *v)
 
 	if (c->co_array)
 		return jt == json_type_array;
+	/* A composite takes an object (json_populate_record fills it by
+	 * attribute name) or its record text. */
+	if (c->co_udt != NULL && c->co_udt->ud_kind == UDT_COMPOSITE &&
+	    jt == json_type_object)
+		return composite_fits(c->co_udt, v);
 	switch (c->co_kind) {
 	case CK_INT2:
 		return jt == json_type_int &&

@@ -486,17 +486,30 @@ add_agg(struct sqlq *out, const char *rel)
 
 /*
  * The tail shared by insert, update and delete: the returned rows as one
- * JSON array, shaped by ret's select list, and their count.
+ * JSON array, shaped by ret's select list, and their count.  A PUT's
+ * statement (put, its table) is WITH _w AS (INSERT ..): its rows come back
+ * whole beside whether each was inserted (xmax is 0 on a row the statement
+ * inserted, the updating transaction's id on one it updated), and a third
+ * column counts the inserted ones.  The row is ROW(_t.*) cast to the
+ * table's type, not the bare alias _t, which a column named _t would
+ * shadow.
  */
 static int
-add_returning(struct sqlq *out, const struct table *t, const struct query *ret,
-    long owned)
+add_returning_ex(struct sqlq *out, const struct table *t,
+    const struct query *ret, long owned, int put)
 {
 	struct buf *b = &out->sq_sql;
 	const char *rel = ret == NULL || ret->q_nitems == 0 ? "_r" : "_s";
 	char num[24];
 
-	buf_addstr(b, " RETURNING *) SELECT ");
+	if (put) {
+		buf_addstr(b, " RETURNING ROW(_t.*)::");
+		if (add_table(b, t) == -1)
+			return -1;
+		buf_addstr(b, " AS _row, _t.xmax = 0 AS _ins), "
+		              "_r AS (SELECT (_w._row).* FROM _w) SELECT ");
+	} else
+		buf_addstr(b, " RETURNING *) SELECT ");
 	if (add_agg(out, rel) == -1)
 		return -1;
 	/* The count, through the checks the request asked for. */
@@ -524,6 +537,8 @@ add_returning(struct sqlq *out, const struct table *t, const struct query *ret,
 			return -1;
 		buf_addc(b, ')');
 	}
+	if (put)
+		buf_addstr(b, ", (SELECT count(*) FROM _w WHERE _ins)");
 	buf_addstr(b, " FROM ");
 	if (rel[1] == 'r') {
 		buf_addstr(b, "_r");
@@ -534,6 +549,13 @@ add_returning(struct sqlq *out, const struct table *t, const struct query *ret,
 		return -1;
 	buf_addstr(b, " FROM _r) _s");
 	return buf_error(b);
+}
+
+static int
+add_returning(struct sqlq *out, const struct table *t,
+    const struct query *ret, long owned)
+{
+	return add_returning_ex(out, t, ret, owned, 0);
 }
 
 /* Whether q embeds: the table is then aliased _t0 for the subqueries. */
@@ -766,11 +788,20 @@ sql_upsert(const struct table *t, const struct column *const *cols,
 	struct buf *b = &out->sq_sql;
 	const char *p;
 	int upsert = w != NULL && w->sw_resolution != SW_INSERT;
+	int put = upsert && w->sw_key_vals != NULL;
 	long owned = 0;
+	size_t i;
 
 	if (upsert && (w->sw_nconflict == 0 || ncols == 0))
 		return -1;
-	buf_addstr(b, "WITH _r AS (INSERT INTO ");
+	/* A PUT merges on its key, one row, each key value given. */
+	if (put && (w->sw_resolution != SW_MERGE || w->sw_missing_default))
+		return -1;
+	for (i = 0; put && i < w->sw_nconflict; i++)
+		if (w->sw_key_vals[i] == NULL)
+			return -1;
+	buf_addstr(
+	    b, put ? "WITH _w AS (INSERT INTO " : "WITH _r AS (INSERT INTO ");
 	if (add_table(b, t) == -1)
 		return -1;
 	if (upsert)
@@ -807,13 +838,27 @@ sql_upsert(const struct table *t, const struct column *const *cols,
 			return -1;
 		buf_addstr(b, "::json)");
 	}
+	if (put) {
+		/* The body's key must be the one the request named. */
+		buf_addstr(b, " WHERE postern.expect_put_key(");
+		for (i = 0; i < w->sw_nconflict; i++) {
+			if (i > 0)
+				buf_addstr(b, " AND ");
+			if (sql_ident(b, w->sw_conflict[i]->co_name) == -1)
+				return -1;
+			buf_addstr(b, " = ");
+			if (sqlq_param(out, w->sw_key_vals[i]) == -1)
+				return -1;
+		}
+		buf_addc(b, ')');
+	}
 	if (upsert) {
 		if (add_on_conflict(b, cols, ncols, w) == -1)
 			return -1;
 		if (w->sw_resolution == SW_MERGE && w->sw_owner != NULL)
 			owned = w->sw_rows;
 	}
-	return add_returning(out, t, ret, owned);
+	return add_returning_ex(out, t, ret, owned, put);
 }
 
 int

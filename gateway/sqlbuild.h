@@ -99,6 +99,12 @@ struct sql_write {
 	 * the statement fails (postern.expect_owned(), SQLSTATE 42501). */
 	const struct column *sw_owner;
 	long sw_rows;
+	/* PUT (SW_MERGE, sw_conflict the primary key, one object): the key
+	 * values the request named, one per sw_conflict column.  A body
+	 * whose key differs fails the statement (postern.expect_put_key(),
+	 * SQLSTATE PT115), and the answer has a third column: 1 when the
+	 * row was inserted, 0 when it was replaced. */
+	const char *const *sw_key_vals;
 };
 
 /*

@@ -195,3 +195,82 @@ Test(catalog, fkeys)
 	cr_assert_null(ca.ca_fkeys);
 	catalog_free(&ca);
 }
+
+/* catalog_set_extra: generated, a composite's attributes, an enum's
+ * labels; anything of another shape or too large sets no type. */
+Test(catalog, extras)
+{
+	struct catalog ca;
+	struct column c;
+	const struct table *t;
+	const struct column *x;
+	struct buf big;
+	int i;
+
+	memset(&ca, 0, sizeof(ca));
+	c = col("id", "int8", 1);
+	cr_assert_eq(catalog_add(&ca, "t", &c), 0);
+	c = col("a", "addr", 0);
+	cr_assert_eq(catalog_add(&ca, "t", &c), 0);
+	c = col("m", "mood", 0);
+	cr_assert_eq(catalog_add(&ca, "t", &c), 0);
+	cr_assert_eq(catalog_set_extra(&ca, "t", "id", 1, 0, "", NULL), 0);
+	cr_assert_eq(catalog_set_extra(&ca, "t", "a", 0, 'c', "addr",
+	                 "[[\"street\",\"text\",\"text\",false,\"b\"],"
+	                 "[\"nums\",\"integer[]\",\"int4\",true,\"b\"],"
+	                 "[\"in\",\"inner\",\"inner\",false,\"c\"]]"),
+	    0);
+	cr_assert_eq(
+	    catalog_set_extra(&ca, "t", "m", 0, 'e', "mood", "[\"a\",\"b\"]"),
+	    0);
+	t = catalog_table(&ca, "t");
+	cr_assert(table_column(t, "id")->co_generated);
+	cr_assert_null(table_column(t, "id")->co_udt);
+	x = table_column(t, "a");
+	cr_assert_not_null(x->co_udt);
+	cr_assert_eq(x->co_udt->ud_kind, UDT_COMPOSITE);
+	cr_assert_str_eq(x->co_udt->ud_name, "addr");
+	cr_assert_eq(x->co_udt->ud_nattrs, 3);
+	cr_assert_str_eq(x->co_udt->ud_attrs[0].co_name, "street");
+	cr_assert_eq(x->co_udt->ud_attrs[0].co_kind, CK_TEXT);
+	cr_assert_eq(x->co_udt->ud_attrs[1].co_kind, CK_INT4);
+	cr_assert(x->co_udt->ud_attrs[1].co_array);
+	cr_assert_eq(x->co_udt->ud_attrs[2].co_kind, CK_JSON, "nested");
+	x = table_column(t, "m");
+	cr_assert_eq(x->co_udt->ud_kind, UDT_ENUM);
+	cr_assert_eq(x->co_udt->ud_nlabels, 2);
+	cr_assert_str_eq(x->co_udt->ud_labels[1], "b");
+
+	/* Set again: the new type replaces the old (no leak). */
+	cr_assert_eq(
+	    catalog_set_extra(&ca, "t", "m", 0, 'e', "mood", "[\"c\"]"), 0);
+	cr_assert_eq(table_column(t, "m")->co_udt->ud_nlabels, 1);
+
+	/* Unknown column or table: -1.  Malformed or too large: no type. */
+	cr_assert_eq(catalog_set_extra(&ca, "t", "zz", 0, 0, "", NULL), -1);
+	cr_assert_eq(catalog_set_extra(&ca, "u", "id", 0, 0, "", NULL), -1);
+	c = col("b", "addr", 0);
+	cr_assert_eq(catalog_add(&ca, "t", &c), 0);
+	t = catalog_table(&ca, "t");
+	cr_assert_eq(catalog_set_extra(&ca, "t", "b", 0, 'c', "addr", "{"), 0);
+	cr_assert_eq(
+	    catalog_set_extra(&ca, "t", "b", 0, 'c', "addr", "[[1,2,3,4,5]]"),
+	    0);
+	cr_assert_eq(
+	    catalog_set_extra(&ca, "t", "b", 0, 'e', "addr", "[\"ok\", 5]"), 0);
+	cr_assert_eq(catalog_set_extra(&ca, "t", "b", 0, 'c', "addr",
+	                 "[[\"\",\"text\",\"text\",false,\"b\"]]"),
+	    0);
+	cr_assert_null(table_column(t, "b")->co_udt);
+	buf_init(&big);
+	buf_addc(&big, '[');
+	for (i = 0; i <= UDT_MAX_ITEMS; i++)
+		buf_printf(&big, "%s\"l%d\"", i > 0 ? "," : "", i);
+	buf_addc(&big, ']');
+	cr_assert_eq(buf_error(&big), 0);
+	cr_assert_eq(
+	    catalog_set_extra(&ca, "t", "b", 0, 'e', "big", big.b_data), 0);
+	cr_assert_null(table_column(t, "b")->co_udt);
+	buf_free(&big);
+	catalog_free(&ca);
+}

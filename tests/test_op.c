@@ -30,6 +30,7 @@ static const struct old_auth_route {
 };
 #define NOLD (sizeof(old_auth) / sizeof(old_auth[0]))
 
+/* The data ops: the five the table replaced, and replace (PUT) since. */
 static const struct old_data_op {
 	const char *op, *method;
 	int body, write;
@@ -39,6 +40,7 @@ static const struct old_data_op {
     {"create", "POST", 1, 1},
     {"update", "PATCH", 1, 1},
     {"delete", "DELETE", 0, 1},
+    {"replace", "PUT", 1, 1},
 };
 #define NDATA (sizeof(old_data) / sizeof(old_data[0]))
 

@@ -937,3 +937,143 @@ Test(openapi, lint_clean_shape)
 	json_object_put(doc);
 	routes_unref(rs);
 }
+
+/*
+ * Composite and enum columns (catalog_set_extra, as the catalog load
+ * gives them) and PUT: a composite is an object of its attributes, an
+ * array of composites an array of objects, an enum a string among its
+ * labels; PUT requires every column but the generated one.
+ */
+static struct routes *
+places(void)
+{
+	struct routes *rs = routes_new();
+	struct catalog *ca;
+
+	cr_assert_not_null(rs);
+	cr_assert_not_null(ca = calloc(1, sizeof(*ca)));
+	rs->rs_catalog = ca;
+	col(ca, "places", "id", "bigint", "int8", 1, 0, 1, 0);
+	col(ca, "places", "title", "text", "text", 1, 0, 0, 0);
+	col(ca, "places", "loc", "address", "address", 0, 0, 0, 0);
+	col(ca, "places", "stops", "address[]", "address", 1, 0, 0, 1);
+	col(ca, "places", "mood", "mood", "mood", 0, 0, 0, 0);
+	col(ca, "places", "shout", "text", "text", 0, 1, 0, 0);
+	col(ca, "places", "odd", "oddtype", "oddtype", 0, 0, 0, 0);
+	cr_assert_eq(catalog_set_extra(ca, "places", "loc", 0, 'c', "address",
+	                 "[[\"street\",\"text\",\"text\",false,\"b\"],"
+	                 "[\"zip\",\"integer\",\"int4\",false,\"b\"],"
+	                 "[\"tags\",\"text[]\",\"text\",true,\"b\"],"
+	                 "[\"geo\",\"point2\",\"point2\",false,\"c\"]]"),
+	    0);
+	cr_assert_eq(catalog_set_extra(ca, "places", "stops", 0, 'c', "address",
+	                 "[[\"street\",\"text\",\"text\",false,\"b\"]]"),
+	    0);
+	cr_assert_eq(catalog_set_extra(ca, "places", "mood", 0, 'e', "mood",
+	                 "[\"happy\",\"sad\"]"),
+	    0);
+	cr_assert_eq(
+	    catalog_set_extra(ca, "places", "shout", 1, 0, "", NULL), 0);
+	/* JSON of another shape: no type, the column stays a string. */
+	cr_assert_eq(catalog_set_extra(ca, "places", "odd", 0, 'c', "oddtype",
+	                 "[[\"a\",\"text\"]]"),
+	    0);
+	cr_assert_eq(
+	    catalog_set_extra(ca, "places", "nope", 0, 0, "", NULL), -1);
+	cr_assert_eq(
+	    catalog_set_extra(ca, "nowhere", "id", 0, 0, "", NULL), -1);
+	row(rs, 1, "data", "GET", "/places", "places", "list", "bearer", "",
+	    "");
+	row(rs, 2, "data", "PUT", "/places/{id}", "places", "replace", "bearer",
+	    "", "");
+	return rs;
+}
+
+Test(openapi, composite_and_enum_columns)
+{
+	struct routes *rs = places();
+	struct json_object *doc = build(rs, NULL), *props, *p, *e;
+
+	props = at(doc, "components", "schemas", "places", "properties", NULL);
+	cr_assert_not_null(props);
+	p = at(props, "loc", NULL);
+	cr_assert_str_eq(str_at(p, "type"), "object");
+	cr_assert(json_object_get_boolean(at(p, "nullable", NULL)));
+	assert_type(at(p, "properties", NULL), "street", "string", NULL);
+	assert_type(at(p, "properties", NULL), "zip", "integer", "int32");
+	assert_type(at(p, "properties", NULL), "tags", "array", NULL);
+	assert_type(at(p, "properties", "tags", NULL), "items", "string", NULL);
+	/* Attributes may be null; a nested composite is any JSON. */
+	cr_assert(json_object_get_boolean(
+	    at(p, "properties", "zip", "nullable", NULL)));
+	assert_json_any(at(p, "properties", "geo", NULL));
+
+	p = at(props, "stops", NULL);
+	cr_assert_str_eq(str_at(p, "type"), "array");
+	cr_assert_null(at(p, "nullable", NULL));
+	cr_assert_str_eq(str_at(at(p, "items", NULL), "type"), "object");
+	assert_type(
+	    at(p, "items", "properties", NULL), "street", "string", NULL);
+
+	p = at(props, "mood", NULL);
+	cr_assert_str_eq(str_at(p, "type"), "string");
+	e = at(p, "enum", NULL);
+	cr_assert_not_null(e);
+	cr_assert_eq(json_object_array_length(e), 2);
+	cr_assert(array_has(e, "happy") && array_has(e, "sad"));
+	assert_type(props, "odd", "string", NULL);
+	cr_assert_null(at(props, "odd", "properties", NULL));
+	json_object_put(doc);
+	routes_unref(rs);
+}
+
+Test(openapi, put_operations)
+{
+	struct routes *rs = places();
+	struct json_object *doc = build(rs, NULL), *op, *req, *p;
+
+	/* /places/{id}: the path key; the body requires every column but
+	 * the generated one. */
+	op = at(doc, "paths", "/places/{id}", "put", NULL);
+	cr_assert_not_null(op);
+	cr_assert_str_eq(str_at(op, "operationId"), "replace_places");
+	cr_assert_not_null(find_param(op, "id", "path"));
+	cr_assert_eq(
+	    count_refs(op, "#/components/parameters/prefer_replace"), 1);
+	p = at(op, "requestBody", "content", "application/json", "schema",
+	    "allOf", NULL);
+	cr_assert_not_null(p);
+	cr_assert_str_eq(str_at(json_object_array_get_idx(p, 0), "$ref"),
+	    "#/components/schemas/places_input");
+	req = at(json_object_array_get_idx(p, 1), "required", NULL);
+	cr_assert_eq(json_object_array_length(req), 6);
+	cr_assert(array_has(req, "id") && array_has(req, "title") &&
+	          array_has(req, "loc") && array_has(req, "stops") &&
+	          array_has(req, "mood") && array_has(req, "odd"));
+	cr_assert_not(array_has(req, "shout"));
+	cr_assert_str_eq(str_at(at(op, "responses", "200", "content",
+	                            "application/json", "schema", NULL),
+	                     "type"),
+	    "array");
+	cr_assert_not_null(at(op, "responses", "201", "content",
+	    "application/vnd.pgrst.object+json", NULL));
+	cr_assert_not_null(at(op, "responses", "204", NULL));
+	cr_assert_not_null(at(op, "responses", "409", NULL));
+
+	/* /places (the collection form of the item route): the key as a
+	 * required eq. filter. */
+	op = at(doc, "paths", "/places", "put", NULL);
+	cr_assert_not_null(op);
+	cr_assert_str_eq(str_at(op, "operationId"), "replace_places_filtered");
+	p = find_param(op, "id", "query");
+	cr_assert_not_null(p);
+	cr_assert(json_object_get_boolean(at(p, "required", NULL)));
+	cr_assert_null(find_param(op, "title", "query"));
+	/* The Prefer values a PUT takes: no resolution, no missing. */
+	p = at(doc, "components", "parameters", "prefer_replace", NULL);
+	cr_assert_not_null(strstr(str_at(p, "description"), "return="));
+	cr_assert_null(strstr(str_at(p, "description"), "resolution="));
+	cr_assert_null(strstr(str_at(p, "description"), "missing="));
+	json_object_put(doc);
+	routes_unref(rs);
+}

@@ -260,3 +260,56 @@ Test(rows, nulls)
 	/* A missing NOT NULL column is PostgreSQL's to report. */
 	accepts("{\"priority\":3}", 1);
 }
+
+/* A composite column takes an object naming only its attributes, or its
+ * record text; an enum takes a string (PostgreSQL checks the label). */
+Test(rows, composite_and_enum)
+{
+	struct catalog ca;
+	struct column c;
+	const struct column **cols = NULL;
+	struct q_error err;
+	struct json_object *o;
+	const char *why,
+	    *ok[] = {"{\"a\":{\"street\":\"s\",\"zip\":1}}", "{\"a\":{}}",
+	        "{\"a\":\"(s,1)\"}", "{\"a\":null}", "{\"m\":\"happy\"}"},
+	    *bad[] = {"{\"a\":{\"street\":\"s\",\"town\":\"x\"}}",
+	        "{\"a\":[1]}", "{\"m\":{\"x\":1}}"};
+	size_t i, n;
+
+	memset(&ca, 0, sizeof(ca));
+	memset(&c, 0, sizeof(c));
+	strcpy(c.co_name, "a");
+	strcpy(c.co_typname, "address");
+	c.co_kind = CK_OTHER;
+	cr_assert_eq(catalog_add(&ca, "t", &c), 0);
+	strcpy(c.co_name, "m");
+	strcpy(c.co_typname, "mood");
+	cr_assert_eq(catalog_add(&ca, "t", &c), 0);
+	cr_assert_eq(catalog_set_extra(&ca, "t", "a", 0, 'c', "address",
+	                 "[[\"street\",\"text\",\"text\",false,\"b\"],"
+	                 "[\"zip\",\"integer\",\"int4\",false,\"b\"]]"),
+	    0);
+	cr_assert_eq(catalog_set_extra(
+	                 &ca, "t", "m", 0, 'e', "mood", "[\"happy\",\"sad\"]"),
+	    0);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		cr_assert_not_null(
+		    o = json_parse_strict(ok[i], strlen(ok[i]), &why));
+		cr_assert_eq(
+		    rows_check(catalog_table(&ca, "t"), o, 0, &cols, &n, &err),
+		    0, "%s: %s", ok[i], err.qe_message);
+		free(cols);
+		json_object_put(o);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_not_null(
+		    o = json_parse_strict(bad[i], strlen(bad[i]), &why));
+		cr_assert_eq(
+		    rows_check(catalog_table(&ca, "t"), o, 0, &cols, &n, &err),
+		    -1, "accepted %s", bad[i]);
+		cr_assert_str_eq(err.qe_code, "PN101");
+		json_object_put(o);
+	}
+	catalog_free(&ca);
+}

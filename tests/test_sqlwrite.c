@@ -102,6 +102,78 @@ Test(sqlwrite, upsert_merge_and_ignore)
 	fx_free();
 }
 
+/*
+ * PUT: an upsert on the key whose body key must be the request's
+ * (expect_put_key), with the rows whole beside xmax = 0 and a third column
+ * counting the inserted ones; under an owner rule the merge's owner check.
+ */
+Test(sqlwrite, put_replaces_one_row_by_its_key)
+{
+	const struct table *t = fx_table();
+	const struct column *cols[2], *key[1];
+	const char *vals[1] = {"1"};
+	struct sql_write w;
+	const char *obj = "{\"id\":1,\"priority\":2}";
+
+	cols[0] = tcol(t, "id");
+	cols[1] = tcol(t, "priority");
+	key[0] = tcol(t, "id");
+	memset(&w, 0, sizeof(w));
+	w.sw_resolution = SW_MERGE;
+	w.sw_conflict = key;
+	w.sw_nconflict = 1;
+	w.sw_key_vals = vals;
+	w.sw_owner = tcol(t, "priority");
+	w.sw_rows = 1;
+	sqlq_init(&fsq);
+	cr_assert_eq(sql_upsert(t, cols, 2, obj, &w, NULL, &fsq), 0);
+	expect("WITH _w AS (INSERT INTO public.\"table_1\" AS _t (\"id\", "
+	       "\"priority\") SELECT \"id\", \"priority\" FROM "
+	       "json_populate_record(NULL::public.\"table_1\", $1::json) "
+	       "WHERE postern.expect_put_key(\"id\" = $2) "
+	       "ON CONFLICT (\"id\") DO UPDATE SET \"id\" = EXCLUDED.\"id\", "
+	       "\"priority\" = EXCLUDED.\"priority\" WHERE _t.\"priority\" = "
+	       "EXCLUDED.\"priority\" RETURNING ROW(_t.*)::public.\"table_1\" "
+	       "AS _row, _t.xmax = 0 AS "
+	       "_ins), _r AS (SELECT (_w._row).* FROM _w) SELECT " AGG(
+	           "_r") ", postern.expect_owned(count(*), $3), (SELECT "
+	                 "count(*) FROM _w WHERE _ins) FROM _r",
+	    3, obj, "1", "1");
+
+	/* A composite key: every column compared. */
+	{
+		const struct column *key2[2] = {key[0], cols[1]};
+		const char *vals2[2] = {"1", "2"};
+
+		w.sw_conflict = key2;
+		w.sw_nconflict = 2;
+		w.sw_key_vals = vals2;
+		w.sw_owner = NULL;
+		cr_assert_eq(sql_upsert(t, cols, 2, obj, &w, NULL, &fsq), 0);
+		cr_assert_not_null(strstr(fsq.sq_sql.b_data,
+		    "WHERE postern.expect_put_key(\"id\" = $2 AND "
+		    "\"priority\" = $3) ON CONFLICT (\"id\", \"priority\")"));
+		sqlq_free(&fsq);
+		sqlq_init(&fsq);
+		/* A key value missing, or a resolution other than merge,
+		 * or missing=default: refused. */
+		vals2[1] = NULL;
+		cr_assert_eq(sql_upsert(t, cols, 2, obj, &w, NULL, &fsq), -1);
+		sqlq_free(&fsq);
+		sqlq_init(&fsq);
+		vals2[1] = "2";
+		w.sw_resolution = SW_IGNORE;
+		cr_assert_eq(sql_upsert(t, cols, 2, obj, &w, NULL, &fsq), -1);
+		sqlq_free(&fsq);
+		sqlq_init(&fsq);
+		w.sw_resolution = SW_MERGE;
+		w.sw_missing_default = 1;
+		cr_assert_eq(sql_upsert(t, cols, 2, obj, &w, NULL, &fsq), -1);
+		sqlq_free(&fsq);
+	}
+	fx_free();
+}
+
 Test(sqlwrite, upsert_under_an_owner_rule)
 {
 	const struct table *t = fx_table();

@@ -8,7 +8,7 @@ const KEY_ITEM = "postern.adminKey";
 const TYPES = ["text", "integer", "bigint", "numeric", "boolean",
   "timestamptz", "date", "uuid", "jsonb"];
 const OP_METHOD = {list: "GET", get: "GET", create: "POST",
-  update: "PATCH", delete: "DELETE"};
+  update: "PATCH", delete: "DELETE", replace: "PUT"};
 
 const state = {tables: [], endpoints: [], lastToken: "", lastStatus: 0};
 
@@ -252,7 +252,7 @@ function suggestPath() {
   const op = $("data-op").value;
   $("data-method").value = OP_METHOD[op];
   $("data-path").value = table
-    ? "/" + table + (["get", "update", "delete"].includes(op) ? "/{id}" : "")
+    ? "/" + table + (["get", "update", "delete", "replace"].includes(op) ? "/{id}" : "")
     : "";
 }
 

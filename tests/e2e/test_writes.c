@@ -618,3 +618,527 @@ Test(writes, output_forms)
 	    "select count(*) from public.%s where title = 'c'", w.wt_name);
 	wt_drop(&w);
 }
+
+/* ---- PUT (docs/data-api.md, "PUT") ---- */
+
+/*
+ * pt_<hex>: id (the key), title, prio (default 7), note (default 'dflt'),
+ * shout (generated), addr (a composite, pt_<hex>_addr), with a trigger
+ * refusing the title 'forbidden' with a detail and a hint; PUT at
+ * /pt_<hex>/{id} (also /pt_<hex>?id=eq.N).  pt_<hex>_o: owner-ruled on
+ * owner_id, PUT at /pt_<hex>_o/{id}.  pt_<hex>_r: Row Level Security on
+ * owner_id, PUT at /pt_<hex>_r (filters only).
+ */
+struct pt {
+	char pt_name[64];
+	char pt_path[64];
+	char pt_opath[64];
+	char pt_rpath[64];
+};
+
+static void
+pt_create(struct pt *p, const char *tok)
+{
+	char hex[17];
+	long st;
+
+	e2e_rand_hex(hex, sizeof(hex), 8);
+	e2e_fmt(p->pt_name, sizeof(p->pt_name), "pt_%s", hex);
+	e2e_fmt(p->pt_path, sizeof(p->pt_path), "/%s", p->pt_name);
+	e2e_fmt(p->pt_opath, sizeof(p->pt_opath), "/%s_o", p->pt_name);
+	e2e_fmt(p->pt_rpath, sizeof(p->pt_rpath), "/%s_r", p->pt_name);
+	cr_assert(
+	    e2e_sql("create type public.%1$s_addr as"
+	            " (street text, zip integer);"
+	            "create table public.%1$s ("
+	            " id bigint primary key,"
+	            " title text not null,"
+	            " prio integer not null default 7,"
+	            " note text default 'dflt',"
+	            " shout text generated always as (title || '!')"
+	            "  stored,"
+	            " addr public.%1$s_addr);"
+	            "create function public.%1$s_guard() returns trigger"
+	            " language plpgsql as $$ begin"
+	            " if new.title = 'forbidden' then"
+	            "  raise exception 'the title %% is not allowed',"
+	            "   new.title using detail = 'a guard trigger',"
+	            "   hint = 'choose another title';"
+	            " end if; return new; end $$;"
+	            "create trigger guard before insert or update"
+	            " on public.%1$s for each row"
+	            " execute function public.%1$s_guard();"
+	            "create table public.%1$s_o ("
+	            " id bigint primary key,"
+	            " owner_id bigint not null,"
+	            " title text);"
+	            "create table public.%1$s_r ("
+	            " id bigint primary key,"
+	            " owner_id bigint not null,"
+	            " title text);"
+	            "alter table public.%1$s_r enable row level security;"
+	            "create policy own on public.%1$s_r to postern_gateway"
+	            " using (owner_id = nullif(current_setting("
+	            "  'request.user_id', true), '')::bigint)"
+	            " with check (owner_id = nullif(current_setting("
+	            "  'request.user_id', true), '')::bigint);"
+	            "grant select, insert, update"
+	            " on public.%1$s, public.%1$s_o, public.%1$s_r"
+	            " to postern_gateway;"
+	            "insert into postern.endpoints (kind, method, path,"
+	            " table_name, op, auth, owner_column) values"
+	            " ('data', 'PUT', '/%1$s/{id}', '%1$s', 'replace',"
+	            "  'bearer', null),"
+	            " ('data', 'PUT', '/%1$s_o/{id}', '%1$s_o',"
+	            "  'replace', 'bearer:users', 'owner_id'),"
+	            " ('data', 'PUT', '/%1$s_r', '%1$s_r', 'replace',"
+	            "  'bearer', null);",
+	        p->pt_name) == 0,
+	    "cannot create %s", p->pt_name);
+	st = e2e_wait_route("GET", p->pt_rpath, tok, ROUTE_WAIT_MS);
+	cr_assert(st == 405, "%s not published (%ld)", p->pt_rpath, st);
+}
+
+static void
+pt_drop(const struct pt *p)
+{
+	cr_assert(e2e_sql("delete from postern.endpoints"
+	                  " where table_name like '%1$s%%';"
+	                  "drop table public.%1$s, public.%1$s_o,"
+	                  " public.%1$s_r;"
+	                  "drop function public.%1$s_guard();"
+	                  "drop type public.%1$s_addr;",
+	              p->pt_name) == 0);
+}
+
+/* The row of pt as text, for comparisons with what the database holds. */
+static void
+pt_row_is(const struct pt *p, long id, const char *want, const char *what)
+{
+	sql_is(want, what,
+	    "select coalesce((select row_to_json(t)::text from public.%s t"
+	    " where id = %ld), 'none')",
+	    p->pt_name, id);
+}
+
+Test(writes, put_creates_and_replaces)
+{
+	const char *repr[] = {"Prefer: return=representation", NULL};
+	const char *count[] = {"Prefer: count=exact", NULL};
+	const char *rollback[] = {
+	    "Prefer: tx=rollback, return=representation", NULL};
+	const char *object[] = {"Prefer: return=representation",
+	    "Accept: application/vnd.pgrst.object+json", NULL};
+	struct user a;
+	struct pt p;
+	struct e2e_resp r;
+	char path[256];
+
+	user_new(&a, "put");
+	pt_create(&p, a.us_tok);
+
+	/* Created: 201 with the row, its generated column and composite. */
+	e2e_fmt(path, sizeof(path), "%s/1", p.pt_path);
+	e2e_must_call("PUT", path, a.us_tok, repr,
+	    "{\"id\":1,\"title\":\"one\",\"prio\":2,\"note\":null,"
+	    "\"addr\":{\"street\":\"Main\",\"zip\":12345}}",
+	    &r);
+	e2e_expect(&r, 201, "PUT creates row 1");
+	cr_assert_str_eq(e2e_body(&r),
+	    "[{\"id\":1,\"title\":\"one\",\"prio\":2,\"note\":null,"
+	    "\"shout\":\"one!\",\"addr\":{\"street\":\"Main\",\"zip\":12345}}"
+	    "]");
+	e2e_resp_free(&r);
+	pt_row_is(&p, 1,
+	    "{\"id\":1,\"title\":\"one\",\"prio\":2,\"note\":null,"
+	    "\"shout\":\"one!\",\"addr\":{\"street\":\"Main\",\"zip\":12345}}",
+	    "row 1 created");
+
+	/* Replaced: 200, every column from the body. */
+	e2e_must_call("PUT", path, a.us_tok, repr,
+	    "{\"id\":1,\"title\":\"uno\",\"prio\":3,\"note\":\"n\","
+	    "\"addr\":null}",
+	    &r);
+	e2e_expect(&r, 200, "PUT replaces row 1");
+	cr_assert_str_eq(e2e_body(&r),
+	    "[{\"id\":1,\"title\":\"uno\",\"prio\":3,\"note\":\"n\","
+	    "\"shout\":\"uno!\",\"addr\":null}]");
+	e2e_resp_free(&r);
+	pt_row_is(&p, 1,
+	    "{\"id\":1,\"title\":\"uno\",\"prio\":3,\"note\":\"n\","
+	    "\"shout\":\"uno!\",\"addr\":null}",
+	    "row 1 replaced");
+
+	/* Without a Prefer: 204, no body; PostgREST's collection form; the
+	 * key's text form is compared as the key's type. */
+	e2e_fmt(path, sizeof(path), "%s?id=eq.02", p.pt_path);
+	e2e_must_call("PUT", path, a.us_tok, NULL,
+	    "{\"id\":2,\"title\":\"two\",\"prio\":1,\"note\":\"x\","
+	    "\"addr\":{\"street\":null,\"zip\":1}}",
+	    &r);
+	e2e_expect(&r, 204, "PUT ?id=eq.02 creates row 2");
+	cr_assert_eq(r.er_body.b_len, 0, "204 with a body: %s", e2e_body(&r));
+	e2e_resp_free(&r);
+	pt_row_is(&p, 2,
+	    "{\"id\":2,\"title\":\"two\",\"prio\":1,\"note\":\"x\","
+	    "\"shout\":\"two!\",\"addr\":{\"street\":null,\"zip\":1}}",
+	    "row 2 created");
+
+	/* count=exact, one object, tx=rollback. */
+	e2e_fmt(path, sizeof(path), "%s/2", p.pt_path);
+	e2e_must_call("PUT", path, a.us_tok, count,
+	    "{\"id\":2,\"title\":\"deux\",\"prio\":1,\"note\":\"x\","
+	    "\"addr\":null}",
+	    &r);
+	e2e_expect(&r, 204, "PUT count=exact");
+	expect_header(&r, "Content-Range", "0-0/1", "PUT count=exact");
+	e2e_resp_free(&r);
+	e2e_fmt(path, sizeof(path), "%s/2?select=id,title", p.pt_path);
+	e2e_must_call("PUT", path, a.us_tok, object,
+	    "{\"id\":2,\"title\":\"dos\",\"prio\":1,\"note\":\"x\","
+	    "\"addr\":null}",
+	    &r);
+	e2e_expect(&r, 200, "PUT as one object");
+	cr_assert_str_eq(e2e_body(&r), "{\"id\":2,\"title\":\"dos\"}");
+	e2e_resp_free(&r);
+	e2e_fmt(path, sizeof(path), "%s/3", p.pt_path);
+	e2e_must_call("PUT", path, a.us_tok, rollback,
+	    "{\"id\":3,\"title\":\"three\",\"prio\":1,\"note\":\"x\","
+	    "\"addr\":null}",
+	    &r);
+	e2e_expect(&r, 201, "PUT tx=rollback answers as if committed");
+	e2e_resp_free(&r);
+	pt_row_is(&p, 3, "none", "tx=rollback wrote nothing");
+	sql_is("2|dos", "row 2 after the PUTs",
+	    "select id || '|' || title from public.%s where id = 2", p.pt_name);
+	pt_drop(&p);
+}
+
+Test(writes, put_refusals_write_nothing)
+{
+	static const struct {
+		const char *q, *body;
+		long status;
+		const char *code;
+	} cases[] = {
+	    /* The body's key is not the filter's. */
+	    {"/1",
+	        "{\"id\":2,\"title\":\"t\",\"prio\":1,\"note\":null,"
+	        "\"addr\":null}",
+	        400, "PGRST115"},
+	    {"?id=eq.3",
+	        "{\"id\":4,\"title\":\"t\",\"prio\":1,\"note\":null,"
+	        "\"addr\":null}",
+	        400, "PGRST115"},
+	    /* Not every column, or a null key. */
+	    {"/1",
+	        "{\"id\":null,\"title\":\"t\",\"prio\":1,\"note\":null,"
+	        "\"addr\":null}",
+	        400, "PN101"},
+	    {"/1", "{\"id\":1,\"title\":\"t\"}", 400, "PN101"},
+	    /* Filters other than eq on the key, once. */
+	    {"",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,\"note\":null,"
+	        "\"addr\":null}",
+	        405, "PGRST105"},
+	    {"?title=eq.t",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,"
+	        "\"note\":null,\"addr\":null}",
+	        405, "PGRST105"},
+	    {"?id=gt.0",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,\"note\":null,"
+	        "\"addr\":null}",
+	        405, "PGRST105"},
+	    {"?id=not.eq.1",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,"
+	        "\"note\":null,\"addr\":null}",
+	        405, "PGRST105"},
+	    {"?id=in.(1)",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,"
+	        "\"note\":null,\"addr\":null}",
+	        405, "PGRST105"},
+	    {"?and=(id.eq.1)",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,"
+	        "\"note\":null,\"addr\":null}",
+	        405, "PGRST105"},
+	    {"?id=eq.1&title=eq.t",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,"
+	        "\"note\":null,\"addr\":null}",
+	        405, "PGRST105"},
+	    {"?id=eq.1&id=eq.1",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,"
+	        "\"note\":null,\"addr\":null}",
+	        405, "PGRST105"},
+	    {"/1?id=eq.1",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,"
+	        "\"note\":null,\"addr\":null}",
+	        405, "PGRST105"},
+	    /* limit and offset. */
+	    {"?id=eq.1&limit=1",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,"
+	        "\"note\":null,\"addr\":null}",
+	        400, "PGRST114"},
+	    {"/1?offset=1",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,"
+	        "\"note\":null,\"addr\":null}",
+	        400, "PGRST114"},
+	    {"/1?on_conflict=id",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,"
+	        "\"note\":null,\"addr\":null}",
+	        400, "PGRST100"},
+	    /* One object only; a generated column is never written. */
+	    {"/1",
+	        "[{\"id\":1,\"title\":\"t\",\"prio\":1,\"note\":null,"
+	        "\"addr\":null}]",
+	        400, "PN100"},
+	    {"/1",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,\"note\":null,"
+	        "\"addr\":null,\"shout\":\"x\"}",
+	        400, "428C9"},
+	    {"/1",
+	        "{\"id\":1,\"title\":\"t\",\"prio\":1,\"note\":null,"
+	        "\"addr\":{\"street\":\"s\",\"town\":\"x\"}}",
+	        400, "PN101"},
+	};
+	const char *merge[] = {"Prefer: resolution=merge-duplicates", NULL};
+	const char *missing[] = {"Prefer: missing=default", NULL};
+	struct user a;
+	struct pt p;
+	struct e2e_resp r;
+	char path[256], what[300];
+	size_t i;
+
+	user_new(&a, "put-refused");
+	pt_create(&p, a.us_tok);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e2e_fmt(path, sizeof(path), "%s%s", p.pt_path, cases[i].q);
+		e2e_fmt(what, sizeof(what), "PUT %s %s", path, cases[i].body);
+		e2e_must_call("PUT", path, a.us_tok, NULL, cases[i].body, &r);
+		expect_code(&r, cases[i].status, cases[i].code, what);
+		e2e_resp_free(&r);
+	}
+	e2e_fmt(path, sizeof(path), "%s/1", p.pt_path);
+	e2e_must_call("PUT", path, a.us_tok, NULL,
+	    "{\"id\":2,\"title\":\"t\","
+	    "\"prio\":1,\"note\":null,\"addr\":null}",
+	    &r);
+	expect_field(&r, "message",
+	    "Payload values do not match URL in primary key column(s)");
+	e2e_resp_free(&r);
+	e2e_must_call(
+	    "PUT", path, a.us_tok, NULL, "{\"id\":1,\"title\":\"t\"}", &r);
+	expect_field(&r, "details", "prio, note, addr");
+	e2e_resp_free(&r);
+	e2e_must_call("PUT", path, a.us_tok, merge,
+	    "{\"id\":1,\"title\":\"t\",\"prio\":1,\"note\":null,\"addr\":null}",
+	    &r);
+	expect_code(&r, 400, "PGRST122", "PUT with resolution=");
+	e2e_resp_free(&r);
+	e2e_must_call("PUT", path, a.us_tok, missing,
+	    "{\"id\":1,\"title\":\"t\",\"prio\":1,\"note\":null,\"addr\":null}",
+	    &r);
+	expect_code(&r, 400, "PGRST122", "PUT with missing=");
+	e2e_resp_free(&r);
+	sql_is("0", "no refused PUT wrote a row",
+	    "select count(*) from public.%s", p.pt_name);
+	pt_drop(&p);
+}
+
+/*
+ * PostgreSQL's HINT reaches the body as PostgREST passes it: a trigger's
+ * RAISE with DETAIL and HINT is 400 with its SQLSTATE (P0001) and all four
+ * keys filled.
+ */
+Test(writes, database_hint_reaches_the_error_body)
+{
+	struct user a;
+	struct pt p;
+	struct e2e_resp r;
+	struct json_object *v;
+	char path[256];
+
+	user_new(&a, "hint");
+	pt_create(&p, a.us_tok);
+	e2e_fmt(path, sizeof(path), "%s/1", p.pt_path);
+	e2e_must_call("PUT", path, a.us_tok, NULL,
+	    "{\"id\":1,\"title\":\"forbidden\",\"prio\":1,\"note\":null,"
+	    "\"addr\":null}",
+	    &r);
+	expect_code(&r, 400, "P0001", "the guard trigger refuses");
+	expect_field(&r, "message", "the title forbidden is not allowed");
+	expect_field(&r, "details", "a guard trigger");
+	expect_field(&r, "hint", "choose another title");
+	cr_assert_eq(
+	    json_object_object_length(r.er_json), 4, "%s", e2e_body(&r));
+	e2e_resp_free(&r);
+	/* Where PostgreSQL gives no hint, the key is there, null. */
+	e2e_must_call("PUT", path, a.us_tok, NULL,
+	    "{\"id\":1,\"title\":null,\"prio\":1,\"note\":null,\"addr\":null}",
+	    &r);
+	expect_code(&r, 400, "PN101", "null title");
+	cr_assert(json_object_object_get_ex(r.er_json, "hint", &v) && v == NULL,
+	    "hint not null: %s", e2e_body(&r));
+	e2e_resp_free(&r);
+	pt_row_is(&p, 1, "none", "the refused PUTs wrote nothing");
+	pt_drop(&p);
+}
+
+Test(writes, put_cannot_take_another_owners_row)
+{
+	const char *repr[] = {"Prefer: return=representation", NULL};
+	struct user a, b;
+	struct pt p;
+	struct e2e_resp r;
+	char path[256], body[160], want[160];
+
+	user_new(&a, "putown-a");
+	user_new(&b, "putown-b");
+	pt_create(&p, a.us_tok);
+	/* The owner rule sets owner_id from the token: the body may leave
+	 * it out. */
+	e2e_fmt(path, sizeof(path), "%s/1", p.pt_opath);
+	e2e_must_call(
+	    "PUT", path, a.us_tok, repr, "{\"id\":1,\"title\":\"mine\"}", &r);
+	e2e_expect(&r, 201, "A creates row 1 by PUT");
+	e2e_fmt(want, sizeof(want),
+	    "[{\"id\":1,\"owner_id\":%" PRId64 ",\"title\":\"mine\"}]",
+	    a.us_id);
+	cr_assert_str_eq(e2e_body(&r), want);
+	e2e_resp_free(&r);
+
+	e2e_must_call(
+	    "PUT", path, b.us_tok, repr, "{\"id\":1,\"title\":\"stolen\"}", &r);
+	expect_code(&r, 403, "42501", "B replaces A's row");
+	e2e_resp_free(&r);
+	e2e_fmt(body, sizeof(body),
+	    "{\"id\":1,\"owner_id\":%" PRId64 ","
+	    "\"title\":\"stolen\"}",
+	    a.us_id);
+	e2e_must_call("PUT", path, b.us_tok, repr, body, &r);
+	expect_code(&r, 403, "PN300", "B names A as the owner");
+	e2e_resp_free(&r);
+	sql_is("mine", "A's row is unchanged",
+	    "select title from public.%s_o where id = 1"
+	    " and owner_id = %" PRId64,
+	    p.pt_name, a.us_id);
+
+	/* A replaces its own row. */
+	e2e_must_call("PUT", path, a.us_tok, NULL,
+	    "{\"id\":1,\"title\":\"still mine\"}", &r);
+	e2e_expect(&r, 204, "A replaces row 1");
+	e2e_resp_free(&r);
+	sql_is("still mine", "A's row replaced",
+	    "select title from public.%s_o where id = 1"
+	    " and owner_id = %" PRId64,
+	    p.pt_name, a.us_id);
+	pt_drop(&p);
+}
+
+Test(writes, put_under_row_level_security)
+{
+	struct user a, b;
+	struct pt p;
+	struct e2e_resp r;
+	char path[256], body[160];
+
+	user_new(&a, "putrls-a");
+	user_new(&b, "putrls-b");
+	pt_create(&p, a.us_tok);
+	e2e_fmt(path, sizeof(path), "%s?id=eq.1", p.pt_rpath);
+	e2e_fmt(body, sizeof(body),
+	    "{\"id\":1,\"owner_id\":%" PRId64 ",\"title\":\"a's\"}", a.us_id);
+	e2e_must_call("PUT", path, a.us_tok, NULL, body, &r);
+	e2e_expect(&r, 204, "A creates its row");
+	e2e_resp_free(&r);
+	/* B may not write a row as A's, nor replace A's row with its own. */
+	e2e_fmt(body, sizeof(body),
+	    "{\"id\":1,\"owner_id\":%" PRId64 ",\"title\":\"b's\"}", b.us_id);
+	e2e_must_call("PUT", path, b.us_tok, NULL, body, &r);
+	expect_code(&r, 403, "42501", "B replaces A's row under RLS");
+	e2e_resp_free(&r);
+	e2e_fmt(body, sizeof(body),
+	    "{\"id\":2,\"owner_id\":%" PRId64 ",\"title\":\"b's\"}", a.us_id);
+	e2e_fmt(path, sizeof(path), "%s?id=eq.2", p.pt_rpath);
+	e2e_must_call("PUT", path, b.us_tok, NULL, body, &r);
+	expect_code(&r, 403, "42501", "B creates a row as A's under RLS");
+	e2e_resp_free(&r);
+	sql_is("1|a's", "only A's row, unchanged",
+	    "select string_agg(id || '|' || title, ',') from public.%s_r",
+	    p.pt_name);
+	pt_drop(&p);
+}
+
+/* The admin API publishes a replace: PUT /<table>/{id} by default, with
+ * the grants it needs; a table without a key cannot have one.  Its
+ * columns have the names of the PUT statement's own aliases. */
+Test(writes, admin_api_publishes_put)
+{
+	const char *repr[] = {"Prefer: return=representation", NULL};
+	struct user a;
+	struct e2e_resp r;
+	char key[256], hex[17], name[64], body[256], path[128];
+	long st;
+
+	user_new(&a, "put-admin");
+	e2e_admin_key(key, sizeof(key));
+	e2e_rand_hex(hex, sizeof(hex), 8);
+	e2e_fmt(name, sizeof(name), "pa_%s", hex);
+	cr_assert(
+	    e2e_sql("create table public.%1$s (id integer primary key,"
+	            " title text, \"_t\" text, \"_ins\" boolean,"
+	            " \"_row\" integer);"
+	            "create table public.%1$s_nk (id integer, title text);",
+	        name) == 0);
+	e2e_fmt(body, sizeof(body),
+	    "{\"kind\":\"data\",\"table\":\"%s\",\"op\":\"replace\"}", name);
+	e2e_must_call("POST", "/_admin/endpoints", key, NULL, body, &r);
+	e2e_expect(&r, 201, "replace endpoint created");
+	expect_field(&r, "method", "PUT");
+	e2e_fmt(path, sizeof(path), "/%s/{id}", name);
+	expect_field(&r, "path", path);
+	e2e_resp_free(&r);
+	e2e_fmt(body, sizeof(body),
+	    "{\"kind\":\"data\",\"table\":\"%s\",\"op\":\"replace\","
+	    "\"method\":\"PATCH\"}",
+	    name);
+	e2e_must_call("POST", "/_admin/endpoints", key, NULL, body, &r);
+	expect_code(&r, 400, "PN110", "replace with PATCH");
+	e2e_resp_free(&r);
+	e2e_fmt(body, sizeof(body),
+	    "{\"kind\":\"data\",\"table\":\"%s_nk\",\"op\":\"replace\"}", name);
+	e2e_must_call("POST", "/_admin/endpoints", key, NULL, body, &r);
+	expect_code(&r, 400, "PN110", "replace on a table without a key");
+	e2e_resp_free(&r);
+
+	e2e_fmt(path, sizeof(path), "/%s/7", name);
+	st = e2e_wait_route("GET", path, a.us_tok, ROUTE_WAIT_MS);
+	cr_assert(st == 405, "%s not published (%ld)", path, st);
+	e2e_must_call("PUT", path, a.us_tok, repr,
+	    "{\"id\":7,\"title\":\"seven\",\"_t\":\"t\",\"_ins\":false,"
+	    "\"_row\":1}",
+	    &r);
+	e2e_expect(&r, 201, "PUT through the admin-made endpoint");
+	cr_assert_str_eq(e2e_body(&r),
+	    "[{\"id\":7,\"title\":\"seven\",\"_t\":\"t\",\"_ins\":false,"
+	    "\"_row\":1}]");
+	e2e_resp_free(&r);
+	e2e_must_call("PUT", path, a.us_tok, repr,
+	    "{\"id\":7,\"title\":\"sieben\",\"_t\":null,\"_ins\":true,"
+	    "\"_row\":2}",
+	    &r);
+	e2e_expect(&r, 200, "PUT replaces through it");
+	cr_assert_str_eq(e2e_body(&r),
+	    "[{\"id\":7,\"title\":\"sieben\",\"_t\":null,\"_ins\":true,"
+	    "\"_row\":2}]");
+	e2e_resp_free(&r);
+	sql_is("sieben", "the row", "select title from public.%s where id = 7",
+	    name);
+	sql_is("INSERT,SELECT,UPDATE", "the grants it made",
+	    "select string_agg(privilege, ',' order by privilege)"
+	    " from postern.endpoint_grants where rel = 'public.%s'::regclass",
+	    name);
+	cr_assert(
+	    e2e_sql("delete from postern.endpoints where table_name = '%1$s';"
+	            "drop table public.%1$s, public.%1$s_nk;",
+	        name) == 0);
+}

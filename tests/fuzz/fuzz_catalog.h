@@ -83,7 +83,7 @@ fz_table(void)
  * (ambiguous).  Every table but t2 has a public list endpoint; t1_tag's
  * has an owner rule.  Built once.
  */
-static const struct catalog *
+static inline const struct catalog *
 fz_embed_catalog(void)
 {
 	static int done;

@@ -71,6 +71,13 @@ test('the typed table is in the document linted, which validates', async () => {
 	assert.ok(doc.components.schemas[TABLE], 'row schema');
 	assert.ok(doc.components.schemas[TABLE].properties.meta.anyOf,
 		'nullable jsonb');
+	const props = doc.components.schemas[TABLE].properties;
+	assert.equal(props.place.type, 'object', 'a composite is an object');
+	assert.deepEqual(Object.keys(props.place.properties), ['street', 'zip']);
+	assert.equal(props.place.properties.zip.type, 'integer');
+	assert.equal(props.stops.items.type, 'object', 'an array of composites');
+	assert.deepEqual(props.mood.enum, ['happy', 'sad'], 'an enum');
+	assert.ok(doc.paths[`/${TABLE}/{id}`].put, 'PUT is described');
 	assert.ok(doc.paths['/table_1'], 'the demo');
 	// validate() dereferences in place: give it a copy.
 	await SwaggerParser.validate(structuredClone(doc));

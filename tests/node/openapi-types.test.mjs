@@ -55,9 +55,15 @@ export async function main(baseUrl: string) {
 	// A create, with its body type: title is required, meta any JSON.
 	const made = await api.POST('/${t}', {
 		body: { title: 'typed', meta: { k: [1, 2] }, tags: ['a', 'b'],
-			scores: [3], amount: 1.5, day: '2024-01-02' },
+			scores: [3], amount: 1.5, day: '2024-01-02',
+			place: { street: 'Main', zip: 1 },
+			stops: [{ street: 'a', zip: 2 }], mood: 'happy' },
 		headers: { Prefer: 'return=representation' },
 	});
+	// @ts-expect-error a mood is one of its labels
+	void api.POST('/${t}', { body: { title: 'x', mood: 'angry' } });
+	// @ts-expect-error a place's zip is a number
+	void api.POST('/${t}', { body: { title: 'x', place: { zip: '1' } } });
 	// @ts-expect-error title is required
 	void api.POST('/${t}', { body: { meta: null } });
 	// openapi-fetch infers the body generically, so no excess-property
@@ -82,6 +88,14 @@ export async function main(baseUrl: string) {
 	const tags: string[] | null | undefined = first?.tags;
 	const scores: number[] | undefined = first?.scores;
 	const title: string | undefined = first?.title;
+	// Composites are objects of their attributes, enums their labels.
+	const place = first?.place;
+	const zip: number | null | undefined = first?.place?.zip;
+	// @ts-expect-error a place's street is a string
+	const badStreet: number | null | undefined = first?.place?.street;
+	const stops = first?.stops;
+	const stopZip: number | null | undefined = first?.stops?.[0]?.zip;
+	const mood: 'happy' | 'sad' | null | undefined = first?.mood;
 	// @ts-expect-error a row's title is a string
 	const wrong: number | undefined = first?.title;
 
@@ -114,13 +128,28 @@ export async function main(baseUrl: string) {
 		body: { meta: null, tags: null },
 	});
 	const updRow = Array.isArray(upd.data) ? upd.data[0] : upd.data;
+	// A PUT gives every column and replaces the row.
+	const put = await api.PUT('/${t}/{id}', {
+		params: { path: { id } },
+		body: { id, title: 'put', meta: null, doc: {}, tags: null,
+			scores: [], span: null, search: null, amount: null, uid: null,
+			at: null, day: null, stamp: null, place: null,
+			stops: null, mood: 'sad' },
+		headers: { Prefer: 'return=representation' },
+	});
+	void api.PUT('/${t}/{id}', { params: { path: { id } },
+		// @ts-expect-error a PUT gives every column
+		body: { id, title: 'x' } });
+	const putRow = put.data?.[0];
 	const del = await api.DELETE('/${t}/{id}', { params: { path: { id } } });
 
-	void wrong; void demoRow; void createdRows; void nope;
+	void wrong; void demoRow; void createdRows; void nope; void badStreet;
 	return {
 		id, firstId, count, meta, tags, scores, title, oneTitle,
-		singleTitle, demoStatus, updMeta: updRow?.meta,
-		delStatus: del.response.status,
+		singleTitle, demoStatus, updMeta: updRow?.meta, place, zip, stops,
+		stopZip, mood, putStatus: put.response.status,
+		putTitle: putRow?.title, putMood: putRow?.mood,
+		putPlace: putRow?.place, delStatus: del.response.status,
 	};
 }
 `;
@@ -165,5 +194,14 @@ test('openapi-typescript types type-check with openapi-fetch', async () => {
 	assert.equal(r.singleTitle, 'typed');
 	assert.equal(r.demoStatus, 401);
 	assert.equal(r.updMeta, null);
+	assert.deepEqual(r.place, { street: 'Main', zip: 1 });
+	assert.equal(r.zip, 1);
+	assert.deepEqual(r.stops, [{ street: 'a', zip: 2 }]);
+	assert.equal(r.stopZip, 2);
+	assert.equal(r.mood, 'happy');
+	assert.equal(r.putStatus, 200);
+	assert.equal(r.putTitle, 'put');
+	assert.equal(r.putMood, 'sad');
+	assert.equal(r.putPlace, null);
 	assert.equal(r.delStatus, 204);
 });

@@ -6,7 +6,9 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { PostgrestClient } from '@supabase/postgrest-js';
 
-import { BASE_URL, signup } from './env.mjs';
+import { readFileSync } from 'node:fs';
+
+import { BASE_URL, loadEnv, signup } from './env.mjs';
 
 function client(token) {
 	return new PostgrestClient(BASE_URL,
@@ -98,6 +100,114 @@ test('upsert cannot take over another owner\'s note', async () => {
 		.upsert({ id: note.id, title: 'still mine' }).select(), 201);
 	assert.equal(mine[0].title, 'still mine');
 	ok(await a.from('notes').delete().eq('id', note.id));
+});
+
+// postgrest-js has no PUT: fetch sends it, postgrest-js reads the rows.
+async function put(token, path, body, prefer) {
+	const res = await fetch(`${BASE_URL}${path}`, {
+		method: 'PUT',
+		headers: { Authorization: `Bearer ${token}`,
+			'Content-Type': 'application/json',
+			...(prefer ? { Prefer: prefer } : {}) },
+		body: JSON.stringify(body),
+	});
+	const text = await res.text();
+	return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function adminCall(method, path, body) {
+	const key = readFileSync(loadEnv().POSTERN_ADMIN_KEY_FILE, 'utf8').trim();
+	const res = await fetch(`${BASE_URL}/_admin${path}`, {
+		method,
+		headers: { Authorization: `Bearer ${key}`,
+			...(body ? { 'Content-Type': 'application/json' } : {}) },
+		body: body ? JSON.stringify(body) : undefined,
+	});
+	const text = await res.text();
+	return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+test('PUT replaces one row by its key; never another owner\'s', async () => {
+	// PUT endpoints on the demo's tables, through the admin API.
+	const made = [];
+	for (const def of [
+		{ kind: 'data', table: 'table_1', op: 'replace', auth: 'bearer' },
+		{ kind: 'data', table: 'notes', op: 'replace', auth: 'bearer:users',
+			owner_column: 'owner_id' }]) {
+		const r = await adminCall('POST', '/endpoints', def);
+		assert.ok(r.status === 201 || r.status === 200, JSON.stringify(r));
+		if (r.status === 201)
+			made.push(r.body.id);
+	}
+	try {
+		const ta = await signup('w-put-a');
+		const tb = await signup('w-put-b');
+		const a = client(ta.access_token);
+		const t = tag('put');
+		const [row] = ok(await db.from('table_1')
+			.insert({ title: t, priority: 1 }).select(), 201);
+		const whole = { id: row.id, title: t + '!', done: true,
+			priority: null, created_at: row.created_at };
+		let r;
+		for (let i = 0; i < 100; i++) {
+			r = await put(ta.access_token, `/table_1?id=eq.${row.id}`, whole,
+				'return=representation');
+			if (r.status !== 404 && r.status !== 405)
+				break;
+			await new Promise((res) => setTimeout(res, 50));
+		}
+		assert.equal(r.status, 200, JSON.stringify(r));
+		assert.equal(r.body[0].title, t + '!');
+		const now = ok(await db.from('table_1').select('*')
+			.eq('id', row.id).single(), 200);
+		assert.equal(now.title, t + '!');
+		assert.equal(now.done, true);
+		assert.equal(now.priority, null);
+
+		// The body's key must be the filter's; every column is given.
+		r = await put(ta.access_token, `/table_1?id=eq.${row.id}`,
+			{ ...whole, id: row.id + 1000000, title: 'moved' });
+		assert.equal(r.status, 400);
+		assert.equal(r.body.code, 'PGRST115');
+		r = await put(ta.access_token, `/table_1/${row.id}`,
+			{ id: row.id, title: 'partial' });
+		assert.equal(r.status, 400);
+		assert.equal(r.body.code, 'PN101');
+		r = await put(ta.access_token, `/table_1?title=eq.${t}`, whole);
+		assert.equal(r.status, 405);
+		assert.equal(r.body.code, 'PGRST105');
+		assert.equal(ok(await db.from('table_1').select('title')
+			.eq('id', row.id).single(), 200).title, t + '!');
+		ok(await db.from('table_1').delete().eq('id', row.id));
+
+		// A's note: B's PUT is refused and changes nothing.
+		const [note] = ok(await a.from('notes').insert({ title: 'mine' })
+			.select(), 201);
+		const nwhole = { id: note.id, title: 'stolen', body: null,
+			created_at: note.created_at };
+		for (let i = 0; i < 100; i++) {
+			r = await put(tb.access_token, `/notes/${note.id}`, nwhole);
+			if (r.status !== 404 && r.status !== 405)
+				break;
+			await new Promise((res) => setTimeout(res, 50));
+		}
+		assert.equal(r.status, 403, JSON.stringify(r));
+		assert.equal(r.body.code, '42501');
+		let still = ok(await a.from('notes').select('*').eq('id', note.id)
+			.single(), 200);
+		assert.equal(still.title, 'mine');
+		r = await put(ta.access_token, `/notes/${note.id}`,
+			{ ...nwhole, title: 'still mine' });
+		assert.equal(r.status, 204, JSON.stringify(r));
+		still = ok(await a.from('notes').select('*').eq('id', note.id)
+			.single(), 200);
+		assert.equal(still.title, 'still mine');
+		assert.equal(String(still.owner_id), String(ta.user.id));
+		ok(await a.from('notes').delete().eq('id', note.id));
+	} finally {
+		for (const id of made)
+			await adminCall('DELETE', `/endpoints/${id}`);
+	}
 });
 
 test('insert(.., {defaultToNull: false}) takes the column default', async () => {
