@@ -185,8 +185,8 @@ test('refusals are 400 with a code, never 500', async () => {
 		[sel().contains('body', ['x']), 'PN108'],
 		[sel().rangeLt('num', '[1,2)'), 'PN108'],
 		[sel().or('num.eq.1,'), 'PGRST100'],
-		[sel().or('done.is.true', { referencedTable: 'tasks' }), 'PN105'],
-		[sel().or('done.is.true', { foreignTable: 'tasks' }), 'PN105'],
+		[sel().or('done.is.true', { referencedTable: 'tasks' }), 'PGRST100'],
+		[sel().or('done.is.true', { foreignTable: 'tasks' }), 'PGRST100'],
 		[sel().textSearch('tsv', 'fat cats'), 'PN105'],
 		[sel().textSearch('tsv', 'x', { config: 'klingon' }), 'PN105'],
 	]) {
