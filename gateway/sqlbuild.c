@@ -428,7 +428,7 @@ add_select(struct sqlq *out, const struct table *t, const struct query *q,
 
 /* " ORDER BY .." or nothing. */
 static int
-add_order(struct sqlq *out, const struct query *q)
+add_order(struct sqlq *out, const struct query *q, const char *alias)
 {
 	struct buf *b = &out->sq_sql;
 	const struct q_order *o;
@@ -437,8 +437,16 @@ add_order(struct sqlq *out, const struct query *q)
 	for (i = 0; i < q->q_norder; i++) {
 		o = &q->q_order[i];
 		buf_addstr(b, i == 0 ? " ORDER BY " : ", ");
-		if (add_column_path(out, o->qo_col, o->qo_path, o->qo_npath) ==
-		    -1)
+		/* A bare name in ORDER BY means an output key first: where
+		 * the table is aliased (embeds), the column is qualified, so
+		 * an embed keyed like it (project_id:projects(..)) is not
+		 * what is sorted. */
+		if (alias != NULL && o->qo_npath == 0) {
+			buf_printf(b, "%s.", alias);
+			if (sql_ident(b, o->qo_col->co_name) == -1)
+				return -1;
+		} else if (add_column_path(out, o->qo_col, o->qo_path,
+		               o->qo_npath) == -1)
 			return -1;
 		buf_addstr(b, o->qo_desc ? " DESC" : " ASC");
 		if (o->qo_nulls != 0)
@@ -654,7 +662,7 @@ sql_embed_rows(struct sqlq *out, const struct table *t, const struct query *q,
 		return -1;
 	if (exists)
 		return buf_error(b);
-	if (add_order(out, q) == -1)
+	if (add_order(out, q, alias) == -1)
 		return -1;
 	return add_limits(out, q);
 }
@@ -673,7 +681,8 @@ sql_list(const struct table *t, const struct query *q, struct sqlq *out)
 	buf_addstr(b, " FROM ");
 	if (add_from(out, t, q) == -1)
 		return -1;
-	if (add_order(out, q) == -1 || add_limits(out, q) == -1)
+	if (add_order(out, q, has_embed(q) ? "_t0" : NULL) == -1 ||
+	    add_limits(out, q) == -1)
 		return -1;
 	buf_addstr(b, ") _r");
 	return buf_error(b);

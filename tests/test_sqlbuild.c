@@ -654,7 +654,7 @@ Test(sqlbuild, embeds)
 	                           "coalesce((SELECT json_agg(_s1) FROM ("
 	                           "SELECT \"name\" FROM public.\"sub\" _t1 "
 	                           "WHERE _t1.\"t1_id\" = _t0.\"id\" AND "
-	                           "\"name\"::text LIKE $1 ORDER BY \"name\" "
+	                           "\"name\"::text LIKE $1 ORDER BY _t1.\"name\" "
 	                           "DESC LIMIT $2) _s1), '[]') AS \"kids\" "
 	                           "FROM public.\"table_1\" _t0 WHERE \"id\" > "
 	                           "$3 AND EXISTS (SELECT 1 FROM public.\"sub\" "
@@ -673,6 +673,17 @@ Test(sqlbuild, embeds)
 
 	/* Many-to-one from sub, nested in table_1's one-to-many; a
 	 * many-to-many through a junction whose owner rule is bound. */
+	/* The top level's order is qualified: an embed keyed "id" is not
+	 * what is sorted. */
+	embed_parse(rs, "select=title,id:sub(id)&order=id.desc", QM_READ);
+	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
+	cr_assert(strstr(fsq.sq_sql.b_data,
+	              "FROM public.\"table_1\" _t0 ORDER BY _t0.\"id\" DESC "
+	              "LIMIT $1) _r") != NULL,
+	    "%s", fsq.sq_sql.b_data);
+	sqlq_free(&fsq);
+	query_free(&fq);
+
 	embed_parse(rs, "select=sub(table_1(id)),tag(*)", QM_READ);
 	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
 	expect("SELECT " AGG("_r") ", count(*) FROM (SELECT coalesce((SELECT "

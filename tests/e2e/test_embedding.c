@@ -263,6 +263,14 @@ Test(embedding, many_to_one_and_one_to_many)
 	    "\"project\":{\"id\":1,\"name\":\"Alpha\"}}]",
 	    f.fx_a.us_id);
 	rows(&f, a, "/tk_@?select=*,project:pj_@(*)&id=eq.1", want);
+	/* An embed keyed like the column sorted on: the column is
+	 * sorted. */
+	rows(&f, a,
+	    "/tk_@?select=title,project_id:pj_@(name)&order=project_id.desc,id"
+	    "&project_id=not.is.null",
+	    "[{\"title\":\"b1\",\"project_id\":{\"name\":\"Beta\"}},"
+	    "{\"title\":\"a1\",\"project_id\":{\"name\":\"Alpha\"}},"
+	    "{\"title\":\"a2\",\"project_id\":{\"name\":\"Alpha\"}}]");
 	/* Without a token, the bearer-only tasks cannot be embedded: 401
 	 * as their endpoint answers; the public parent alone is fine. */
 	refused(&f, NULL, "/pj_@?select=name,tk_@(title)", 401, "PN200", 0);
