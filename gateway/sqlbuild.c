@@ -428,7 +428,8 @@ add_select(struct sqlq *out, const struct table *t, const struct query *q,
 
 /* " ORDER BY .." or nothing. */
 static int
-add_order(struct sqlq *out, const struct query *q, const char *alias)
+add_order(struct sqlq *out, const struct table *t, const struct query *q,
+    const char *alias)
 {
 	struct buf *b = &out->sq_sql;
 	const struct q_order *o;
@@ -437,12 +438,19 @@ add_order(struct sqlq *out, const struct query *q, const char *alias)
 	for (i = 0; i < q->q_norder; i++) {
 		o = &q->q_order[i];
 		buf_addstr(b, i == 0 ? " ORDER BY " : ", ");
-		/* A bare name in ORDER BY means an output key first: where
-		 * the table is aliased (embeds), the column is qualified, so
-		 * an embed keyed like it (project_id:projects(..)) is not
-		 * what is sorted. */
+		/* A bare name in ORDER BY means an output key first: with
+		 * a select list the column is qualified (by the alias
+		 * embeds give the table, else its name), so an item keyed
+		 * like it (id:title, project_id:projects(..)) is not what
+		 * is sorted. */
 		if (alias != NULL && o->qo_npath == 0) {
 			buf_printf(b, "%s.", alias);
+			if (sql_ident(b, o->qo_col->co_name) == -1)
+				return -1;
+		} else if (q->q_nitems > 0 && o->qo_npath == 0) {
+			if (sql_ident(b, t->tb_name) == -1)
+				return -1;
+			buf_addc(b, '.');
 			if (sql_ident(b, o->qo_col->co_name) == -1)
 				return -1;
 		} else if (add_column_path(out, o->qo_col, o->qo_path,
@@ -662,7 +670,7 @@ sql_embed_rows(struct sqlq *out, const struct table *t, const struct query *q,
 		return -1;
 	if (exists)
 		return buf_error(b);
-	if (add_order(out, q, alias) == -1)
+	if (add_order(out, t, q, alias) == -1)
 		return -1;
 	return add_limits(out, q);
 }
@@ -681,7 +689,7 @@ sql_list(const struct table *t, const struct query *q, struct sqlq *out)
 	buf_addstr(b, " FROM ");
 	if (add_from(out, t, q) == -1)
 		return -1;
-	if (add_order(out, q, has_embed(q) ? "_t0" : NULL) == -1 ||
+	if (add_order(out, t, q, has_embed(q) ? "_t0" : NULL) == -1 ||
 	    add_limits(out, q) == -1)
 		return -1;
 	buf_addstr(b, ") _r");

@@ -122,9 +122,10 @@ Test(sqlbuild, list_select_order_limit_offset)
 	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
 	expect("SELECT " AGG(
 	           "_r") ", count(*) FROM (SELECT \"id\", \"title\" FROM "
-	                 "public.\"table_1\" ORDER BY \"priority\" "
-	                 "DESC NULLS LAST, \"id\" ASC, \"done\" ASC "
-	                 "NULLS FIRST LIMIT $1 OFFSET $2) _r",
+	                 "public.\"table_1\" ORDER BY "
+	                 "\"table_1\".\"priority\" DESC NULLS LAST, "
+	                 "\"table_1\".\"id\" ASC, \"table_1\".\"done\" "
+	                 "ASC NULLS FIRST LIMIT $1 OFFSET $2) _r",
 	    2, "3", "1");
 	teardown();
 }
@@ -514,6 +515,29 @@ Test(sqlbuild, select_alias_cast_path)
 	                 "ORDER BY (\"meta\"->>$11) DESC LIMIT $12) _r",
 	    12, "budget", "lead", "name", "arr", "budget", "100", "tags",
 	    "[\"a\"]", "x", "1", "budget", "100");
+	teardown();
+}
+
+/* order= names a column, never an output key: with a select list the
+ * column is qualified, since a bare "id" would sort by the item keyed id
+ * (title here, or the text of id::text). */
+Test(sqlbuild, order_names_the_column_not_an_alias)
+{
+	const struct table *t = setup("select=id:title,x:id&order=id.desc",
+	    QM_READ);
+
+	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
+	cr_assert(strstr(fsq.sq_sql.b_data,
+	              " FROM public.\"table_1\" ORDER BY \"table_1\".\"id\" "
+	              "DESC LIMIT") != NULL,
+	    "%s", fsq.sq_sql.b_data);
+	teardown();
+
+	/* Without a select list the statement stays as it was. */
+	t = setup("order=id.desc", QM_READ);
+	cr_assert_eq(sql_list(t, &fq, &fsq), 0);
+	cr_assert(strstr(fsq.sq_sql.b_data, " ORDER BY \"id\" DESC") != NULL,
+	    "%s", fsq.sq_sql.b_data);
 	teardown();
 }
 

@@ -495,6 +495,11 @@ Test(filters, json_paths_and_select_items)
 	cr_assert_str_eq(
 	    e2e_body(&r), "[{\"l\":\"a\",\"k\":\"1\",\"n\":\"9\"}]");
 	e2e_resp_free(&r);
+	/* order= names the column label, not the item keyed label (num:
+	 * a 9, c 3, e 5 now): a, c, e rather than c, e, a. */
+	body_is(&t, "select=x:label,label:num&label=in.(a,c,e)&order=label",
+	    "[{\"x\":\"a\",\"label\":9},{\"x\":\"c\",\"label\":3},"
+	    "{\"x\":\"e\",\"label\":5}]");
 
 	refused(&t, "doc->>k=cs.%7B1%7D", 400, "PN108");
 	refused(&t, "label->>x=eq.1", 400, "PN105");
